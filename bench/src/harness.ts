@@ -1,0 +1,32 @@
+/** One measured figure: printed as one JSON line with `--json`. */
+export interface Measurement {
+  name: string
+  value: number
+  unit: string
+}
+
+/** What a benchmark file gets: a way to report figures and the shared options. */
+export interface BenchContext {
+  report: (name: string, value: number, unit: string) => void
+  /** Set by `--quick`: smaller sizes, for a smoke run. */
+  quick: boolean
+  /** Where the real AI4I data would be (../shared/data/ai4i2020.csv); benchmarks fall back to synthetic rows. */
+  ai4iPath: string
+}
+
+/** A benchmark file's default export. */
+export type Benchmark = (ctx: BenchContext) => Promise<void>
+
+/** Runs `fn` repeatedly for at least `minMs` and returns the mean time per call in ms. */
+export function timeIt (fn: () => void, minMs = 300): number {
+  for (let i = 0; i < 3; i++) fn()
+  let calls = 0
+  const start = process.hrtime.bigint()
+  let elapsed = 0
+  do {
+    fn()
+    calls++
+    elapsed = Number(process.hrtime.bigint() - start) / 1e6
+  } while (elapsed < minMs)
+  return elapsed / calls
+}

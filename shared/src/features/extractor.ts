@@ -1,0 +1,133 @@
+import { SIGNALS, type ReadingValues, type SignalName } from './signals.js'
+import { describeFeature, validateFeatureSpec, type FeatureInfo, type FeatureSpec, type Statistic } from './spec.js'
+
+const STAT_CODE: Record<Statistic, number> = { value: 0, mean: 1, std: 2, z: 3, rate: 4 }
+
+/**
+ * The recent readings of one machine: a ring buffer per windowed signal, in one Float64Array so that
+ * thousands of machines stay compact. Created by {@link FeatureExtractor.createWindow}.
+ */
+export interface MachineWindow {
+  /** `capacity` values per windowed signal, signal-major. */
+  values: Float64Array
+  /** Timestamp of each slot, for the window summary. */
+  ts: Float64Array
+  /** Index of the next slot to write. */
+  head: number
+  /** Readings held, at most capacity. */
+  count: number
+}
+
+/**
+ * Computes a model's features from readings. Training and the live detector both use this class, so
+ * the features a model was trained on are exactly those it is scored on.
+ */
+export class FeatureExtractor {
+  readonly spec: FeatureSpec
+  readonly info: readonly FeatureInfo[]
+  /** Number of features written per reading. */
+  readonly size: number
+  readonly capacity: number
+  private readonly signals: Array<(r: ReadingValues) => number>
+  /** For each feature: index into `signals`. */
+  private readonly featureSignal: Int32Array
+  /** For each feature: statistic code. */
+  private readonly featureStat: Int32Array
+  /** For each signal: its slot in the window (-1 when no window statistic needs it). */
+  private readonly windowSlot: Int32Array
+  private readonly windowedCount: number
+  /** Scratch for the newest value of every signal. */
+  private readonly current: Float64Array
+
+  constructor (spec: FeatureSpec) {
+    this.spec = validateFeatureSpec(spec)
+    this.info = this.spec.features.map(describeFeature)
+    this.size = this.info.length
+    this.capacity = this.spec.window
+    const signalNames: SignalName[] = []
+    for (const f of this.info) if (!signalNames.includes(f.signal)) signalNames.push(f.signal)
+    this.signals = signalNames.map((s) => SIGNALS[s].compute)
+    this.featureSignal = Int32Array.from(this.info, (f) => signalNames.indexOf(f.signal))
+    this.featureStat = Int32Array.from(this.info, (f) => STAT_CODE[f.statistic])
+    this.windowSlot = new Int32Array(signalNames.length).fill(-1)
+    let slots = 0
+    for (const f of this.info) {
+      const s = signalNames.indexOf(f.signal)
+      if (f.statistic !== 'value' && this.windowSlot[s] === -1) this.windowSlot[s] = slots++
+    }
+    this.windowedCount = slots
+    this.current = new Float64Array(signalNames.length)
+  }
+
+  /** A new, empty window for one machine. */
+  createWindow (): MachineWindow {
+    return {
+      values: new Float64Array(this.windowedCount * this.capacity),
+      ts: new Float64Array(this.capacity),
+      head: 0,
+      count: 0
+    }
+  }
+
+  /** Empties a window (after a long gap in a machine's stream). */
+  resetWindow (window: MachineWindow): void {
+    window.head = 0
+    window.count = 0
+  }
+
+  /** Adds a reading to the machine's window and writes its features to `out` (length >= size). */
+  push (window: MachineWindow, reading: ReadingValues, ts: number, out: Float64Array): void {
+    const cap = this.capacity
+    for (let s = 0; s < this.signals.length; s++) {
+      const v = this.signals[s](reading)
+      this.current[s] = v
+      const slot = this.windowSlot[s]
+      if (slot !== -1) window.values[slot * cap + window.head] = v
+    }
+    window.ts[window.head] = ts
+    const newest = window.head
+    window.head = window.head + 1 === cap ? 0 : window.head + 1
+    if (window.count < cap) window.count++
+    for (let f = 0; f < this.size; f++) {
+      const s = this.featureSignal[f]
+      const stat = this.featureStat[f]
+      if (stat === 0) {
+        out[f] = this.current[s]
+        continue
+      }
+      out[f] = this.statistic(window, this.windowSlot[s] * cap, newest, stat)
+    }
+  }
+
+  private statistic (window: MachineWindow, base: number, newest: number, stat: number): number {
+    const n = window.count
+    const cap = this.capacity
+    const values = window.values
+    const latest = values[base + newest]
+    if (stat === 4) {
+      if (n < 2) return 0
+      const oldest = (newest - n + 1 + cap) % cap
+      return (latest - values[base + oldest]) / (n - 1)
+    }
+    let sum = 0
+    for (let i = 0; i < n; i++) sum += values[base + i]
+    const mean = sum / n
+    if (stat === 1) return mean
+    let sq = 0
+    for (let i = 0; i < n; i++) {
+      const d = values[base + i] - mean
+      sq += d * d
+    }
+    const std = n > 1 ? Math.sqrt(sq / (n - 1)) : 0
+    if (stat === 2) return std
+    return std > 0 ? (latest - mean) / std : 0
+  }
+
+  /** Timestamps of the oldest and newest readings in a window. */
+  windowSpan (window: MachineWindow): { from: number, to: number } {
+    if (window.count === 0) return { from: 0, to: 0 }
+    const newest = (window.head - 1 + this.capacity) % this.capacity
+    const oldest = (window.head - window.count + this.capacity) % this.capacity
+    return { from: window.ts[oldest], to: window.ts[newest] }
+  }
+}

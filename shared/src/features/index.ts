@@ -1,0 +1,3 @@
+export * from './signals.js'
+export * from './spec.js'
+export * from './extractor.js'

@@ -1,0 +1,42 @@
+/**
+ * Signals: per-reading values, raw or derived from one reading. Window features (mean, std, z, rate)
+ * are computed over the recent values of a signal.
+ */
+
+/** The reading fields the signals are computed from (a telemetry message has all of them). */
+export interface ReadingValues {
+  temperature: number
+  airTemperature: number
+  rpm: number
+  torque: number
+  toolWear: number
+  humidity: number
+}
+
+export interface SignalInfo {
+  unit: string
+  description: string
+  compute: (r: ReadingValues) => number
+}
+
+const RPM_TO_RAD_PER_S = (2 * Math.PI) / 60
+
+/** Every signal a feature may be built from. */
+export const SIGNALS = {
+  temperature: { unit: '°C', description: 'Process temperature', compute: (r) => r.temperature },
+  airTemperature: { unit: '°C', description: 'Air temperature', compute: (r) => r.airTemperature },
+  rpm: { unit: 'rpm', description: 'Rotational speed (also the proxy for sound)', compute: (r) => r.rpm },
+  torque: { unit: 'Nm', description: 'Torque', compute: (r) => r.torque },
+  toolWear: { unit: 'min', description: 'Tool wear', compute: (r) => r.toolWear },
+  humidity: { unit: '%', description: 'Relative humidity (synthetic)', compute: (r) => r.humidity },
+  tempDelta: { unit: 'K', description: 'Process minus air temperature (heat dissipation)', compute: (r) => r.temperature - r.airTemperature },
+  power: { unit: 'W', description: 'Mechanical power, torque times angular speed', compute: (r) => r.torque * r.rpm * RPM_TO_RAD_PER_S },
+  strain: { unit: 'min·Nm', description: 'Tool strain, tool wear times torque (overstrain)', compute: (r) => r.toolWear * r.torque }
+} as const satisfies Record<string, SignalInfo>
+
+export type SignalName = keyof typeof SIGNALS
+
+/** True when `name` is a known signal. */
+export function isSignalName (name: string): name is SignalName {
+  return Object.prototype.hasOwnProperty.call(SIGNALS, name)
+}

@@ -1,0 +1,98 @@
+import { isSignalName, SIGNALS, type SignalName } from './signals.js'
+
+/** Statistics over a machine's window; `value` is the newest reading itself. */
+export const STATISTICS = ['value', 'mean', 'std', 'z', 'rate'] as const
+export type Statistic = typeof STATISTICS[number]
+
+const STATISTIC_TEXT: Record<Statistic, string> = {
+  value: 'newest value',
+  mean: 'mean over the window',
+  std: 'standard deviation over the window',
+  z: 'z-score of the newest value against the window',
+  rate: 'rate of change per reading over the window'
+}
+
+/** What the detector must compute for a model: stored in the model file, read by training and scoring alike. */
+export interface FeatureSpec {
+  /** Readings per machine window (window statistics use the newest `window` readings). */
+  window: number
+  /** Feature names: `<signal>` or `<signal>.<statistic>`, e.g. `power` or `rpm.z`. */
+  features: string[]
+}
+
+export interface FeatureInfo {
+  name: string
+  signal: SignalName
+  statistic: Statistic
+  unit: string
+  description: string
+}
+
+/** The original Python design's features: process temperature, rpm and humidity. */
+export const ORIGINAL_FEATURES: FeatureSpec = { window: 1, features: ['temperature', 'rpm', 'humidity'] }
+
+/** Default for new models; chosen by measurement (see docs/features.md). */
+export const DEFAULT_FEATURES: FeatureSpec = { window: 30, features: ['tempDelta', 'power', 'strain', 'rpm', 'torque'] }
+
+/** Named feature sets accepted by `--features`. */
+export const FEATURE_SETS: Record<string, FeatureSpec> = {
+  default: DEFAULT_FEATURES,
+  original: ORIGINAL_FEATURES,
+  raw: { window: 1, features: ['airTemperature', 'temperature', 'rpm', 'torque', 'toolWear'] }
+}
+
+/** Thrown for a feature specification that cannot be computed. */
+export class FeatureSpecError extends Error {
+  override name = 'FeatureSpecError'
+}
+
+/** Parses one feature name, or throws a FeatureSpecError listing what is allowed. */
+export function describeFeature (name: string): FeatureInfo {
+  const dot = name.indexOf('.')
+  const signal = dot === -1 ? name : name.slice(0, dot)
+  const statistic = dot === -1 ? 'value' : name.slice(dot + 1)
+  if (!isSignalName(signal)) {
+    throw new FeatureSpecError(`unknown signal "${signal}" in feature "${name}"; known signals: ${Object.keys(SIGNALS).join(', ')}`)
+  }
+  if (!(STATISTICS as readonly string[]).includes(statistic)) {
+    throw new FeatureSpecError(`unknown statistic "${statistic}" in feature "${name}"; known: ${STATISTICS.join(', ')}`)
+  }
+  const info = SIGNALS[signal]
+  const stat = statistic as Statistic
+  const unit = stat === 'z' ? 'σ' : stat === 'rate' ? `${info.unit}/reading` : info.unit
+  const description = stat === 'value' ? info.description : `${info.description}, ${STATISTIC_TEXT[stat]}`
+  return { name, signal, statistic: stat, unit, description }
+}
+
+/** Validates an untrusted feature specification (e.g. from a model file) and returns a clean copy. */
+export function validateFeatureSpec (value: unknown): FeatureSpec {
+  if (typeof value !== 'object' || value === null) throw new FeatureSpecError('feature specification must be an object')
+  const { window, features } = value as Record<string, unknown>
+  if (typeof window !== 'number' || !Number.isInteger(window) || window < 1 || window > 10000) {
+    throw new FeatureSpecError(`feature window must be an integer from 1 to 10000, got ${JSON.stringify(window)}`)
+  }
+  if (!Array.isArray(features) || features.length === 0 || !features.every((f) => typeof f === 'string')) {
+    throw new FeatureSpecError('features must be a non-empty list of feature names')
+  }
+  if (new Set(features).size !== features.length) throw new FeatureSpecError('features must not repeat')
+  const infos = features.map(describeFeature)
+  if (window < 2 && infos.some((f) => f.statistic !== 'value')) {
+    throw new FeatureSpecError('window statistics (mean, std, z, rate) need a window of at least 2 readings')
+  }
+  return { window, features: [...features] }
+}
+
+/**
+ * Parses `--features`: a named set (`default`, `original`, `raw`) or a comma-separated list of names,
+ * optionally followed by `@<window>`, e.g. `tempDelta,power,rpm.z@30`.
+ */
+export function parseFeatureSpec (text: string): FeatureSpec {
+  const named = FEATURE_SETS[text]
+  if (named !== undefined) return { window: named.window, features: [...named.features] }
+  const at = text.lastIndexOf('@')
+  const list = at === -1 ? text : text.slice(0, at)
+  const features = list.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+  const needsWindow = features.some((f) => f.includes('.'))
+  const window = at === -1 ? (needsWindow ? DEFAULT_FEATURES.window : 1) : Number(text.slice(at + 1))
+  return validateFeatureSpec({ window, features })
+}

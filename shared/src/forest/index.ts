@@ -1,0 +1,2 @@
+export * from './path-length.js'
+export * from './isolation-forest.js'

@@ -1,0 +1,7 @@
+export * from './config/index.js'
+export * from './messages/index.js'
+export * from './features/index.js'
+export * from './forest/index.js'
+export * from './model/index.js'
+export * from './logger.js'
+export * from './random.js'

@@ -1,0 +1,3 @@
+export * from './topics.js'
+export * from './schemas.js'
+export * from './decode.js'

@@ -1,0 +1,115 @@
+/**
+ * The message contract: one TypeBox definition per payload gives both the TypeScript type and the
+ * JSON Schema used for runtime validation (and mirrored in docs/asyncapi.yaml).
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { MACHINE_ID_PATTERN } from './topics.js'
+
+const MachineId = Type.String({ pattern: MACHINE_ID_PATTERN, description: 'Machine id, also the second topic level' })
+const Timestamp = Type.Integer({ minimum: 0, description: 'Unix time in milliseconds' })
+
+/** Product quality variant of AI4I 2020: L(ow), M(edium), H(igh). */
+export const ProductType = Type.Union([Type.Literal('L'), Type.Literal('M'), Type.Literal('H')])
+export type ProductType = Static<typeof ProductType>
+
+/** One sensor reading, published on `<prefix>/<machineId>/telemetry`. Ranges reject physically impossible values. */
+export const Telemetry = Type.Object({
+  machineId: MachineId,
+  ts: Timestamp,
+  seq: Type.Integer({ minimum: 0, description: 'Per-machine sequence number, +1 per reading' }),
+  temperature: Type.Number({ minimum: -50, maximum: 400, description: 'Process temperature in °C' }),
+  airTemperature: Type.Number({ minimum: -60, maximum: 200, description: 'Air temperature in °C' }),
+  rpm: Type.Number({ minimum: 0, maximum: 30000, description: 'Rotational speed in rpm (also the sound proxy)' }),
+  torque: Type.Number({ minimum: 0, maximum: 2000, description: 'Torque in Nm' }),
+  toolWear: Type.Number({ minimum: 0, maximum: 100000, description: 'Tool wear in minutes' }),
+  humidity: Type.Number({ minimum: 0, maximum: 100, description: 'Relative humidity in % (synthetic)' }),
+  productType: Type.Optional(ProductType)
+}, { $id: 'Telemetry', description: 'One reading of one machine' })
+export type Telemetry = Static<typeof Telemetry>
+
+/** One feature of a scored reading and how much it drove the score. */
+export const FeatureContribution = Type.Object({
+  name: Type.String(),
+  unit: Type.String(),
+  value: Type.Number(),
+  contribution: Type.Number({ minimum: 0, maximum: 1, description: 'Share of the isolation attributed to this feature; the shares sum to 1' })
+})
+export type FeatureContribution = Static<typeof FeatureContribution>
+
+export const Severity = Type.Union([Type.Literal('warning'), Type.Literal('critical')])
+export type Severity = Static<typeof Severity>
+
+/** Published on `<prefix>/<machineId>/anomalies` (QoS 1) when a machine's alert state changes. */
+export const AnomalyEvent = Type.Object({
+  machineId: MachineId,
+  ts: Timestamp,
+  seq: Type.Integer({ minimum: 0, description: 'Sequence number of the reading that changed the state' }),
+  state: Type.Union([Type.Literal('raised'), Type.Literal('cleared')]),
+  severity: Severity,
+  score: Type.Number({ description: 'Isolation Forest anomaly score in (0, 1]; higher is more anomalous' }),
+  threshold: Type.Number({ description: "The model's decision threshold on the score" }),
+  modelVersion: Type.String(),
+  features: Type.Array(FeatureContribution, { description: 'Features of the reading, strongest contribution first' }),
+  window: Type.Object({
+    size: Type.Integer({ minimum: 0, description: 'Readings in the machine window' }),
+    from: Timestamp,
+    to: Timestamp,
+    over: Type.Integer({ minimum: 0, description: 'Recent scores over the threshold (k of m)' }),
+    of: Type.Integer({ minimum: 0, description: 'Recent scores considered (m)' })
+  })
+}, { $id: 'AnomalyEvent' })
+export type AnomalyEvent = Static<typeof AnomalyEvent>
+
+/** Retained on `<prefix>/<machineId>/state`: the detector's current view of the machine. */
+export const MachineState = Type.Object({
+  machineId: MachineId,
+  ts: Timestamp,
+  state: Type.Union([Type.Literal('normal'), Type.Literal('anomalous')]),
+  score: Type.Number(),
+  threshold: Type.Number(),
+  modelVersion: Type.String()
+}, { $id: 'MachineState' })
+export type MachineState = Static<typeof MachineState>
+
+/** Retained on `<prefix>/<machineId>/status` by the publisher; the last will sets `offline`. */
+export const MachineStatus = Type.Object({
+  machineId: MachineId,
+  status: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
+  ts: Timestamp
+}, { $id: 'MachineStatus' })
+export type MachineStatus = Static<typeof MachineStatus>
+
+export const RejectReason = Type.Union([
+  Type.Literal('too_large'),
+  Type.Literal('not_json'),
+  Type.Literal('not_object'),
+  Type.Literal('missing_field'),
+  Type.Literal('wrong_type'),
+  Type.Literal('not_finite'),
+  Type.Literal('out_of_range'),
+  Type.Literal('bad_machine_id'),
+  Type.Literal('topic_mismatch')
+])
+export type RejectReason = Static<typeof RejectReason>
+
+/** Published by the detector on `<prefix>/<machineId>/rejected` for every payload it could not use. */
+export const RejectedMessage = Type.Object({
+  machineId: Type.String(),
+  topic: Type.String(),
+  ts: Timestamp,
+  reason: RejectReason,
+  detail: Type.String(),
+  payload: Type.String({ description: 'The start of the payload (at most 256 characters)' })
+}, { $id: 'RejectedMessage' })
+export type RejectedMessage = Static<typeof RejectedMessage>
+
+/** Published by the simulator on `<prefix>/<machineId>/truth`: what it injected, for scoring a run. */
+export const GroundTruth = Type.Object({
+  machineId: MachineId,
+  ts: Timestamp,
+  seq: Type.Integer({ minimum: 0 }),
+  kind: Type.Union([Type.Literal('failure'), Type.Literal('sensor_fault')]),
+  mode: Type.String({ description: 'HDF, PWF, OSF, TWF, RNF for failures; stuck, spike, drift, dropout, garbage for sensor faults' }),
+  phase: Type.Union([Type.Literal('start'), Type.Literal('end')])
+}, { $id: 'GroundTruth' })
+export type GroundTruth = Static<typeof GroundTruth>

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto'
+import { IsolationForest, type ForestOptions, type ForestState } from '../forest/index.js'
+import { describeFeature, validateFeatureSpec, type FeatureSpec } from '../features/index.js'
+
+export const MODEL_FORMAT = 'factory-edge/isolation-forest'
+export const MODEL_FORMAT_VERSION = 1
+
+/** Training-data summary of one feature, stored so that operators can see what "normal" looked like. */
+export interface FeatureSummary {
+  name: string
+  unit: string
+  description: string
+  mean: number
+  std: number
+  min: number
+  max: number
+}
+
+/** Where the training data came from. */
+export interface TrainingInfo {
+  rows: number
+  source: string
+}
+
+/** A trained model: the forest plus everything the detector needs to compute its inputs. */
+export class Model {
+  /** Content hash: equal models have equal versions. */
+  readonly version: string
+
+  constructor (
+    readonly forest: IsolationForest,
+    readonly featureSpec: FeatureSpec,
+    readonly summary: readonly FeatureSummary[],
+    readonly training: TrainingInfo,
+    readonly createdAt: string
+  ) {
+    if (forest.nFeatures !== featureSpec.features.length) {
+      throw new Error(`forest has ${forest.nFeatures} features but the feature specification names ${featureSpec.features.length}`)
+    }
+    this.version = createHash('sha256').update(JSON.stringify({ f: encodeForest(forest.state()), s: featureSpec })).digest('hex').slice(0, 12)
+  }
+
+  get threshold (): number {
+    return this.forest.threshold
+  }
+
+  get options (): ForestOptions {
+    return this.forest.options
+  }
+}
+
+/** Computes the per-feature summary of a row-major training matrix. */
+export function summarise (spec: FeatureSpec, data: Float64Array): FeatureSummary[] {
+  const n = spec.features.length
+  const rows = data.length / n
+  return spec.features.map((name, f) => {
+    const info = describeFeature(name)
+    let sum = 0
+    let min = Infinity
+    let max = -Infinity
+    for (let r = 0; r < rows; r++) {
+      const v = data[r * n + f]
+      sum += v
+      if (v < min) min = v
+      if (v > max) max = v
+    }
+    const mean = rows > 0 ? sum / rows : 0
+    let sq = 0
+    for (let r = 0; r < rows; r++) sq += (data[r * n + f] - mean) ** 2
+    return { name, unit: info.unit, description: info.description, mean, std: rows > 1 ? Math.sqrt(sq / (rows - 1)) : 0, min, max }
+  })
+}
+
+/** Trains a forest on a feature matrix and wraps it as a model. */
+export function trainModel (
+  spec: FeatureSpec,
+  data: Float64Array,
+  options: Partial<ForestOptions> = {},
+  meta: { source?: string, createdAt?: string } = {}
+): Model {
+  const clean = validateFeatureSpec(spec)
+  const forest = IsolationForest.fit(data, clean.features.length, options)
+  return new Model(
+    forest,
+    clean,
+    summarise(clean, data),
+    { rows: data.length / clean.features.length, source: meta.source ?? 'unknown' },
+    meta.createdAt ?? defaultCreatedAt()
+  )
+}
+
+/** Honours SOURCE_DATE_EPOCH so that builds and model files can be reproduced byte for byte. */
+function defaultCreatedAt (): string {
+  const epoch = process.env.SOURCE_DATE_EPOCH
+  if (epoch !== undefined && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000).toISOString()
+  return new Date().toISOString()
+}
+
+/** Typed arrays as little-endian base64, the compact form stored in the model file. */
+export interface EncodedForest {
+  nFeatures: number
+  sampleSize: number
+  nodes: number
+  roots: string
+  feature: string
+  value: string
+  left: string
+}
+
+function toBase64 (array: Int32Array | Float64Array): string {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64')
+}
+
+/** Encodes a forest's arrays for the model file. */
+export function encodeForest (state: ForestState): EncodedForest {
+  return {
+    nFeatures: state.nFeatures,
+    sampleSize: state.sampleSize,
+    nodes: state.feature.length,
+    roots: toBase64(state.roots),
+    feature: toBase64(state.feature),
+    value: toBase64(state.value),
+    left: toBase64(state.left)
+  }
+}
