@@ -1,0 +1,45 @@
+import { ConfigError } from './config/options.js'
+
+/**
+ * Runs a command-line entry point: a configuration error becomes one line on stderr and exit code 2
+ * (no stack trace); any other failure exit code 1.
+ */
+export function runMain (name: string, main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${name}: ${err.message}\n`)
+      process.exit(2)
+    }
+    const message = err instanceof Error ? err.message : String(err)
+    process.stderr.write(`${name}: ${message}\n`)
+    if (process.env.DEBUG !== undefined && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`)
+    process.exit(1)
+  })
+}
+
+/**
+ * Calls `stop` once on SIGINT or SIGTERM; a second signal, or `stop` taking longer than `timeoutMs`,
+ * forces the exit. Returns a function that removes the handlers.
+ */
+export function onShutdown (stop: (signal: string) => Promise<void>, timeoutMs = 5000): () => void {
+  let stopping = false
+  const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(130)
+    stopping = true
+    const timer = setTimeout(() => {
+      process.stderr.write(`shutdown took longer than ${timeoutMs} ms, exiting\n`)
+      process.exit(1)
+    }, timeoutMs)
+    timer.unref()
+    stop(signal).then(() => process.exit(0), (err: unknown) => {
+      process.stderr.write(`error during shutdown: ${err instanceof Error ? err.message : String(err)}\n`)
+      process.exit(1)
+    })
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return () => {
+    process.off('SIGINT', handler)
+    process.off('SIGTERM', handler)
+  }
+}

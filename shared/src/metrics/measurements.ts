@@ -1,0 +1,21 @@
+/**
+ * InfluxDB schema written by the detector and read by the Grafana dashboard. Both import these names,
+ * and a test checks the dashboard's queries against them.
+ */
+export const MEASUREMENTS = {
+  /** Raw readings. Tags: machine, model_version. Fields: the telemetry values. */
+  telemetry: 'telemetry',
+  /** Per-reading features and score. Tags: machine, model_version. Fields: score, threshold, anomalous, and one field per feature. */
+  score: 'anomaly_score',
+  /** State changes. Tags: machine, model_version, state, severity. Fields: score, threshold, top_feature. */
+  event: 'anomaly_event',
+  /** Detector counters, every few seconds. Tags: detector. Fields: messages_in, rejected, anomalies, spool_points, machines. */
+  detector: 'detector_stats'
+} as const
+
+export const TAGS = { machine: 'machine', modelVersion: 'model_version', state: 'state', severity: 'severity', detector: 'detector' } as const
+
+export const TELEMETRY_FIELDS = ['temperature', 'airTemperature', 'rpm', 'torque', 'toolWear', 'humidity'] as const
+export const SCORE_FIELDS = ['score', 'threshold', 'anomalous'] as const
+export const EVENT_FIELDS = ['score', 'threshold', 'top_feature'] as const
+export const DETECTOR_FIELDS = ['messages_in', 'rejected', 'anomalies', 'spool_points', 'machines'] as const
