@@ -1,0 +1,81 @@
+/**
+ * The AsyncAPI 3.0 description of every topic, built from the same TypeBox schemas the services
+ * validate with; `npm run docs:asyncapi` writes it to docs/asyncapi.yaml and a test keeps them equal.
+ */
+import { AnomalyEvent, GroundTruth, MachineState, MachineStatus, RejectedMessage, Telemetry } from './schemas.js'
+import { MACHINE_ID_PATTERN, DEFAULT_TOPIC_PREFIX } from './topics.js'
+
+interface ChannelInfo {
+  kind: string
+  title: string
+  description: string
+  schema: object
+  publisher: string
+  retained?: boolean
+  qos: 0 | 1
+}
+
+const CHANNELS: ChannelInfo[] = [
+  { kind: 'telemetry', title: 'Telemetry', description: 'One reading per message, published by each machine (or the simulator).', schema: Telemetry, publisher: 'sensor', qos: 1 },
+  { kind: 'anomalies', title: 'Anomaly event', description: 'Published by the edge detector when a machine\'s alert state changes: once when an anomaly is raised and once when it clears. Subscribe to `factory/+/anomalies` to be told about every machine.', schema: AnomalyEvent, publisher: 'detector', qos: 1 },
+  { kind: 'state', title: 'Machine state', description: 'Retained: the detector\'s current view of the machine, so a new subscriber knows the state at once.', schema: MachineState, publisher: 'detector', retained: true, qos: 1 },
+  { kind: 'status', title: 'Machine status', description: 'Retained: `online` when the publisher connects; its MQTT last will sets `offline` when it disappears.', schema: MachineStatus, publisher: 'sensor', retained: true, qos: 1 },
+  { kind: 'rejected', title: 'Rejected payload', description: 'Published by the detector for every telemetry payload it could not use, with the reason.', schema: RejectedMessage, publisher: 'detector', qos: 0 },
+  { kind: 'truth', title: 'Ground truth', description: 'Published by the simulator: which failure or sensor fault it injected into which machine, and when, so that a run can be scored.', schema: GroundTruth, publisher: 'simulator', qos: 1 }
+]
+
+/** JSON Schema without TypeBox's internal symbols and `$id`s. */
+function plain (schema: object): unknown {
+  return JSON.parse(JSON.stringify(schema, (key, value: unknown) => key === '$id' ? undefined : value))
+}
+
+/** Builds the AsyncAPI document as a plain object. */
+export function buildAsyncApiDocument (): Record<string, unknown> {
+  const channels: Record<string, unknown> = {}
+  const operations: Record<string, unknown> = {}
+  const messages: Record<string, unknown> = {}
+  for (const c of CHANNELS) {
+    const name = (c.schema as { $id?: string }).$id ?? c.kind
+    messages[name] = {
+      name,
+      title: c.title,
+      contentType: 'application/json',
+      payload: plain(c.schema),
+      bindings: { mqtt: { qos: c.qos, retain: c.retained === true, bindingVersion: '0.2.0' } }
+    }
+    channels[c.kind] = {
+      address: `${DEFAULT_TOPIC_PREFIX}/{machineId}/${c.kind}`,
+      title: c.title,
+      description: c.description,
+      parameters: { machineId: { $ref: '#/components/parameters/machineId' } },
+      messages: { [name]: { $ref: `#/components/messages/${name}` } }
+    }
+    operations[`publish${c.kind[0].toUpperCase()}${c.kind.slice(1)}`] = {
+      action: 'send',
+      summary: `The ${c.publisher} publishes ${c.title.toLowerCase()} messages.`,
+      channel: { $ref: `#/channels/${c.kind}` }
+    }
+  }
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'factory-edge MQTT API',
+      version: '1.0.0',
+      description: [
+        'Topics and payloads of factory-edge. Every topic is `<prefix>/<machineId>/<kind>`; the prefix is `factory` unless',
+        'configured otherwise (`--topic-prefix`). Payloads are UTF-8 JSON. This file is generated from the TypeBox schemas',
+        'in shared/src/messages/schemas.ts that the services validate with (`npm run docs:asyncapi`).'
+      ].join('\n')
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      gateway: { host: '127.0.0.1:1883', protocol: 'mqtt', description: 'The factory-edge broker (or Mosquitto) on the gateway' }
+    },
+    channels,
+    operations,
+    components: {
+      parameters: { machineId: { description: `Machine id, one topic level matching ${MACHINE_ID_PATTERN}` } },
+      messages
+    }
+  }
+}
