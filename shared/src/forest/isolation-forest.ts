@@ -101,6 +101,10 @@ export class IsolationForest {
   /** Anomaly score s = 2^(−E[h(x)]/c(ψ)) of the row starting at `offset`; higher is more anomalous. */
   score (row: ArrayLike<number>, offset = 0): number {
     const { roots, feature, value, left } = this
+    // A non-finite value would silently take the right branch everywhere; NaN says "no score" instead.
+    for (let f = 0; f < this.nFeatures; f++) if (!Number.isFinite(row[offset + f])) return NaN
+    // One training row: c(1) = 0 and every path is 0 long; scikit-learn defines the score as 0.5.
+    if (this.normaliser === 0) return 0.5
     let total = 0
     for (let t = 0; t < roots.length; t++) {
       let node = roots[t]
