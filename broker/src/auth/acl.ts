@@ -1,0 +1,170 @@
+import { readFile } from 'node:fs/promises'
+
+/**
+ * Access control lists in Mosquitto's `acl_file` syntax:
+ *
+ *   # topic lines before the first `user` line apply to anonymous clients
+ *   topic read factory/+/anomalies
+ *   user detector
+ *   topic read factory/+/telemetry
+ *   topic write factory/+/anomalies
+ *   pattern write factory/%u/#      # applies to every client; %u = user name, %c = client id
+ *
+ * Access is `read`, `write`, `readwrite` (the default) or `deny`; a matching `deny` wins. With an ACL
+ * everything not granted is denied. Subscriptions follow Mosquitto 2: a filter is allowed when every
+ * topic it can match is readable, so `topic read factory/+/telemetry` allows `factory/m1/telemetry`
+ * but not `factory/#`.
+ */
+
+export type Access = 'read' | 'write' | 'readwrite' | 'deny'
+
+interface Rule {
+  access: Access
+  /** Topic split on '/'; patterns keep `%u`/`%c` for substitution. */
+  levels: string[]
+  pattern: boolean
+  hasUser: boolean
+  hasClient: boolean
+}
+
+export interface Acl {
+  /** Rules from `topic` lines before the first `user` line. */
+  anonymous: Rule[]
+  /** Rules from `topic` lines after `user <name>`. */
+  users: Map<string, Rule[]>
+  /** Rules from `pattern` lines, for every client. */
+  patterns: Rule[]
+}
+
+/** A malformed ACL line; the message names the file and line. */
+export class AclError extends Error {
+  override name = 'AclError'
+}
+
+const ACCESS = new Set<string>(['read', 'write', 'readwrite', 'deny'])
+
+/** Parses the text of an ACL file; throws AclError naming the line. */
+export function parseAcl (text: string, source = 'ACL file'): Acl {
+  const acl: Acl = { anonymous: [], users: new Map(), patterns: [] }
+  let current: Rule[] = acl.anonymous
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim()
+    if (line === '' || line.startsWith('#')) continue
+    const fail = (why: string): never => { throw new AclError(`${source}:${i + 1}: ${why}: ${JSON.stringify(line)}`) }
+    const space = line.search(/\s/)
+    const keyword = space === -1 ? line : line.slice(0, space)
+    const rest = space === -1 ? '' : line.slice(space).trim()
+    if (keyword === 'user') {
+      if (rest === '') fail('missing user name')
+      current = acl.users.get(rest) ?? []
+      acl.users.set(rest, current)
+      continue
+    }
+    if (keyword !== 'topic' && keyword !== 'pattern') fail('expected "user", "topic" or "pattern"')
+    let access: Access = 'readwrite'
+    let topic = rest
+    const second = rest.search(/\s/)
+    if (second !== -1 && ACCESS.has(rest.slice(0, second))) {
+      access = rest.slice(0, second) as Access
+      topic = rest.slice(second).trim()
+    }
+    if (topic === '') fail('missing topic')
+    if (ACCESS.has(topic)) fail('missing topic after the access type')
+    const levels = topic.split('/')
+    for (let l = 0; l < levels.length; l++) {
+      const level = levels[l]
+      if ((level.includes('#') && (level !== '#' || l !== levels.length - 1)) || (level.includes('+') && level !== '+')) {
+        fail('invalid wildcard: + must be a whole level and # the whole last level')
+      }
+    }
+    const pattern = keyword === 'pattern'
+    const rule: Rule = { access, levels, pattern, hasUser: pattern && topic.includes('%u'), hasClient: pattern && topic.includes('%c') }
+    if (pattern) acl.patterns.push(rule)
+    else current.push(rule)
+  }
+  return acl
+}
+
+/** Reads and parses an ACL file. */
+export async function loadAcl (path: string): Promise<Acl> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new AclError(`cannot read ACL file ${path}: ${(err as Error).message}`)
+  }
+  return parseAcl(text, path)
+}
+
+/** True when the filter levels (with + and #) match the concrete topic levels. */
+function filterMatchesTopic (filter: readonly string[], topic: readonly string[]): boolean {
+  // $-topics are never matched by a leading wildcard (MQTT-4.7.2-1).
+  if (topic.length > 0 && topic[0].startsWith('$') && (filter[0] === '+' || filter[0] === '#')) return false
+  for (let i = 0; i < filter.length; i++) {
+    const f = filter[i]
+    if (f === '#') return true
+    if (i >= topic.length) return false
+    if (f !== '+' && f !== topic[i]) return false
+  }
+  return filter.length === topic.length
+}
+
+/** True when every topic the subscription filter can match is also matched by the ACL filter. */
+function aclCoversFilter (acl: readonly string[], sub: readonly string[]): boolean {
+  if (sub.length > 0 && sub[0].startsWith('$') && (acl[0] === '+' || acl[0] === '#')) return false
+  for (let i = 0; i < sub.length; i++) {
+    const a = acl[i]
+    if (a === undefined) return false
+    if (a === '#') return true
+    const s = sub[i]
+    if (s === '#') return false
+    if (a === '+') continue
+    if (s !== a) return false
+  }
+  // `a/b` is covered by `a/b/#` because '#' also matches the parent level.
+  return acl.length === sub.length || (acl.length === sub.length + 1 && acl[sub.length] === '#')
+}
+
+/** What a client wants to do: publish to a topic, receive a message, or subscribe to a filter. */
+export type Action = 'write' | 'read' | 'subscribe'
+
+function grants (access: Access, action: Action): boolean {
+  if (access === 'readwrite') return true
+  if (action === 'write') return access === 'write'
+  return access === 'read'
+}
+
+function substitute (rule: Rule, user: string | undefined, clientId: string): string[] | undefined {
+  if (!rule.pattern || (!rule.hasUser && !rule.hasClient)) return rule.levels
+  // Like Mosquitto: a value that could act as a wildcard or a level separator disables the pattern.
+  if (rule.hasUser && (user === undefined || /[+#/]/.test(user))) return undefined
+  if (rule.hasClient && /[+#/]/.test(clientId)) return undefined
+  return rule.levels.map((level) => {
+    let out = level
+    if (rule.hasUser) out = out.split('%u').join(user)
+    if (rule.hasClient) out = out.split('%c').join(clientId)
+    return out
+  })
+}
+
+/** Decides whether a client may perform `action` on `topic`; a matching `deny` rule wins. */
+export function isAllowed (acl: Acl, user: string | undefined, clientId: string, action: Action, topic: string): boolean {
+  const topicLevels = topic.split('/')
+  const own = user === undefined ? acl.anonymous : acl.users.get(user)
+  let granted = false
+  const check = (rule: Rule): boolean => {
+    const levels = substitute(rule, user, clientId)
+    if (levels === undefined) return false
+    // A subscription wider than a deny rule is still granted; delivery checks each message (`read`).
+    return action === 'subscribe' ? aclCoversFilter(levels, topicLevels) : filterMatchesTopic(levels, topicLevels)
+  }
+  for (const rules of [own ?? [], acl.patterns]) {
+    for (const rule of rules) {
+      if (!check(rule)) continue
+      if (rule.access === 'deny') return false
+      if (grants(rule.access, action)) granted = true
+    }
+  }
+  return granted
+}

@@ -1,0 +1,132 @@
+import type { Aedes, AuthenticateError, Client } from 'aedes'
+import type { Logger } from '@factory-edge/shared'
+import { isAllowed, type Acl, type Action } from './acl.js'
+import { verifyPassword, type PasswordHash } from './password-file.js'
+import type { BrokerMetrics } from '../observability/metrics.js'
+
+export interface AuthSettings {
+  /** user → hash; undefined when no password file is configured. */
+  passwords?: Map<string, PasswordHash>
+  acl?: Acl
+  allowAnonymous: boolean
+  logger: Logger
+  metrics: BrokerMetrics
+}
+
+/** Raised for an ACL denial, so error handlers can tell it from a protocol error. */
+export class AclDeniedError extends Error {
+  override name = 'AclDeniedError'
+}
+
+const SYS_PREFIX = '$SYS/'
+/** Decisions cached per client and action; bounded because topics come from clients. */
+const CACHE_LIMIT = 512
+// CONNACK return codes of MQTT 3.1.1.
+const BAD_USERNAME_OR_PASSWORD = 4
+const NOT_AUTHORIZED = 5
+
+function authError (message: string, returnCode: number): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError
+}
+
+interface Identity {
+  user: string | undefined
+  /** Cached decisions, keyed by action + topic. */
+  decisions: Map<string, boolean>
+}
+
+/** Installs authenticate / authorizePublish / authorizeSubscribe / authorizeForward on an aedes. */
+export function installAuth (aedes: Aedes, settings: AuthSettings): void {
+  const { passwords, acl, allowAnonymous, logger, metrics } = settings
+  const identities = new WeakMap<Client, Identity>()
+
+  const decide = (client: Client, action: Action, topic: string): boolean => {
+    if (acl === undefined) return true
+    let identity = identities.get(client)
+    if (identity === undefined) {
+      identity = { user: undefined, decisions: new Map() }
+      identities.set(client, identity)
+    }
+    const key = action + '\0' + topic
+    let allowed = identity.decisions.get(key)
+    if (allowed === undefined) {
+      allowed = isAllowed(acl, identity.user, client.id, action, topic)
+      if (identity.decisions.size >= CACHE_LIMIT) identity.decisions.clear()
+      identity.decisions.set(key, allowed)
+    }
+    return allowed
+  }
+
+  const deny = (client: Client, action: 'publish' | 'subscribe' | 'read', topic: string): void => {
+    metrics.denials[action]++
+    const level = action === 'read' ? 'debug' : 'warn'
+    logger[level]({ clientId: client.id, user: identities.get(client)?.user, topic, action }, `ACL denied ${action} on ${topic}`)
+  }
+
+  aedes.authenticate = (client, username, password, done) => {
+    const user = username === undefined || username === '' ? undefined : username
+    const accept = (): void => {
+      identities.set(client, { user, decisions: new Map() })
+      done(null, true)
+    }
+    const refuse = (reason: string, code: number): void => {
+      metrics.authFailures++
+      logger.warn({ clientId: client.id, user, reason }, `connection refused: ${reason}`)
+      done(authError(reason, code), false)
+    }
+    if (user === undefined) {
+      if (allowAnonymous) accept()
+      else refuse('anonymous clients are not allowed', NOT_AUTHORIZED)
+      return
+    }
+    if (passwords === undefined) {
+      // Without a password file the user name is only used to pick ACL rules (like Mosquitto).
+      if (allowAnonymous) accept()
+      else refuse('no password file is configured', NOT_AUTHORIZED)
+      return
+    }
+    const stored = passwords.get(user)
+    if (stored === undefined || password === undefined) {
+      refuse(stored === undefined ? 'unknown user' : 'missing password', BAD_USERNAME_OR_PASSWORD)
+      return
+    }
+    verifyPassword(stored, password).then((ok) => {
+      if (ok) accept()
+      else refuse('wrong password', BAD_USERNAME_OR_PASSWORD)
+    }, (err: Error) => refuse(`password check failed: ${err.message}`, BAD_USERNAME_OR_PASSWORD))
+  }
+
+  aedes.authorizePublish = (client, packet, done) => {
+    // client is null for the broker's own messages (e.g. wills of sessions that expired).
+    if (client === null) return done(null)
+    if (packet.topic.startsWith(SYS_PREFIX)) {
+      deny(client, 'publish', packet.topic)
+      return done(new AclDeniedError(`${SYS_PREFIX} topics are reserved`))
+    }
+    if (!decide(client, 'write', packet.topic)) {
+      deny(client, 'publish', packet.topic)
+      // aedes closes the connection on a refused PUBLISH (allowed by MQTT-3.3.5-2); Mosquitto acks and drops.
+      return done(new AclDeniedError(`not authorised to publish on ${packet.topic}`))
+    }
+    metrics.messagesIn++
+    done(null)
+  }
+
+  aedes.authorizeSubscribe = (client, subscription, done) => {
+    if (!decide(client, 'subscribe', subscription.topic)) {
+      deny(client, 'subscribe', subscription.topic)
+      // null negates only this subscription: the SUBACK carries 0x80 and the client stays connected.
+      return done(null, null)
+    }
+    done(null, subscription)
+  }
+
+  aedes.authorizeForward = (client, packet) => {
+    if (acl !== undefined && !decide(client, 'read', packet.topic)) {
+      deny(client, 'read', packet.topic)
+      return null
+    }
+    metrics.messagesOut++
+    return packet
+  }
+}

@@ -1,0 +1,141 @@
+import { createHash, pbkdf2, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { readFile, writeFile, rename } from 'node:fs/promises'
+
+/**
+ * Password files: one `user:hash` per line, `#` comments, like Mosquitto's.
+ *
+ * We write scrypt hashes (`$scrypt$N$r$p$salt$hash`, base64). We also verify Mosquitto's own formats
+ * (`$7$iterations$salt$hash` = PBKDF2-SHA512, `$6$salt$hash` = SHA-512), so a file made by
+ * `mosquitto_passwd` works with both brokers; Mosquitto cannot read scrypt lines.
+ */
+
+const SCRYPT_N = 16384
+const SCRYPT_R = 8
+const SCRYPT_P = 1
+const KEY_LENGTH = 64
+const SALT_LENGTH = 16
+
+export type PasswordHash =
+  | { kind: 'scrypt', n: number, r: number, p: number, salt: Buffer, hash: Buffer }
+  | { kind: 'pbkdf2-sha512', iterations: number, salt: Buffer, hash: Buffer }
+  | { kind: 'sha512', salt: Buffer, hash: Buffer }
+
+/** A password file line or hash that cannot be used; the message names the file and line. */
+export class PasswordFileError extends Error {
+  override name = 'PasswordFileError'
+}
+
+function scryptAsync (password: string | Buffer, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, keylen, options, (err, key) => { if (err !== null) reject(err); else resolve(key) })
+  })
+}
+
+function pbkdf2Async (password: Buffer, salt: Buffer, iterations: number, keylen: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    pbkdf2(password, salt, iterations, keylen, 'sha512', (err, key) => { if (err !== null) reject(err); else resolve(key) })
+  })
+}
+
+/** Parses one hash string; throws PasswordFileError when its format is not one we know. */
+export function parseHash (text: string): PasswordHash {
+  const parts = text.split('$')
+  // A leading '$' gives an empty first part.
+  if (parts[0] === '' && parts[1] === 'scrypt' && parts.length === 7) {
+    const [n, r, p] = [Number(parts[2]), Number(parts[3]), Number(parts[4])]
+    if ([n, r, p].every((v) => Number.isInteger(v) && v > 0)) {
+      return { kind: 'scrypt', n, r, p, salt: Buffer.from(parts[5], 'base64'), hash: Buffer.from(parts[6], 'base64') }
+    }
+  }
+  if (parts[0] === '' && parts[1] === '7' && parts.length === 5) {
+    const iterations = Number(parts[2])
+    if (Number.isInteger(iterations) && iterations > 0) {
+      return { kind: 'pbkdf2-sha512', iterations, salt: Buffer.from(parts[3], 'base64'), hash: Buffer.from(parts[4], 'base64') }
+    }
+  }
+  if (parts[0] === '' && parts[1] === '6' && parts.length === 4) {
+    return { kind: 'sha512', salt: Buffer.from(parts[2], 'base64'), hash: Buffer.from(parts[3], 'base64') }
+  }
+  throw new PasswordFileError('unknown password hash format (expected $scrypt$..., or mosquitto_passwd\'s $7$... or $6$...)')
+}
+
+/** Hashes a password with scrypt and a random salt, in the format `parseHash` reads. */
+export async function hashPassword (password: string): Promise<string> {
+  const salt = randomBytes(SALT_LENGTH)
+  const hash = await scryptAsync(password, salt, KEY_LENGTH, { N: SCRYPT_N, r: SCRYPT_R, p: SCRYPT_P })
+  return `$scrypt$${SCRYPT_N}$${SCRYPT_R}$${SCRYPT_P}$${salt.toString('base64')}$${hash.toString('base64')}`
+}
+
+/** True when `password` matches `stored`, compared in constant time. */
+export async function verifyPassword (stored: PasswordHash, password: Buffer): Promise<boolean> {
+  let computed: Buffer
+  switch (stored.kind) {
+    case 'scrypt':
+      computed = await scryptAsync(password, stored.salt, stored.hash.length, {
+        N: stored.n, r: stored.r, p: stored.p, maxmem: 256 * stored.n * stored.r + 1024 * 1024
+      })
+      break
+    case 'pbkdf2-sha512':
+      computed = await pbkdf2Async(password, stored.salt, stored.iterations, stored.hash.length)
+      break
+    case 'sha512':
+      computed = createHash('sha512').update(password).update(stored.salt).digest()
+      break
+  }
+  return computed.length === stored.hash.length && timingSafeEqual(computed, stored.hash)
+}
+
+/** Parses the text of a password file into user → hash; throws PasswordFileError naming the line. */
+export function parsePasswordFile (text: string, source = 'password file'): Map<string, PasswordHash> {
+  const users = new Map<string, PasswordHash>()
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim()
+    if (line === '' || line.startsWith('#')) continue
+    const colon = line.lastIndexOf(':')
+    if (colon <= 0) throw new PasswordFileError(`${source}:${i + 1}: expected "user:hash"`)
+    const user = line.slice(0, colon)
+    try {
+      users.set(user, parseHash(line.slice(colon + 1)))
+    } catch (err) {
+      throw new PasswordFileError(`${source}:${i + 1}: user ${JSON.stringify(user)}: ${(err as Error).message}`)
+    }
+  }
+  return users
+}
+
+/** Reads and parses a password file. */
+export async function loadPasswordFile (path: string): Promise<Map<string, PasswordHash>> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new PasswordFileError(`cannot read password file ${path}: ${(err as Error).message}`)
+  }
+  return parsePasswordFile(text, path)
+}
+
+/**
+ * Adds or replaces one user in a password file (created if missing), keeping every other line,
+ * and writes it atomically (temp file + rename) with mode 0600.
+ */
+export async function setPassword (path: string, user: string, password: string): Promise<void> {
+  if (user === '' || user.includes(':') || /\s/.test(user)) {
+    throw new PasswordFileError(`invalid user name ${JSON.stringify(user)}: it must be non-empty, without ':' or spaces`)
+  }
+  if (password === '') throw new PasswordFileError('the password must not be empty')
+  let lines: string[] = []
+  try {
+    lines = (await readFile(path, 'utf8')).split(/\r?\n/)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop()
+  const entry = `${user}:${await hashPassword(password)}`
+  const index = lines.findIndex((line) => line.slice(0, line.lastIndexOf(':')).trim() === user && !line.trim().startsWith('#'))
+  if (index === -1) lines.push(entry)
+  else lines[index] = entry
+  const temp = `${path}.${process.pid}.tmp`
+  await writeFile(temp, lines.join('\n') + '\n', { mode: 0o600 })
+  await rename(temp, path)
+}

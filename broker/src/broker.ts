@@ -1,0 +1,228 @@
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http'
+import { readFile } from 'node:fs/promises'
+import type { Duplex } from 'node:stream'
+import { Aedes, type Client } from 'aedes'
+import { WebSocketServer, createWebSocketStream } from 'ws'
+import { createLogger, type Logger } from '@factory-edge/shared'
+import { loadAcl } from './auth/acl.js'
+import { loadPasswordFile } from './auth/password-file.js'
+import { AclDeniedError, installAuth } from './auth/handlers.js'
+import { brokerConfigSpec, settingName } from './config.js'
+import { BrokerMetrics } from './observability/metrics.js'
+import { createObservabilityServer } from './observability/http-server.js'
+import { openStorage, type PersistenceKind } from './storage/persistence.js'
+import { PacketTooLargeError, SizeLimitedConnection } from './transport/packet-size-limit.js'
+import { closeServer, listen } from './transport/listen.js'
+
+export interface BrokerOptions {
+  /** Address of the MQTT, WebSocket and TLS listeners. Default 127.0.0.1. */
+  host?: string
+  /** MQTT over TCP. Default 1883; 0 picks a free port. */
+  port?: number
+  /** MQTT over WebSocket; null or undefined = off (the CLI turns it on at 9001). */
+  wsPort?: number | null
+  /** MQTT over TLS, on when `tls` is given. Default 8883. */
+  tlsPort?: number
+  /** PEM files of the TLS listener; `ca` makes client certificates mandatory. */
+  tls?: { certFile: string, keyFile: string, caFile?: string }
+  /** `/healthz` and `/metrics`; null or undefined = off. */
+  httpPort?: number | null
+  /** Address of the HTTP endpoint. Default `host`. */
+  httpHost?: string
+  /** Password file (`user:hash` lines). */
+  passwordFile?: string
+  /** ACL file in Mosquitto syntax; without one every authenticated client may do anything. */
+  aclFile?: string
+  /**
+   * Accept clients without a user name. Default: true only when there is no password file and `host`
+   * is a loopback address (like Mosquitto 2's local-only mode); otherwise false.
+   */
+  allowAnonymous?: boolean
+  /** Largest packet in bytes; 0 = no limit. Default 262144. */
+  maxPacketSize?: number
+  /** Open connections over all listeners; 0 = no limit. Default 10000. */
+  maxConnections?: number
+  /** Largest keep-alive (seconds) a client may ask for; 0 = no limit. Default 0. */
+  maxKeepalive?: number
+  /** Milliseconds a connection has to send CONNECT. Default 10000. */
+  connectTimeout?: number
+  /** Session store. Default memory. */
+  persistence?: PersistenceKind
+  /** Directory of the `level` store. */
+  persistenceDir?: string
+  /** Redis URL of the `redis` store and cluster message bus. */
+  redisUrl?: string
+  /** Broker id, unique per cluster node. Default random. */
+  brokerId?: string
+  logger?: Logger
+}
+
+export interface BrokerHandle {
+  /** mqtt://host:port of the TCP listener. */
+  url: string
+  /** Actual TCP port (useful with port 0). */
+  port: number
+  wsPort?: number
+  tlsPort?: number
+  httpPort?: number
+  aedes: Aedes
+  metrics: BrokerMetrics
+  /** Stops accepting, disconnects every client, flushes and closes the store. Idempotent. */
+  close (): Promise<void>
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/
+
+/** Starts an MQTT broker with the given listeners, authentication, limits and persistence. */
+export async function startBroker (options: BrokerOptions = {}): Promise<BrokerHandle> {
+  const logger = options.logger ?? createLogger('broker')
+  const host = options.host ?? '127.0.0.1'
+  const maxPacketSize = options.maxPacketSize ?? 262144
+  const maxConnections = options.maxConnections ?? 10000
+  const allowAnonymous = options.allowAnonymous ?? (options.passwordFile === undefined && LOOPBACK.test(host))
+  if (options.passwordFile === undefined && !allowAnonymous && options.allowAnonymous === undefined) {
+    throw new Error(`no password file on the non-loopback address ${host}: set ${settingName(brokerConfigSpec.passwordFile)}, or ${settingName(brokerConfigSpec.allowAnonymous)} to accept anyone`)
+  }
+
+  const passwords = options.passwordFile !== undefined ? await loadPasswordFile(options.passwordFile) : undefined
+  const acl = options.aclFile !== undefined ? await loadAcl(options.aclFile) : undefined
+  const tlsFiles = options.tls !== undefined
+    ? {
+        cert: await readFile(options.tls.certFile),
+        key: await readFile(options.tls.keyFile),
+        ca: options.tls.caFile !== undefined ? await readFile(options.tls.caFile) : undefined
+      }
+    : undefined
+
+  const storage = await openStorage({
+    persistence: options.persistence ?? 'memory',
+    persistenceDir: options.persistenceDir,
+    redisUrl: options.redisUrl,
+    logger
+  })
+  const metrics = new BrokerMetrics()
+  let aedes: Aedes
+  try {
+    aedes = await Aedes.createBroker({
+      ...(options.brokerId !== undefined ? { id: options.brokerId } : {}),
+      ...(storage.persistence !== undefined ? { persistence: storage.persistence } : {}),
+      ...(storage.mq !== undefined ? { mq: storage.mq } : {}),
+      keepaliveLimit: options.maxKeepalive ?? 0,
+      connectTimeout: options.connectTimeout ?? 10000,
+      drainTimeout: 30000,
+      maxClientsIdLength: 128
+    })
+  } catch (err) {
+    await storage.close().catch(() => {})
+    throw err
+  }
+  installAuth(aedes, { passwords, acl, allowAnonymous, logger, metrics })
+  observe(aedes, metrics, logger)
+
+  const connections = new Set<Duplex>()
+  const accept = (stream: Duplex, remote: string | undefined, req?: IncomingMessage): void => {
+    if (maxConnections > 0 && connections.size >= maxConnections) {
+      metrics.connectionsRejected++
+      logger.warn({ remote, maxConnections }, 'connection refused: max connections reached')
+      stream.destroy()
+      return
+    }
+    connections.add(stream)
+    metrics.connectionsAccepted++
+    stream.once('close', () => connections.delete(stream))
+    aedes.handle(maxPacketSize > 0 ? new SizeLimitedConnection(stream, maxPacketSize) : stream, req)
+  }
+  const onSocket = (socket: Socket): void => accept(socket, socket.remoteAddress)
+
+  const servers: Server[] = []
+  let wss: WebSocketServer | undefined
+  const started: Partial<Pick<BrokerHandle, 'wsPort' | 'tlsPort' | 'httpPort'>> = {}
+  let port: number
+  try {
+    const tcp = createTcpServer(onSocket)
+    servers.push(tcp)
+    port = await listen(tcp, host, options.port ?? 1883, { what: 'MQTT listener', setting: settingName(brokerConfigSpec.port) })
+
+    if (options.wsPort !== undefined && options.wsPort !== null) {
+      const http = createHttpServer((_req, res) => { res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n') })
+      servers.push(http)
+      wss = new WebSocketServer({ server: http, maxPayload: maxPacketSize > 0 ? maxPacketSize : undefined })
+      wss.on('connection', (socket, req) => {
+        accept(createWebSocketStream(socket), req.socket.remoteAddress, req)
+      })
+      started.wsPort = await listen(http, host, options.wsPort, { what: 'WebSocket listener', setting: settingName(brokerConfigSpec.wsPort) })
+    }
+
+    if (tlsFiles !== undefined) {
+      const tls = createTlsServer({
+        cert: tlsFiles.cert,
+        key: tlsFiles.key,
+        ...(tlsFiles.ca !== undefined ? { ca: tlsFiles.ca, requestCert: true, rejectUnauthorized: true } : {})
+      }, onSocket)
+      tls.on('tlsClientError', (err, socket) => logger.debug({ err: err.message, remote: socket.remoteAddress }, 'TLS handshake failed'))
+      servers.push(tls)
+      started.tlsPort = await listen(tls, host, options.tlsPort ?? 8883, { what: 'TLS listener', setting: settingName(brokerConfigSpec.tlsPort) })
+    }
+
+    if (options.httpPort !== undefined && options.httpPort !== null) {
+      const http = createObservabilityServer(aedes, metrics)
+      servers.push(http)
+      started.httpPort = await listen(http, options.httpHost ?? host, options.httpPort, { what: 'HTTP endpoint', setting: settingName(brokerConfigSpec.httpPort) })
+    }
+  } catch (err) {
+    await shutdown(aedes, servers, wss, connections, storage.close)
+    throw err
+  }
+
+  const url = `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`
+  logger.info({ url, ...started, persistence: options.persistence ?? 'memory', anonymous: allowAnonymous, acl: acl !== undefined, brokerId: aedes.id }, 'broker listening')
+
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    port,
+    ...started,
+    aedes,
+    metrics,
+    close: () => {
+      closing ??= shutdown(aedes, servers, wss, connections, storage.close).then(() => logger.info('broker stopped'))
+      return closing
+    }
+  }
+}
+
+/** Counts and logs client errors; oversized packets get their own counter. */
+function observe (aedes: Aedes, metrics: BrokerMetrics, logger: Logger): void {
+  const onError = (client: Client, err: Error): void => {
+    if (err instanceof AclDeniedError) return
+    if (err instanceof PacketTooLargeError) {
+      metrics.oversizedPackets++
+      logger.warn({ clientId: client.id, size: err.size, limit: err.limit }, 'connection closed: packet too large')
+      return
+    }
+    metrics.clientErrors++
+    logger.info({ clientId: client.id, err: err.message }, 'client error')
+  }
+  aedes.on('clientError', onError)
+  aedes.on('connectionError', onError)
+  aedes.on('keepaliveTimeout', (client) => {
+    metrics.keepaliveTimeouts++
+    logger.info({ clientId: client.id }, 'client keep-alive timed out')
+  })
+  aedes.on('client', (client) => logger.debug({ clientId: client.id }, 'client connected'))
+  aedes.on('clientDisconnect', (client) => logger.debug({ clientId: client.id }, 'client disconnected'))
+}
+
+async function shutdown (aedes: Aedes, servers: Server[], wss: WebSocketServer | undefined, connections: Set<Duplex>, closeStorage: () => Promise<void>): Promise<void> {
+  // Stop accepting first, then disconnect clients (aedes.close), then wait for the sockets to end.
+  const serversClosed = Promise.all(servers.map(closeServer))
+  wss?.close()
+  await new Promise<void>((resolve) => aedes.close(() => resolve()))
+  // Connections that never sent CONNECT are not aedes clients yet.
+  for (const stream of connections) stream.destroy()
+  for (const server of servers) (server as { closeAllConnections?: () => void }).closeAllConnections?.()
+  await serversClosed
+  await closeStorage()
+}

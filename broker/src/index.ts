@@ -1,0 +1,8 @@
+export { startBroker, type BrokerOptions, type BrokerHandle } from './broker.js'
+export { brokerConfigSpec, type BrokerConfig } from './config.js'
+export { toBrokerOptions, main } from './cli.js'
+export { parseAcl, loadAcl, isAllowed, AclError, type Acl, type Access, type Action } from './auth/acl.js'
+export { hashPassword, verifyPassword, parseHash, parsePasswordFile, loadPasswordFile, setPassword, PasswordFileError, type PasswordHash } from './auth/password-file.js'
+export { BrokerMetrics, formatMetrics } from './observability/metrics.js'
+export { PacketSizeChecker, PacketTooLargeError } from './transport/packet-size-limit.js'
+export type { PersistenceKind } from './storage/persistence.js'

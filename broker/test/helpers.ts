@@ -1,0 +1,82 @@
+import { createServer } from 'node:net'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { createLogger, type Logger } from '@factory-edge/shared'
+
+/** A logger that writes nothing unless TEST_LOG is set. */
+export function quietLogger (): Logger {
+  return createLogger('broker-test', { level: process.env.TEST_LOG !== undefined ? 'debug' : 'silent', format: 'json' })
+}
+
+/** A TCP port that was free a moment ago (for programs that cannot listen on port 0 themselves). */
+export function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
+    })
+  })
+}
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export async function tempDir (prefix = 'factory-broker-'): Promise<{ path: string, remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix))
+  return { path, remove: () => rm(path, { recursive: true, force: true }) }
+}
+
+/** Connects without retries; rejects with the CONNACK error (e.g. code 5) or a socket error. */
+export function connect (url: string, options: IClientOptions = {}): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 10000, ...options })
+    const onError = (err: Error): void => {
+      client.end(true)
+      reject(err)
+    }
+    const onClose = (): void => onError(new Error('connection closed before CONNACK'))
+    client.once('error', onError)
+    client.once('close', onClose)
+    client.once('connect', () => {
+      client.off('error', onError)
+      client.off('close', onClose)
+      resolve(client)
+    })
+  })
+}
+
+/** Resolves with the next message on a topic filter's subscription, or rejects after `ms`. */
+export function nextMessage (client: MqttClient, predicate: (topic: string, payload: Buffer) => boolean = () => true, ms = 10000): Promise<{ topic: string, payload: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('message', onMessage)
+      reject(new Error(`no matching message within ${ms} ms`))
+    }, ms)
+    const onMessage = (topic: string, payload: Buffer): void => {
+      if (!predicate(topic, payload)) return
+      clearTimeout(timer)
+      client.off('message', onMessage)
+      resolve({ topic, payload })
+    }
+    client.on('message', onMessage)
+  })
+}
+
+/** Polls `check` until it returns true, or throws after `ms`. */
+export async function eventually (check: () => boolean | Promise<boolean>, ms = 10000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`${what} not reached within ${ms} ms`)
+}
+
+/** Ends an MQTT client, ignoring errors. */
+export async function endClient (client: MqttClient | undefined): Promise<void> {
+  if (client === undefined) return
+  await client.endAsync(true).catch(() => {})
+}
