@@ -31,7 +31,10 @@ export const SIGNALS = {
   humidity: { unit: '%', description: 'Relative humidity (synthetic)', compute: (r) => r.humidity },
   tempDelta: { unit: 'K', description: 'Process minus air temperature (heat dissipation)', compute: (r) => r.temperature - r.airTemperature },
   power: { unit: 'W', description: 'Mechanical power, torque times angular speed', compute: (r) => r.torque * r.rpm * RPM_TO_RAD_PER_S },
-  strain: { unit: 'min·Nm', description: 'Tool strain, tool wear times torque (overstrain)', compute: (r) => r.toolWear * r.torque }
+  strain: { unit: 'min·Nm', description: 'Tool strain, tool wear times torque (overstrain)', compute: (r) => r.toolWear * r.torque },
+  // Heat leaves the part through the temperature difference and the airflow the spindle drives, so a
+  // small difference at low speed (heat dissipation failure) is low on both at once.
+  dissipation: { unit: 'K·rpm', description: 'Heat dissipation, process minus air temperature times rotational speed', compute: (r) => (r.temperature - r.airTemperature) * r.rpm }
 } as const satisfies Record<string, SignalInfo>
 
 export type SignalName = keyof typeof SIGNALS
