@@ -92,7 +92,7 @@ class RowReader {
     this.kelvin = READING_FIELDS.map((f) => this.columns[f]?.kelvin)
     this.syntheticHumidity = this.columns.humidity === undefined
     this.humidity = new SyntheticHumidity(options.humiditySeed)
-    this.defaultMachine = builder.machineId(options.machineId ?? 'ai4i')
+    this.defaultMachine = this.columns.machineId === undefined ? builder.machineId(options.machineId ?? 'ai4i') : -1
   }
 
   private labelled (): boolean {

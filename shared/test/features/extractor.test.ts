@@ -56,3 +56,10 @@ test('feature specifications are validated with messages that say what is allowe
   assert.deepEqual(parseFeatureSpec('power,rpm.z@12'), { window: 12, features: ['power', 'rpm.z'] })
   assert.equal(describeFeature('power.rate').unit, 'W/reading')
 })
+
+test('dissipation is the temperature difference times the rotational speed', () => {
+  const fx = new FeatureExtractor({ window: 1, features: ['dissipation'] })
+  const out = new Float64Array(fx.size)
+  fx.push(fx.createWindow(), reading(2), 0, out)
+  assert.equal(out[0], 12 * 1500)
+})

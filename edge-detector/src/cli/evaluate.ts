@@ -1,0 +1,69 @@
+import { formatHelp, loadModel, parseConfig, ConfigError, type ConfigSpec } from '@factory-edge/shared'
+import { evaluateOriginalDesign, evaluateScores, FAILURE_MODE_NAMES, scoreDataset, type Evaluation } from '../training/index.js'
+import { loadWithProgress } from './load-with-progress.js'
+
+/** Settings of `edge-detector evaluate`. */
+export const evaluateOptions = {
+  model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: 'results/model.json', description: 'Model file to evaluate' },
+  csv: { flag: 'csv', type: 'string', description: 'Labelled data: AI4I 2020 CSV (UCI or Kaggle, label "Machine failure" or "Target")' },
+  json: { flag: 'json', type: 'boolean', default: false, description: 'Print one JSON object instead of text' },
+  skipBadRows: { flag: 'skip-bad-rows', type: 'boolean', default: false, description: 'Skip, count and report rows that cannot be used' },
+} as const satisfies ConfigSpec
+
+const USAGE = 'edge-detector evaluate --model FILE --csv FILE [--json]'
+const SUMMARY = 'Scores a labelled file with a model: ROC-AUC, average precision, precision/recall/F1 at the model threshold, recall per failure mode, confusion matrix; the original design\'s features side by side.'
+
+/** `edge-detector evaluate`: how well a model finds the failures of a labelled file. */
+export async function evaluateCommand (argv: readonly string[]): Promise<void> {
+  const { config, help } = parseConfig(evaluateOptions, argv)
+  if (help) {
+    process.stdout.write(formatHelp(USAGE, SUMMARY, evaluateOptions))
+    return
+  }
+  if (config.csv === undefined) throw new ConfigError('missing --csv FILE: the labelled data to evaluate on')
+  const model = await loadModel(config.model)
+  const dataset = await loadWithProgress(config.csv, { skipBadRows: config.skipBadRows, requireLabel: true })
+  const label = dataset.label as Uint8Array
+  const evaluation = evaluateScores(scoreDataset(model, dataset), label, dataset.modes, model.threshold)
+  const o = model.options
+  const original = evaluateOriginalDesign(dataset, { contamination: o.contamination === 'auto' ? undefined : o.contamination, trees: o.nEstimators, seed: o.seed })
+  const summary = {
+    ...evaluation,
+    model: { path: config.model, version: model.version, features: model.featureSpec.features, window: model.featureSpec.window },
+    source: dataset.source,
+    skippedRows: dataset.skipped.count,
+    originalDesign: original === null ? null : { features: ['temperature', 'rpm', 'humidity'], ...pick(original) }
+  }
+  if (config.json) {
+    process.stdout.write(JSON.stringify(summary) + '\n')
+    return
+  }
+  process.stdout.write(formatText(config.model, model.version, dataset.source, evaluation, original, dataset.skipped.count))
+}
+
+function pick (e: Evaluation): Pick<Evaluation, 'auc' | 'ap' | 'precision' | 'recall' | 'f1' | 'threshold' | 'rows'> {
+  return { auc: e.auc, ap: e.ap, precision: e.precision, recall: e.recall, f1: e.f1, threshold: e.threshold, rows: e.rows }
+}
+
+const f3 = (v: number): string => v.toFixed(3)
+
+/** The human-readable evaluation. */
+function formatText (modelPath: string, version: string, source: string, e: Evaluation, original: Evaluation | null, skipped: number): string {
+  const c = e.confusion
+  const lines = [
+    `model ${modelPath} (${version}) on ${source}: ${e.rows} rows, ${e.failures} failures${skipped > 0 ? `, ${skipped} bad rows skipped` : ''}`,
+    '',
+    `                      this model${original !== null ? '   original design (temperature, rpm, humidity)' : ''}`,
+    ...([['ROC-AUC', 'auc'], ['average precision', 'ap'], ['precision', 'precision'], ['recall', 'recall'], ['F1', 'f1']] as const).map(([name, key]) =>
+      `  ${name.padEnd(20)}${f3(e[key]).padStart(10)}${original !== null ? f3(original[key]).padStart(10) : ''}`),
+    `  ${'threshold'.padEnd(20)}${e.threshold.toFixed(4).padStart(10)}`,
+    '',
+    'recall per failure mode at the threshold:',
+    ...e.perMode.map((m) => `  ${m.mode} ${FAILURE_MODE_NAMES[m.mode].padEnd(26)}${m.rows > 0 ? `${m.detected}/${m.rows}`.padStart(9) + f3(m.recall).padStart(8) : '  no rows'.padStart(9)}`),
+    '',
+    'confusion matrix:      flagged  not flagged',
+    `  failure        ${String(c.tp).padStart(12)}${String(c.fn).padStart(13)}`,
+    `  normal         ${String(c.fp).padStart(12)}${String(c.tn).padStart(13)}`
+  ]
+  return lines.join('\n') + '\n'
+}
