@@ -1,0 +1,206 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import type { Logger } from '@factory-edge/shared'
+import { BoundedQueue } from './bounded-queue.js'
+
+/** How the simulator reaches the broker. */
+export interface ConnectionOptions {
+  brokerUrl: string
+  username?: string
+  password?: string
+  /** CA certificate(s) (PEM) to trust for mqtts:// and wss://. */
+  ca?: string | Buffer
+  /** Client certificate and key (PEM) for mutual TLS. */
+  cert?: string | Buffer
+  key?: string | Buffer
+  /** Accept a broker certificate that does not verify (testing only). Default true: verify. */
+  rejectUnauthorized?: boolean
+  /** QoS of telemetry; status and ground truth always go out with QoS 1. */
+  qos?: 0 | 1
+  /** MQTT keepalive in seconds. */
+  keepalive?: number
+  /** First and longest wait before reconnecting; the wait doubles after every failed attempt. */
+  reconnectMinMs?: number
+  reconnectMaxMs?: number
+}
+
+export interface LinkOptions extends ConnectionOptions {
+  clientId: string
+  /** Messages kept while disconnected; beyond this, the oldest are dropped and counted. */
+  queueLimit: number
+  will?: { topic: string, payload: string }
+  logger: Logger
+  /** Called on every (re)connection, before the queue is flushed: publish retained status here. */
+  onConnect?: () => void
+}
+
+const QOS0 = { qos: 0, retain: false } as const
+const QOS1 = { qos: 1, retain: false } as const
+const RETAINED = { qos: 1, retain: true } as const
+const DROP_LOG_INTERVAL_MS = 5000
+
+/**
+ * One MQTT connection that never blocks the simulation: while connected, messages go straight to the
+ * client; while not, into a bounded queue that is flushed in order on reconnection. Reconnects with
+ * exponential backoff (mqtt.js's own reconnect uses a fixed period).
+ */
+export class MqttLink {
+  /** Messages handed to the connected client. */
+  published = 0
+  /** QoS 1 messages the connection lost before the broker acknowledged them. */
+  lost = 0
+  readonly client: MqttClient
+  private readonly queue: BoundedQueue
+  private readonly logger: Logger
+  private readonly telemetryOptions: typeof QOS0 | typeof QOS1
+  private backoffMs: number
+  private reconnectTimer: NodeJS.Timeout | undefined
+  private closing = false
+  private lastDropLog = 0
+  private droppedAtLastLog = 0
+  private everConnected = false
+  private readonly onAck = (err?: Error): void => {
+    if (err !== undefined && err !== null) this.lost++
+  }
+
+  constructor (private readonly options: LinkOptions) {
+    this.logger = options.logger
+    this.queue = new BoundedQueue(options.queueLimit)
+    this.telemetryOptions = options.qos === 1 ? QOS1 : QOS0
+    this.backoffMs = options.reconnectMinMs ?? 500
+    const clientOptions: IClientOptions = {
+      clientId: options.clientId,
+      username: options.username,
+      password: options.password,
+      ca: options.ca,
+      cert: options.cert,
+      key: options.key,
+      rejectUnauthorized: options.rejectUnauthorized ?? true,
+      keepalive: options.keepalive ?? 30,
+      clean: true,
+      reconnectPeriod: 0,
+      queueQoSZero: false,
+      connectTimeout: 10_000,
+      will: options.will === undefined ? undefined : { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: 1, retain: true }
+    }
+    this.client = mqtt.connect(options.brokerUrl, clientOptions)
+    this.client.on('connect', () => this.handleConnect())
+    this.client.on('close', () => this.handleClose())
+    this.client.on('error', (err) => {
+      this.logger.warn({ clientId: options.clientId, err: err.message }, 'MQTT connection error')
+    })
+  }
+
+  get connected (): boolean {
+    return this.client.connected
+  }
+
+  /** Messages dropped from the full queue while disconnected. */
+  get dropped (): number {
+    return this.queue.dropped
+  }
+
+  /** Messages waiting for the connection. */
+  get queued (): number {
+    return this.queue.length
+  }
+
+  /** Publishes telemetry (at the configured QoS) now, or queues it while disconnected. */
+  publish (topic: string, payload: string | Buffer): void {
+    if (this.client.connected && this.queue.length === 0) {
+      this.send(topic, payload)
+      return
+    }
+    if (!this.queue.push(topic, payload)) this.logDrops()
+  }
+
+  /** Publishes a retained message with QoS 1 (status); skipped while disconnected, since onConnect repeats it. */
+  publishRetained (topic: string, payload: string): void {
+    if (this.client.connected) this.client.publish(topic, payload, RETAINED)
+  }
+
+  /** Publishes with QoS 1 regardless of the telemetry QoS (ground truth must not be lost on the way). */
+  publishReliable (topic: string, payload: string): void {
+    if (this.client.connected && this.queue.length === 0) {
+      this.published++
+      this.client.publish(topic, payload, QOS1, this.onAck)
+      return
+    }
+    if (!this.queue.push(topic, payload)) this.logDrops()
+  }
+
+  /** Resolves once connected, or rejects after `timeoutMs`. */
+  async waitConnected (timeoutMs: number): Promise<void> {
+    if (this.client.connected) return
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.client.off('connect', done)
+        reject(new Error(`could not connect to ${this.options.brokerUrl} within ${timeoutMs} ms`))
+      }, timeoutMs)
+      const done = (): void => {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.client.once('connect', done)
+    })
+  }
+
+  /**
+   * Publishes `finalMessages` (e.g. retained `offline`) if connected, then disconnects cleanly, waiting
+   * for QoS 1 acknowledgements at most `timeoutMs`.
+   */
+  async close (finalMessages: Array<{ topic: string, payload: string }> = [], timeoutMs = 3000): Promise<void> {
+    this.closing = true
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer)
+    if (this.client.connected) {
+      while (this.queue.shift((t, p) => this.send(t, p)));
+      for (const m of finalMessages) this.client.publish(m.topic, m.payload, RETAINED)
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.client.end(true, () => resolve())
+      }, timeoutMs)
+      this.client.end(false, () => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  private send (topic: string, payload: string | Buffer): void {
+    this.published++
+    if (this.telemetryOptions === QOS1) this.client.publish(topic, payload, QOS1, this.onAck)
+    else this.client.publish(topic, payload, QOS0)
+  }
+
+  private handleConnect (): void {
+    this.backoffMs = this.options.reconnectMinMs ?? 500
+    if (this.everConnected) this.logger.info({ clientId: this.options.clientId, queued: this.queue.length }, 'reconnected to the broker')
+    this.everConnected = true
+    this.options.onConnect?.()
+    while (this.client.connected && this.queue.shift((t, p) => this.send(t, p)));
+    if (this.queue.dropped > this.droppedAtLastLog) this.logDrops(true)
+  }
+
+  private handleClose (): void {
+    if (this.closing) return
+    const delay = this.backoffMs
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs ?? 30_000)
+    this.logger.warn({ clientId: this.options.clientId, retryInMs: delay, queued: this.queue.length }, 'disconnected from the broker, reconnecting')
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer)
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined
+      if (!this.closing) this.client.reconnect()
+    }, delay)
+    this.reconnectTimer.unref()
+  }
+
+  /** Logs drops at most every few seconds (and once more when the connection is back). */
+  private logDrops (force = false): void {
+    const now = Date.now()
+    if (!force && now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return
+    this.lastDropLog = now
+    const dropped = this.queue.dropped
+    this.logger.warn({ clientId: this.options.clientId, dropped, droppedSinceLastReport: dropped - this.droppedAtLastLog, queueLimit: this.queue.capacity }, 'queue full while disconnected: dropping the oldest readings')
+    this.droppedAtLastLog = dropped
+  }
+}

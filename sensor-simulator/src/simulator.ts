@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto'
+import { createLogger, DEFAULT_TOPIC_PREFIX, machineTopic, type Logger } from '@factory-edge/shared'
+import { createMachines, machineIds, perReadingProbability, readingTime } from './fleet.js'
+import type { SimulatedMachine } from './machine.js'
+import { FaultEffect } from './failures/sensor-fault.js'
+import { MqttLink, type ConnectionOptions } from './mqtt/link.js'
+import { encodeStatus, encodeTelemetry, encodeTruth } from './payload.js'
+import { FleetScheduler } from './scheduler.js'
+import { parseInjectionMode, parseScenario, ScenarioSchedule, type InjectionMode, type Scenario } from './scenario.js'
+
+export interface SimulatorOptions extends ConnectionOptions {
+  /** A count (ids machine-1 … machine-N) or the ids. */
+  machines: number | readonly string[]
+  /** Readings per second per machine (default 1). */
+  rateHz?: number
+  /** Seed of every random stream; the same seed (and startTs) gives the same bytes. Default: random, logged. */
+  seed?: number
+  topicPrefix?: string
+  /** Scripted injections, e.g. `overheat:machine-3@30s` or `stuck:machine-1@10s+20s`. */
+  scenarios?: ReadonlyArray<string | Scenario>
+  /** Random machine failures per machine-hour (0 = none, the default). */
+  failureRate?: number
+  /** Random sensor faults per machine-hour (0 = none, the default). */
+  sensorFaultRate?: number
+  /** `per-machine`: one MQTT client per machine, each with its own last will (default). `shared`: one client for the fleet. */
+  connection?: 'per-machine' | 'shared'
+  /** Client id, or its prefix with per-machine connections (`<clientId>-<machineId>`). Default `sensor-simulator-<random>`. */
+  clientId?: string
+  /** Messages kept per connection while disconnected (default 10,000); the oldest are dropped beyond it. */
+  queueLimit?: number
+  /** Timestamp of the first reading; default now. Readings are stamped with their scheduled time. */
+  startTs?: number
+  /** How long startSimulator waits for the first connection before it starts anyway, queuing (default 10 s). */
+  connectWaitMs?: number
+  logger?: Logger
+}
+
+/** Counters of a running simulator. */
+export interface SimulatorStats {
+  /** Readings taken (including those a sensor fault suppressed). */
+  readings: number
+  /** Messages handed to a connected MQTT client (telemetry, faulty payloads, ground truth). */
+  published: number
+  /** Messages waiting for a connection. */
+  queued: number
+  /** Messages dropped from a full queue while disconnected. */
+  dropped: number
+  /** QoS 1 messages lost with a broken connection before they were acknowledged. */
+  lost: number
+  /** Readings a dropout fault suppressed on purpose. */
+  suppressed: number
+  /** Ground-truth events published. */
+  truthEvents: number
+  /** Connections up / total. */
+  connected: number
+  connections: number
+}
+
+export interface SimulatorHandle {
+  readonly machineIds: readonly string[]
+  readonly seed: number
+  /** Starts a machine failure (AI4I code or alias such as `overheat`) or a sensor fault with the machine's next reading. */
+  injectFailure: (machineId: string, mode: InjectionMode | string, readings?: number) => void
+  stats: () => SimulatorStats
+  /** Stops the readings, marks every machine `offline` (retained) and disconnects. */
+  stop: () => Promise<void>
+}
+
+/** Starts simulated machines publishing telemetry to an MQTT broker. */
+export async function startSimulator (options: SimulatorOptions): Promise<SimulatorHandle> {
+  const ids = machineIds(options.machines)
+  const rateHz = options.rateHz ?? 1
+  if (!(rateHz > 0 && rateHz <= 1000)) throw new RangeError(`rateHz must be > 0 and <= 1000, got ${rateHz}`)
+  const intervalMs = 1000 / rateHz
+  const prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX
+  const seed = options.seed ?? randomBytes(4).readUInt32LE(0)
+  const logger = options.logger ?? createLogger('sensor-simulator')
+  const scenarios = (options.scenarios ?? []).map((s) => typeof s === 'string' ? parseScenario(s) : s)
+  const schedule = new ScenarioSchedule(scenarios, ids, rateHz)
+  const machines = createMachines(ids, seed, {
+    healthyOnly: true,
+    failureProbability: perReadingProbability(options.failureRate ?? 0, rateHz),
+    faultProbability: perReadingProbability(options.sensorFaultRate ?? 0, rateHz)
+  })
+  const n = machines.length
+  const telemetryTopics = ids.map((id) => machineTopic('telemetry', id, prefix))
+  const truthTopics = ids.map((id) => machineTopic('truth', id, prefix))
+  const statusTopics = ids.map((id) => machineTopic('status', id, prefix))
+  const index = new Map(ids.map((id, i) => [id, i]))
+
+  const clientId = options.clientId ?? `sensor-simulator-${randomBytes(4).toString('hex')}`
+  const queueLimit = options.queueLimit ?? 10_000
+  const perMachine = (options.connection ?? 'per-machine') === 'per-machine'
+  const links: MqttLink[] = []
+  /** The link of each machine. */
+  const linkOf: MqttLink[] = new Array(n)
+  const publishOnline = (from: number, to: number, link: MqttLink): void => {
+    const ts = Date.now()
+    for (let i = from; i < to; i++) link.publishRetained(statusTopics[i], encodeStatus(ids[i], 'online', ts))
+  }
+  if (perMachine) {
+    for (let i = 0; i < n; i++) {
+      const link: MqttLink = new MqttLink({
+        ...options,
+        clientId: `${clientId}-${ids[i]}`,
+        queueLimit,
+        logger,
+        will: { topic: statusTopics[i], payload: encodeStatus(ids[i], 'offline', Date.now()) },
+        onConnect: () => publishOnline(i, i + 1, link)
+      })
+      links.push(link)
+      linkOf[i] = link
+    }
+  } else {
+    const link: MqttLink = new MqttLink({ ...options, clientId, queueLimit, logger, onConnect: () => publishOnline(0, n, link) })
+    links.push(link)
+    linkOf.fill(link)
+  }
+
+  let readings = 0
+  let suppressed = 0
+  let truthEvents = 0
+  const startTs = options.startTs ?? Date.now()
+
+  const publishTruth = (i: number, m: SimulatedMachine): void => {
+    for (const t of m.truth) {
+      linkOf[i].publishReliable(truthTopics[i], encodeTruth(t))
+      truthEvents++
+      logger.info({ machineId: t.machineId, kind: t.kind, mode: t.mode, phase: t.phase, seq: t.seq }, `${t.kind === 'failure' ? 'failure' : 'sensor fault'} ${t.mode} ${t.phase === 'start' ? 'starts' : 'ends'}`)
+    }
+    m.truth.length = 0
+  }
+
+  const onSlot = (i: number, cycle: number): void => {
+    const m = machines[i]
+    schedule.apply(i, cycle, m)
+    const effect = m.step(readingTime(startTs, intervalMs, cycle, i, n))
+    readings++
+    if (m.truth.length > 0) publishTruth(i, m)
+    switch (effect) {
+      case FaultEffect.Publish:
+        linkOf[i].publish(telemetryTopics[i], encodeTelemetry(m.id, m.reading))
+        break
+      case FaultEffect.Drop:
+        suppressed++
+        break
+      case FaultEffect.NaN:
+        linkOf[i].publish(telemetryTopics[i], encodeTelemetry(m.id, m.reading, m.fault?.signal))
+        break
+      case FaultEffect.Garbage:
+        linkOf[i].publish(telemetryTopics[i], m.garbage())
+        break
+    }
+  }
+  const scheduler = new FleetScheduler({ machines: n, rateHz }, onSlot)
+
+  const connectWaitMs = options.connectWaitMs ?? 10_000
+  try {
+    await Promise.all(links.map(async (l) => await l.waitConnected(connectWaitMs)))
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'broker not reachable yet: starting anyway, readings are queued until it is')
+  }
+  logger.info({ machines: n, rateHz, seed, brokerUrl: options.brokerUrl, connection: perMachine ? 'per-machine' : 'shared', scenarios: scenarios.length, failureRate: options.failureRate ?? 0 }, 'simulator started')
+  scheduler.start()
+
+  let stopped: Promise<void> | undefined
+  return {
+    machineIds: ids,
+    seed,
+    injectFailure (machineId: string, mode: string, readings?: number): void {
+      const i = index.get(machineId)
+      if (i === undefined) throw new RangeError(`unknown machine ${JSON.stringify(machineId)}`)
+      const resolved = parseInjectionMode(mode)
+      if (resolved === undefined) throw new RangeError(`unknown failure or fault mode ${JSON.stringify(mode)}`)
+      machines[i].inject(resolved, readings)
+    },
+    stats (): SimulatorStats {
+      let published = 0
+      let queued = 0
+      let dropped = 0
+      let lost = 0
+      let connected = 0
+      for (const l of links) {
+        published += l.published
+        queued += l.queued
+        dropped += l.dropped
+        lost += l.lost
+        if (l.connected) connected++
+      }
+      return { readings, published, queued, dropped, lost, suppressed, truthEvents, connected, connections: links.length }
+    },
+    async stop (): Promise<void> {
+      stopped ??= (async () => {
+        scheduler.stop()
+        const ts = Date.now()
+        await Promise.all(links.map(async (l) => {
+          const mine = perMachine ? [linkOf.indexOf(l)] : ids.map((_, i) => i)
+          await l.close(mine.map((i) => ({ topic: statusTopics[i], payload: encodeStatus(ids[i], 'offline', ts) })))
+        }))
+        logger.info({ readings }, 'simulator stopped')
+      })()
+      await stopped
+    }
+  }
+}
