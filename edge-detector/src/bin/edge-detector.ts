@@ -1,17 +1,36 @@
 #!/usr/bin/env node
-import { runMain } from '@factory-edge/shared'
+import { createLogger, formatHelp, onShutdown, parseConfig, runMain, type LoggerOptions } from '@factory-edge/shared'
 import { evaluateCommand } from '../cli/evaluate.js'
 import { trainCommand } from '../cli/train.js'
+import { detectorConfigSpec, detectorOptionsFromConfig } from '../config.js'
+import { startDetector } from '../detector.js'
 
+/** Sub-commands other than `run` (the default: the detector service). */
 const COMMANDS: Record<string, (argv: readonly string[]) => Promise<void>> = {
   train: trainCommand,
   evaluate: evaluateCommand
 }
 
-const [command, ...rest] = process.argv.slice(2)
-const run = command === undefined ? undefined : COMMANDS[command]
-if (run === undefined) {
-  process.stderr.write(`Usage: edge-detector <${Object.keys(COMMANDS).join('|')}> [options]; add --help to a command for its options\n`)
-  process.exit(command === undefined || command === '--help' || command === '-h' ? 0 : 2)
+const USAGE = 'edge-detector [run] [options]\n       edge-detector train --help\n       edge-detector evaluate --help'
+const SUMMARY = 'Scores MQTT telemetry with an Isolation Forest and publishes anomaly events; writes metrics to InfluxDB.\n\nCommands:\n  run        Run the detector service (the default)\n  train      Train a model file\n  evaluate   Evaluate a model on labelled data'
+
+async function runService (argv: readonly string[]): Promise<void> {
+  const { config, positionals, help } = parseConfig(detectorConfigSpec, argv)
+  if (help) {
+    process.stdout.write(formatHelp(USAGE, SUMMARY, detectorConfigSpec))
+    return
+  }
+  if (positionals.length > 0) throw new Error(`unknown command ${JSON.stringify(positionals[0])}; commands: run, ${Object.keys(COMMANDS).join(', ')}`)
+  const options = detectorOptionsFromConfig(config)
+  const logger = createLogger('edge-detector', { level: config.logLevel as LoggerOptions['level'], format: config.logFormat })
+  const detector = await startDetector({ ...options, logger })
+  onShutdown(async (signal) => {
+    logger.info({ signal }, 'shutting down')
+    await detector.close()
+  }, 10_000)
 }
-runMain(`edge-detector ${command}`, async () => await run(rest))
+
+const [command, ...rest] = process.argv.slice(2)
+const sub = command === undefined ? undefined : COMMANDS[command]
+if (sub !== undefined) runMain(`edge-detector ${command}`, async () => await sub(rest))
+else runMain('edge-detector', async () => await runService(command === 'run' ? rest : process.argv.slice(2)))

@@ -1,0 +1,94 @@
+import { ConfigError, loggingOptions, mqttClientOptions, type ConfigOf, type ConfigSpec } from '@factory-edge/shared'
+import { DEFAULT_ALERT_POLICY } from './pipeline/alert-policy.js'
+import { parseShard } from './pipeline/shard.js'
+import type { DetectorOptions } from './detector.js'
+
+/** Every setting of the `edge-detector` service: flags, environment variables, defaults, limits. */
+export const detectorConfigSpec = {
+  ...mqttClientOptions,
+  clientId: { flag: 'client-id', env: 'MQTT_CLIENT_ID', type: 'string', description: 'MQTT client id; keep it fixed so the broker keeps the persistent session (default factory-edge-detector, or factory-edge-detector-<k>-of-<n> with --shard)' },
+  modelPath: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: 'results/model.json', description: 'Model file (written by `edge-detector train`); watched and swapped in when it changes' },
+  watchModel: { flag: 'watch-model', env: 'WATCH_MODEL', type: 'boolean', default: true, description: 'Reload the model file when it changes (a corrupt file is refused, the running model stays)' },
+  shard: { flag: 'shard', env: 'DETECTOR_SHARD', type: 'string', pattern: /^\d+\/\d+$/, hint: 'k/n with 1 <= k <= n, e.g. 2/3', description: 'Handle only the machines whose id hashes to shard k of n (run n detectors with 1/n .. n/n)' },
+  alertK: { flag: 'alert-k', env: 'ALERT_K', type: 'integer', min: 1, max: 32, default: DEFAULT_ALERT_POLICY.k, description: 'Raise an alert after k of the last m scores are over the threshold' },
+  alertM: { flag: 'alert-m', env: 'ALERT_M', type: 'integer', min: 1, max: 32, default: DEFAULT_ALERT_POLICY.m, description: 'Number of recent scores considered (m)' },
+  alertHysteresis: { flag: 'alert-hysteresis', env: 'ALERT_HYSTERESIS', type: 'number', min: 0, max: 0.5, default: DEFAULT_ALERT_POLICY.hysteresis, description: 'Clear only when fewer than k of the last m scores exceed threshold minus this' },
+  alertCooldownMs: { flag: 'alert-cooldown-ms', env: 'ALERT_COOLDOWN_MS', type: 'integer', min: 0, default: DEFAULT_ALERT_POLICY.cooldownMs, description: 'Minimum time between a clear and the next raise of the same machine (reading time, ms)' },
+  criticalMargin: { flag: 'critical-margin', env: 'ALERT_CRITICAL_MARGIN', type: 'number', min: 0, max: 1, default: DEFAULT_ALERT_POLICY.criticalMargin, description: 'A raise is critical when its score is at least threshold plus this, otherwise a warning' },
+  maxMachines: { flag: 'max-machines', env: 'MAX_MACHINES', type: 'integer', min: 1, max: 10_000_000, default: 10_000, description: 'Machines tracked at once; the least recently seen is evicted (and logged) beyond this' },
+  gapMs: { flag: 'gap-ms', env: 'WINDOW_GAP_MS', type: 'integer', min: 1, default: 60_000, description: "A gap longer than this between two readings of a machine empties its window" },
+  maxPayloadBytes: { flag: 'max-payload-bytes', env: 'MAX_PAYLOAD_BYTES', type: 'integer', min: 256, max: 1_048_576, default: 4096, description: 'Larger telemetry payloads are rejected (too_large)' },
+  publishRejected: { flag: 'publish-rejected', env: 'PUBLISH_REJECTED', type: 'boolean', default: true, description: 'Republish rejected payloads, with the reason, on <prefix>/<id>/rejected (QoS 0)' },
+  influxUrl: { flag: 'influx-url', env: 'INFLUX_URL', type: 'string', pattern: /^https?:\/\/\S+$/, hint: 'an http(s) URL such as http://127.0.0.1:8086', description: 'InfluxDB v2 URL; without it metrics are off' },
+  influxToken: { flag: 'influx-token', env: 'INFLUX_TOKEN', type: 'string', description: 'InfluxDB API token' },
+  influxOrg: { flag: 'influx-org', env: 'INFLUX_ORG', type: 'string', default: 'factory', description: 'InfluxDB organisation' },
+  influxBucket: { flag: 'influx-bucket', env: 'INFLUX_BUCKET', type: 'string', default: 'factory', description: 'InfluxDB bucket' },
+  influxBatchSize: { flag: 'influx-batch-size', env: 'INFLUX_BATCH_SIZE', type: 'integer', min: 1, max: 100_000, default: 5000, description: 'Lines per InfluxDB write request' },
+  influxFlushMs: { flag: 'influx-flush-ms', env: 'INFLUX_FLUSH_MS', type: 'integer', min: 10, default: 1000, description: 'Longest time a point waits before its batch is sent (ms)' },
+  influxGzipBytes: { flag: 'influx-gzip-bytes', env: 'INFLUX_GZIP_BYTES', type: 'integer', min: 0, default: 1000, description: 'Write bodies larger than this are gzipped' },
+  influxTimeoutMs: { flag: 'influx-timeout-ms', env: 'INFLUX_TIMEOUT_MS', type: 'integer', min: 100, default: 5000, description: 'Timeout of one InfluxDB write request (ms)' },
+  influxMaxRetryDelayMs: { flag: 'influx-max-retry-delay-ms', env: 'INFLUX_MAX_RETRY_DELAY_MS', type: 'integer', min: 100, default: 30_000, description: 'Longest pause between retries while InfluxDB is down (backoff doubles from 1 s up to this)' },
+  spoolDir: { flag: 'spool-dir', env: 'SPOOL_DIR', type: 'string', default: 'data/spool', description: 'On-disk spool for points InfluxDB could not take; replayed in order when it is back' },
+  spoolMaxPoints: { flag: 'spool-max-points', env: 'SPOOL_MAX_POINTS', type: 'integer', min: 1, default: 1_000_000, description: 'Most points spooled; beyond it the oldest are dropped and counted' },
+  httpHost: { flag: 'http-host', env: 'HTTP_HOST', type: 'string', default: '127.0.0.1', description: 'Address of the /healthz and /metrics server' },
+  httpPort: { flag: 'http-port', env: 'HTTP_PORT', type: 'integer', min: 0, max: 65535, default: 9464, description: 'Port of the /healthz and /metrics server (0: any free port)' },
+  http: { flag: 'http', env: 'HTTP_ENABLED', type: 'boolean', default: true, description: 'Serve /healthz and /metrics' },
+  retrainCron: { flag: 'retrain-cron', env: 'RETRAIN_CRON', type: 'string', description: 'Retrain on recent normal readings on this cron schedule, e.g. "0 3 * * *" (off by default)' },
+  retrainMinRows: { flag: 'retrain-min-rows', env: 'RETRAIN_MIN_ROWS', type: 'integer', min: 10, default: 1000, description: 'Fewest recent normal readings worth retraining on' },
+  retrainReservoir: { flag: 'retrain-reservoir', env: 'RETRAIN_RESERVOIR', type: 'integer', min: 0, max: 10_000_000, default: 10_000, description: 'Recent normal readings (feature rows) kept for retraining' },
+  modelsDir: { flag: 'models-dir', env: 'MODELS_DIR', type: 'string', description: 'Where retrained versions go as <version>.json (default: models/ beside the model file)' },
+  keepModels: { flag: 'keep-models', env: 'KEEP_MODELS', type: 'integer', min: 1, default: 5, description: 'Retrained model versions kept' },
+  ...loggingOptions
+} as const satisfies ConfigSpec
+
+export type DetectorConfig = ConfigOf<typeof detectorConfigSpec>
+
+/** Turns parsed settings into detector options; throws ConfigError for combinations that cannot work. */
+export function detectorOptionsFromConfig (c: DetectorConfig): Omit<DetectorOptions, 'logger'> {
+  if (c.alertK > c.alertM) throw new ConfigError(`--alert-k (${c.alertK}) must not exceed --alert-m (${c.alertM})`)
+  let shard
+  if (c.shard !== undefined) {
+    try {
+      shard = parseShard(c.shard)
+    } catch (err) {
+      throw new ConfigError(`invalid value ${JSON.stringify(c.shard)} for --shard (DETECTOR_SHARD): ${(err as Error).message}`)
+    }
+  }
+  return {
+    brokerUrl: c.brokerUrl,
+    username: c.username,
+    password: c.password,
+    caFile: c.caFile,
+    topicPrefix: c.topicPrefix,
+    clientId: c.clientId,
+    modelPath: c.modelPath,
+    watchModel: c.watchModel,
+    shard,
+    alert: { k: c.alertK, m: c.alertM, hysteresis: c.alertHysteresis, cooldownMs: c.alertCooldownMs, criticalMargin: c.criticalMargin },
+    maxMachines: c.maxMachines,
+    gapMs: c.gapMs,
+    maxPayloadBytes: c.maxPayloadBytes,
+    publishRejected: c.publishRejected,
+    influx: c.influxUrl === undefined
+      ? undefined
+      : {
+          url: c.influxUrl,
+          token: c.influxToken,
+          org: c.influxOrg,
+          bucket: c.influxBucket,
+          batchSize: c.influxBatchSize,
+          flushIntervalMs: c.influxFlushMs,
+          gzipThreshold: c.influxGzipBytes,
+          timeoutMs: c.influxTimeoutMs,
+          maxRetryDelayMs: c.influxMaxRetryDelayMs,
+          spoolDir: c.spoolDir,
+          spoolMaxPoints: c.spoolMaxPoints
+        },
+    httpHost: c.httpHost,
+    httpPort: c.http ? c.httpPort : null,
+    retrain: c.retrainCron === undefined
+      ? undefined
+      : { cron: c.retrainCron, minRows: c.retrainMinRows, reservoirSize: c.retrainReservoir, modelsDir: c.modelsDir, keep: c.keepModels },
+    reservoirSize: c.retrainReservoir
+  }
+}

@@ -1,0 +1,160 @@
+import type { MachineWindow } from '@factory-edge/shared'
+
+/** Alert state codes kept per machine. */
+export const NORMAL = 0
+export const RAISED = 1
+
+/**
+ * Per-machine state for a bounded number of machines, as a structure of typed arrays indexed by slot,
+ * with an intrusive least-recently-seen list, so that looking up, touching and evicting a machine
+ * allocates nothing on the hot path.
+ */
+export class MachineTable {
+  readonly capacity: number
+  /** Machine id per slot. */
+  readonly ids: Array<string | undefined>
+  /** Feature window per slot, created on first use and reused after an eviction. */
+  readonly windows: Array<MachineWindow | undefined>
+  /** Precomputed InfluxDB tag set per slot (`machine=..,model_version=..`). */
+  readonly tags: Array<string | undefined>
+  /** Highest sequence number seen, -1 before the first reading. */
+  readonly maxSeq: Float64Array
+  /** Timestamp of the newest reading added to the window. */
+  readonly lastTs: Float64Array
+  /** Bit i set: sequence number maxSeq - i was seen (duplicate detection for late readings). */
+  readonly seenMask: Uint32Array
+  /** Bit i set: the i-th most recent score was over the threshold. */
+  readonly overMask: Uint32Array
+  /** Bit i set: the i-th most recent score was over the clearing threshold (threshold - hysteresis). */
+  readonly hotMask: Uint32Array
+  /** Scores recorded, capped at 32. */
+  readonly scored: Uint8Array
+  readonly alert: Uint8Array
+  /** 0 warning, 1 critical: the severity of the current or last episode. */
+  readonly severity: Uint8Array
+  readonly lastRaiseTs: Float64Array
+  readonly lastClearTs: Float64Array
+  readonly lastScore: Float64Array
+
+  private readonly index = new Map<string, number>()
+  private readonly prev: Int32Array
+  private readonly next: Int32Array
+  /** Most recently seen slot. */
+  private head = -1
+  /** Least recently seen slot. */
+  private tail = -1
+  private used = 0
+  /** Set by {@link lookup}: the id evicted to make room, if any. */
+  evictedId: string | undefined = undefined
+  /** Set by {@link lookup}: true when the machine was not tracked before. */
+  created = false
+
+  constructor (capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`machine capacity must be a positive integer, got ${capacity}`)
+    this.capacity = capacity
+    this.ids = new Array(capacity).fill(undefined)
+    this.windows = new Array(capacity).fill(undefined)
+    this.tags = new Array(capacity).fill(undefined)
+    this.maxSeq = new Float64Array(capacity)
+    this.lastTs = new Float64Array(capacity)
+    this.seenMask = new Uint32Array(capacity)
+    this.overMask = new Uint32Array(capacity)
+    this.hotMask = new Uint32Array(capacity)
+    this.scored = new Uint8Array(capacity)
+    this.alert = new Uint8Array(capacity)
+    this.severity = new Uint8Array(capacity)
+    this.lastRaiseTs = new Float64Array(capacity)
+    this.lastClearTs = new Float64Array(capacity)
+    this.lastScore = new Float64Array(capacity)
+    this.prev = new Int32Array(capacity).fill(-1)
+    this.next = new Int32Array(capacity).fill(-1)
+  }
+
+  /** Machines tracked. */
+  get size (): number {
+    return this.used
+  }
+
+  /** The slot of a tracked machine, or -1. Does not change its recency. */
+  slotOf (id: string): number {
+    return this.index.get(id) ?? -1
+  }
+
+  /**
+   * The slot of `id`, marked most recently seen; a new machine takes a free slot or evicts the least
+   * recently seen one (its id is left in `evictedId`).
+   */
+  lookup (id: string): number {
+    this.evictedId = undefined
+    this.created = false
+    let slot = this.index.get(id)
+    if (slot !== undefined) {
+      if (slot !== this.head) {
+        this.unlink(slot)
+        this.pushFront(slot)
+      }
+      return slot
+    }
+    this.created = true
+    if (this.used < this.capacity) {
+      slot = this.used++
+    } else {
+      slot = this.tail
+      this.evictedId = this.ids[slot]
+      if (this.evictedId !== undefined) this.index.delete(this.evictedId)
+      this.unlink(slot)
+    }
+    this.index.set(id, slot)
+    this.ids[slot] = id
+    this.tags[slot] = undefined
+    this.maxSeq[slot] = -1
+    this.lastTs[slot] = 0
+    this.seenMask[slot] = 0
+    this.overMask[slot] = 0
+    this.hotMask[slot] = 0
+    this.scored[slot] = 0
+    this.alert[slot] = NORMAL
+    this.severity[slot] = 0
+    this.lastRaiseTs[slot] = 0
+    this.lastClearTs[slot] = 0
+    this.lastScore[slot] = 0
+    this.pushFront(slot)
+    return slot
+  }
+
+  /** Forgets every machine's feature window (after a model with another feature specification). */
+  dropWindows (): void {
+    this.windows.fill(undefined)
+  }
+
+  /** Forgets the cached tag sets (after a model swap changes the version tag). */
+  dropTags (): void {
+    this.tags.fill(undefined)
+  }
+
+  /** Ids of the tracked machines, most recently seen first. */
+  machineIds (): string[] {
+    const out: string[] = []
+    for (let s = this.head; s !== -1; s = this.next[s]) out.push(this.ids[s] as string)
+    return out
+  }
+
+  private unlink (slot: number): void {
+    const p = this.prev[slot]
+    const n = this.next[slot]
+    if (p !== -1) this.next[p] = n
+    else this.head = n
+    if (n !== -1) this.prev[n] = p
+    else this.tail = p
+    this.prev[slot] = -1
+    this.next[slot] = -1
+  }
+
+  private pushFront (slot: number): void {
+    this.prev[slot] = -1
+    this.next[slot] = this.head
+    if (this.head !== -1) this.prev[this.head] = slot
+    this.head = slot
+    if (this.tail === -1) this.tail = slot
+  }
+}

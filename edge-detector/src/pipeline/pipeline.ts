@@ -1,0 +1,272 @@
+import { performance } from 'node:perf_hooks'
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TOPIC_PREFIX, FeatureExtractor, decodeTelemetry, machineIdFromTopic,
+  type AnomalyEvent, type FeatureContribution, type MachineState, type Model, type RejectedMessage, type Telemetry
+} from '@factory-edge/shared'
+import { AlertTracker, BECAME_CLEARED, BECAME_RAISED, UNCHANGED, type AlertPolicy } from './alert-policy.js'
+import { MachineTable, RAISED } from './machine-table.js'
+import { FeatureReservoir } from './reservoir.js'
+import { machineHash, type Shard } from './shard.js'
+import { PipelineStats } from './stats.js'
+import { eventLine, featureFieldKeys, machineTags, scoreLine, telemetryLine } from './line-protocol.js'
+
+/** Where the pipeline's results go. Called synchronously from {@link DetectorPipeline.process}. */
+export interface PipelineSink {
+  /** A machine's alert state changed. */
+  anomaly: (event: AnomalyEvent, state: MachineState) => void
+  /** A payload could not be used. */
+  rejected: (message: RejectedMessage) => void
+  /** One line of InfluxDB line protocol (only when points are enabled). */
+  line: (text: string) => void
+  /** A machine was forgotten to make room for a new one. */
+  evicted: (machineId: string, tracked: number) => void
+  /** A machine was seen for the first time (or again after an eviction); its state is normal. */
+  tracked: (state: MachineState) => void
+}
+
+export interface PipelineOptions {
+  model: Model
+  sink: PipelineSink
+  topicPrefix?: string
+  /** Machines tracked at once; the least recently seen is evicted beyond this. */
+  maxMachines?: number
+  alert?: Partial<AlertPolicy>
+  /** A gap longer than this between two readings of a machine (by their timestamps) empties its window. */
+  gapMs?: number
+  maxPayloadBytes?: number
+  /** Handle only the machines of this shard. */
+  shard?: Shard
+  /** Build InfluxDB lines (off when no InfluxDB is configured, to save the work). */
+  points?: boolean
+  /** Recent non-anomalous feature rows kept for retraining. */
+  reservoirSize?: number
+}
+
+/** What {@link DetectorPipeline.process} did with a message. */
+export const SCORED = 0
+export const REJECTED = 1
+export const DUPLICATE = 2
+export const LATE = 3
+export const OTHER_SHARD = 4
+
+const SEVERITY = ['warning', 'critical'] as const
+const REJECTED_PAYLOAD_CHARS = 256
+
+/**
+ * The detector's hot path, free of I/O so that it can be tested and benchmarked alone: payload and
+ * topic in; per-machine window, features, score and alert state; events, rejects and points out.
+ */
+export class DetectorPipeline {
+  readonly stats = new PipelineStats()
+  readonly machines: MachineTable
+  readonly alerts: AlertTracker
+  readonly prefix: string
+  private currentModel: Model
+  private extractor: FeatureExtractor
+  private featureKeys: string[]
+  private features: Float64Array
+  private contributions: Float64Array
+  private reservoirRows: FeatureReservoir
+  private readonly sink: PipelineSink
+  private readonly gapMs: number
+  private readonly maxPayloadBytes: number
+  private readonly shard: Shard | undefined
+  private readonly points: boolean
+  private readonly reservoirSize: number
+
+  constructor (options: PipelineOptions) {
+    this.sink = options.sink
+    this.prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX
+    this.machines = new MachineTable(options.maxMachines ?? 10_000)
+    this.alerts = new AlertTracker(options.alert)
+    this.gapMs = options.gapMs ?? 60_000
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+    this.shard = options.shard !== undefined && options.shard.count > 1 ? options.shard : undefined
+    this.points = options.points ?? true
+    this.reservoirSize = options.reservoirSize ?? 10_000
+    this.currentModel = options.model
+    this.extractor = new FeatureExtractor(options.model.featureSpec)
+    this.featureKeys = featureFieldKeys(this.extractor.spec.features)
+    this.features = new Float64Array(this.extractor.size)
+    this.contributions = new Float64Array(this.extractor.size)
+    this.reservoirRows = new FeatureReservoir(this.reservoirSize, this.extractor.size)
+  }
+
+  get model (): Model {
+    return this.currentModel
+  }
+
+  /** Recent non-anomalous feature rows, for retraining. */
+  get reservoir (): FeatureReservoir {
+    return this.reservoirRows
+  }
+
+  /**
+   * Swaps in another model between two messages. With the same feature specification the machine
+   * windows are kept; otherwise they (and the retraining reservoir) start over.
+   */
+  setModel (model: Model): void {
+    const sameSpec = JSON.stringify(model.featureSpec) === JSON.stringify(this.currentModel.featureSpec)
+    this.currentModel = model
+    this.machines.dropTags()
+    if (sameSpec) return
+    this.extractor = new FeatureExtractor(model.featureSpec)
+    this.featureKeys = featureFieldKeys(this.extractor.spec.features)
+    this.features = new Float64Array(this.extractor.size)
+    this.contributions = new Float64Array(this.extractor.size)
+    this.reservoirRows = new FeatureReservoir(this.reservoirSize, this.extractor.size)
+    this.machines.dropWindows()
+  }
+
+  /** True when this detector handles the machine (always, unless sharded). */
+  handles (machineId: string): boolean {
+    return this.shard === undefined || (machineHash(machineId) % this.shard.count) + 1 === this.shard.index
+  }
+
+  /** Processes one message; returns SCORED, REJECTED, DUPLICATE, LATE or OTHER_SHARD. */
+  process (topic: string, payload: Uint8Array): number {
+    const started = performance.now()
+    const topicId = machineIdFromTopic(topic, this.prefix)
+    if (topicId !== undefined && this.shard !== undefined && !this.handles(topicId)) {
+      this.stats.otherShard++
+      return OTHER_SHARD
+    }
+    this.stats.messagesIn++
+    const decoded = decodeTelemetry(payload, topicId ?? '', this.maxPayloadBytes)
+    if (!decoded.ok) {
+      this.reject(topic, topicId, payload, decoded.reason, decoded.detail)
+      return REJECTED
+    }
+    const outcome = this.score(decoded.value)
+    this.stats.observeLatency((performance.now() - started) / 1000)
+    return outcome
+  }
+
+  private score (r: Telemetry): number {
+    const table = this.machines
+    const slot = table.lookup(r.machineId)
+    if (table.evictedId !== undefined) {
+      this.stats.evictions++
+      this.sink.evicted(table.evictedId, table.size)
+    }
+    if (table.created) this.sink.tracked(this.stateOf(slot, r.ts))
+    const model = this.currentModel
+    let tags = table.tags[slot]
+    if (tags === undefined) tags = table.tags[slot] = machineTags(r.machineId, model.version)
+
+    const maxSeq = table.maxSeq[slot]
+    const seq = r.seq
+    if (maxSeq >= 0 && seq <= maxSeq) {
+      if (r.ts > table.lastTs[slot]) {
+        // A lower sequence number with a newer timestamp: the publisher restarted its count.
+        this.stats.streamRestarts++
+        table.seenMask[slot] = 0
+        table.maxSeq[slot] = -1
+        const w = table.windows[slot]
+        if (w !== undefined) this.extractor.resetWindow(w)
+      } else {
+        const back = maxSeq - seq
+        const bit = back < 32 ? (1 << back) >>> 0 : 0
+        if (back < 32 && (table.seenMask[slot] & bit) !== 0) {
+          this.stats.duplicates++
+          return DUPLICATE
+        }
+        // A late reading is still a good reading: it is stored, but not scored against a window that has moved on.
+        if (back < 32) table.seenMask[slot] = (table.seenMask[slot] | bit) >>> 0
+        this.stats.late++
+        if (this.points) this.sink.line(telemetryLine(tags, r))
+        return LATE
+      }
+    }
+    const shift = table.maxSeq[slot] < 0 ? 32 : seq - table.maxSeq[slot]
+    table.seenMask[slot] = ((shift >= 32 ? 0 : table.seenMask[slot] << shift) | 1) >>> 0
+    table.maxSeq[slot] = seq
+
+    let window = table.windows[slot]
+    if (window === undefined) {
+      window = table.windows[slot] = this.extractor.createWindow()
+    } else if (window.count > 0 && r.ts - table.lastTs[slot] > this.gapMs) {
+      this.extractor.resetWindow(window)
+      this.stats.windowResets++
+    }
+    table.lastTs[slot] = r.ts
+    const features = this.features
+    this.extractor.push(window, r, r.ts, features)
+    const forest = model.forest
+    const score = forest.score(features)
+    const threshold = forest.threshold
+    this.stats.scored++
+
+    const change = this.alerts.update(table, slot, score, threshold, r.ts)
+    if (change !== UNCHANGED) this.emitEvent(slot, r, score, change === BECAME_RAISED, tags)
+    if (this.points) {
+      this.sink.line(telemetryLine(tags, r))
+      this.sink.line(scoreLine(tags, r.ts, score, threshold, this.featureKeys, features))
+    }
+    if (score <= threshold && table.alert[slot] !== RAISED) this.reservoirRows.add(features)
+    return SCORED
+  }
+
+  private emitEvent (slot: number, r: Telemetry, score: number, raised: boolean, tags: string): void {
+    const table = this.machines
+    const model = this.currentModel
+    if (raised) this.stats.raised++
+    else this.stats.cleared++
+    model.forest.contributions(this.features, this.contributions)
+    const info = this.extractor.info
+    const features: FeatureContribution[] = []
+    for (let f = 0; f < info.length; f++) {
+      features.push({ name: info[f].name, unit: info[f].unit, value: this.features[f], contribution: this.contributions[f] })
+    }
+    features.sort((a, b) => b.contribution - a.contribution)
+    const window = table.windows[slot]
+    const span = window !== undefined ? this.extractor.windowSpan(window) : { from: r.ts, to: r.ts }
+    const event: AnomalyEvent = {
+      machineId: r.machineId,
+      ts: r.ts,
+      seq: r.seq,
+      state: raised ? 'raised' : 'cleared',
+      severity: SEVERITY[table.severity[slot]],
+      score,
+      threshold: model.threshold,
+      modelVersion: model.version,
+      features,
+      window: {
+        size: window?.count ?? 0,
+        from: span.from,
+        to: span.to,
+        over: this.alerts.overCount(table, slot),
+        of: this.alerts.consideredCount(table, slot)
+      }
+    }
+    this.sink.anomaly(event, this.stateOf(slot, r.ts))
+    if (this.points) this.sink.line(eventLine(tags, r.ts, event.state, event.severity, score, model.threshold, features[0]?.name ?? ''))
+  }
+
+  /** The retained state of a tracked machine. */
+  stateOf (slot: number, ts: number): MachineState {
+    const table = this.machines
+    return {
+      machineId: table.ids[slot] as string,
+      ts,
+      state: table.alert[slot] === RAISED ? 'anomalous' : 'normal',
+      score: table.lastScore[slot],
+      threshold: this.currentModel.threshold,
+      modelVersion: this.currentModel.version
+    }
+  }
+
+  private reject (topic: string, topicId: string | undefined, payload: Uint8Array, reason: RejectedMessage['reason'], detail: string): void {
+    this.stats.rejected++
+    this.stats.rejectedByReason[reason]++
+    const text = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.byteLength, REJECTED_PAYLOAD_CHARS * 4)).toString('utf8')
+    this.sink.rejected({
+      machineId: topicId ?? '',
+      topic,
+      ts: Date.now(),
+      reason,
+      detail,
+      payload: text.length > REJECTED_PAYLOAD_CHARS ? text.slice(0, REJECTED_PAYLOAD_CHARS) : text
+    })
+  }
+}
