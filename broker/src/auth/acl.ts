@@ -11,9 +11,9 @@ import { readFile } from 'node:fs/promises'
  *   pattern write factory/%u/#      # applies to every client; %u = user name, %c = client id
  *
  * Access is `read`, `write`, `readwrite` (the default) or `deny`; a matching `deny` wins. With an ACL
- * everything not granted is denied. Subscriptions follow Mosquitto 2: a filter is allowed when every
- * topic it can match is readable, so `topic read factory/+/telemetry` allows `factory/m1/telemetry`
- * but not `factory/#`.
+ * everything not granted is denied. Every message is checked against `read` when it is delivered, as
+ * Mosquitto does. Mosquitto grants every SUBSCRIBE; we refuse (SUBACK 0x80) only a filter that can match
+ * no readable topic at all, so both brokers deliver exactly the same messages.
  */
 
 export type Access = 'read' | 'write' | 'readwrite' | 'deny'
@@ -110,20 +110,18 @@ function filterMatchesTopic (filter: readonly string[], topic: readonly string[]
   return filter.length === topic.length
 }
 
-/** True when every topic the subscription filter can match is also matched by the ACL filter. */
-function aclCoversFilter (acl: readonly string[], sub: readonly string[]): boolean {
-  if (sub.length > 0 && sub[0].startsWith('$') && (acl[0] === '+' || acl[0] === '#')) return false
-  for (let i = 0; i < sub.length; i++) {
-    const a = acl[i]
-    if (a === undefined) return false
-    if (a === '#') return true
-    const s = sub[i]
-    if (s === '#') return false
-    if (a === '+') continue
-    if (s !== a) return false
+/** True when at least one topic matches both filters. */
+function filtersIntersect (a: readonly string[], b: readonly string[]): boolean {
+  const dollar = (x: readonly string[], y: readonly string[]): boolean => x[0].startsWith('$') && (y[0] === '+' || y[0] === '#')
+  if (dollar(a, b) || dollar(b, a)) return false
+  for (let i = 0; ; i++) {
+    const x = a[i]
+    const y = b[i]
+    if (x === '#' || y === '#') return true
+    // `a/b` and `a/b/#` share the topic `a/b`: handled above, as '#' also matches the parent level.
+    if (x === undefined || y === undefined) return x === y
+    if (x !== '+' && y !== '+' && x !== y) return false
   }
-  // `a/b` is covered by `a/b/#` because '#' also matches the parent level.
-  return acl.length === sub.length || (acl.length === sub.length + 1 && acl[sub.length] === '#')
 }
 
 /** What a client wants to do: publish to a topic, receive a message, or subscribe to a filter. */
@@ -156,13 +154,16 @@ export function isAllowed (acl: Acl, user: string | undefined, clientId: string,
   const check = (rule: Rule): boolean => {
     const levels = substitute(rule, user, clientId)
     if (levels === undefined) return false
-    // A subscription wider than a deny rule is still granted; delivery checks each message (`read`).
-    return action === 'subscribe' ? aclCoversFilter(levels, topicLevels) : filterMatchesTopic(levels, topicLevels)
+    return action === 'subscribe' ? filtersIntersect(levels, topicLevels) : filterMatchesTopic(levels, topicLevels)
   }
   for (const rules of [own ?? [], acl.patterns]) {
     for (const rule of rules) {
       if (!check(rule)) continue
-      if (rule.access === 'deny') return false
+      // Delivery checks each message, so a deny rule only refuses the deliveries it names.
+      if (rule.access === 'deny') {
+        if (action === 'subscribe') continue
+        return false
+      }
       if (grants(rule.access, action)) granted = true
     }
   }

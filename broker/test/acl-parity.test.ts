@@ -1,0 +1,84 @@
+import { describe, test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { startBroker, type BrokerHandle } from '../src/index.js'
+import { ACL_CASES, TEST_ACL_LINES, TEST_USERS, mismatches, passwordOf, runAclCases } from './acl-table.js'
+import { connect, endClient, quietLogger, tempDir } from './helpers.js'
+import { MOSQUITTO, startMosquitto, type RunningMosquitto } from './mosquitto.js'
+
+// Both brokers get the same files: config/acl plus test lines, and a password file from mosquitto_passwd
+// (factory-broker also reads Mosquitto's $7$ hashes; Mosquitto cannot read our $scrypt$ ones).
+async function writeFixtures (dir: string): Promise<{ passwordFile: string, aclFile: string }> {
+  const aclFile = join(dir, 'acl')
+  await writeFile(aclFile, (await readFile('config/acl', 'utf8')) + TEST_ACL_LINES)
+  const passwordFile = join(dir, 'passwords')
+  for (const [i, user] of TEST_USERS.entries()) {
+    execFileSync('mosquitto_passwd', [...(i === 0 ? ['-c'] : []), '-b', passwordFile, user, passwordOf(user)], { stdio: 'ignore' })
+  }
+  return { passwordFile, aclFile }
+}
+
+async function checkLogins (url: string): Promise<void> {
+  await assert.rejects(connect(url), /Not authorized|Bad username or password/i, 'anonymous clients must be refused')
+  await assert.rejects(connect(url, { username: 'detector', password: 'wrong' }), /Not authorized|Bad username or password/i)
+  await assert.rejects(connect(url, { username: 'nobody', password: 'x' }), /Not authorized|Bad username or password/i)
+  const ok = await connect(url, { username: 'detector', password: passwordOf('detector') })
+  await endClient(ok)
+}
+
+describe('the ACL table against factory-broker', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let broker: BrokerHandle
+  before(async () => {
+    dir = await tempDir()
+    const files = await writeFixtures(dir.path)
+    broker = await startBroker({ port: 0, ...files, logger: quietLogger() })
+  })
+  after(async () => {
+    await broker?.close()
+    await dir?.remove()
+  })
+
+  test('refuses anonymous clients and wrong passwords, accepts mosquitto_passwd hashes', async () => {
+    await checkLogins(broker.url)
+    assert.ok(broker.metrics.authFailures >= 3)
+  })
+
+  test('every case of the table', async () => {
+    const outcomes = await runAclCases(broker.url)
+    assert.deepEqual(mismatches(outcomes), [])
+    // Denials are counted per action.
+    const denied = (action: string): number => ACL_CASES.filter((c) => c.action === action && !c.allowed).length
+    assert.equal(broker.metrics.denials.publish, denied('publish'))
+    // Only machine-1's factory/machine-2/state and dashboard's lab/bench can match no readable topic, so
+    // only they are refused at SUBSCRIBE; the other denied receive cases are refused per delivery.
+    assert.equal(broker.metrics.denials.subscribe, 2)
+    assert.ok(broker.metrics.denials.read >= denied('receive') - 2)
+  })
+})
+
+describe('the same ACL table against Mosquitto (/usr/sbin/mosquitto with mosquitto.conf)', { skip: !existsSync(MOSQUITTO) && 'mosquitto is not installed' }, () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let mosquitto: RunningMosquitto
+  before(async () => {
+    dir = await tempDir()
+    const files = await writeFixtures(dir.path)
+    mosquitto = await startMosquitto({ dir: dir.path, ...files })
+  })
+  after(async () => {
+    await mosquitto?.stop()
+    await dir?.remove()
+  })
+
+  test('refuses anonymous clients and wrong passwords', async () => {
+    await checkLogins(mosquitto.url)
+  })
+
+  test('every case of the table', async () => {
+    const outcomes = await runAclCases(mosquitto.url)
+    assert.deepEqual(mismatches(outcomes), [], mosquitto.log())
+  })
+})

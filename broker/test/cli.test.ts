@@ -1,0 +1,66 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { brokerConfigSpec, startBroker } from '../src/index.js'
+import { connect, endClient, freePort, quietLogger, tempDir } from './helpers.js'
+
+const BIN = 'broker/dist/src/bin/factory-broker.js'
+
+test('--help lists every option with its environment variable', () => {
+  const result = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' })
+  assert.equal(result.status, 0)
+  for (const opt of Object.values(brokerConfigSpec)) {
+    const label = opt.type === 'boolean' ? `--[no-]${opt.flag}` : `--${opt.flag} `
+    assert.ok(result.stdout.includes(label), `${label} missing from --help`)
+    if (opt.env !== undefined) assert.ok(result.stdout.includes(opt.env), `${opt.env} missing from --help`)
+  }
+  assert.match(result.stdout, /passwd add <user>/)
+})
+
+test('bad configuration exits with code 2 and one line naming the setting', () => {
+  const result = spawnSync(process.execPath, [BIN, '--port', 'abc'], { encoding: 'utf8' })
+  assert.equal(result.status, 2)
+  assert.match(result.stderr, /^factory-broker: invalid value "abc" for --port \(BROKER_PORT\)/)
+  const tls = spawnSync(process.execPath, [BIN, '--tls-cert', 'x.pem'], { encoding: 'utf8' })
+  assert.equal(tls.status, 2)
+  assert.match(tls.stderr, /--tls-cert and --tls-key must be given together/)
+})
+
+test('passwd add writes an scrypt hash the broker accepts', async (t) => {
+  const dir = await tempDir()
+  t.after(() => dir.remove())
+  const file = join(dir.path, 'passwords')
+  const result = spawnSync(process.execPath, [BIN, 'passwd', 'add', 'alice', '--password-file', file], { input: 'open sesame\n', encoding: 'utf8' })
+  assert.equal(result.status, 0, result.stderr)
+  assert.match(await readFile(file, 'utf8'), /^alice:\$scrypt\$/)
+  const broker = await startBroker({ port: 0, passwordFile: file, logger: quietLogger() })
+  t.after(() => broker.close())
+  await endClient(await connect(broker.url, { username: 'alice', password: 'open sesame' }))
+  await assert.rejects(connect(broker.url, { username: 'alice', password: 'open sesame ' }))
+  const missing = spawnSync(process.execPath, [BIN, 'passwd', 'add', 'bob'], { input: 'x\n', encoding: 'utf8' })
+  assert.equal(missing.status, 2)
+  assert.match(missing.stderr, /needs --password-file/)
+})
+
+test('a port in use is reported with the flag to change it; SIGTERM shuts down cleanly', async (t) => {
+  const port = await freePort()
+  const env = { ...process.env, LOG_FORMAT: 'json', BROKER_HTTP_PORT: '-1', BROKER_WS: 'false' }
+  const child = spawn(process.execPath, [BIN, '--port', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  const deadline = Date.now() + 15000
+  while (!out.includes('broker listening') && Date.now() < deadline && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 25))
+  assert.match(out, /broker listening/)
+
+  const second = spawnSync(process.execPath, [BIN, '--port', String(port)], { env, encoding: 'utf8' })
+  assert.equal(second.status, 1)
+  assert.match(second.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use; choose another with --port \\(env BROKER_PORT\\)`))
+
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  child.kill('SIGTERM')
+  assert.equal(await exited, 0)
+  assert.match(out, /broker stopped/)
+})

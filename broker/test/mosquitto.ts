@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process'
+import { readFile, writeFile, mkdir } from 'node:fs/promises'
+import { connect as connectTcp } from 'node:net'
+import { join } from 'node:path'
+import { userInfo } from 'node:os'
+import { freePort } from './helpers.js'
+
+export const MOSQUITTO = '/usr/sbin/mosquitto'
+/** The repository's mosquitto.conf (tests run from the repository root). */
+export const MOSQUITTO_CONF = 'mosquitto.conf'
+
+export interface RunningMosquitto {
+  url: string
+  wsUrl: string
+  port: number
+  wsPort: number
+  /** Everything Mosquitto logged so far. */
+  log: () => string
+  stop: () => Promise<void>
+}
+
+export interface MosquittoFiles {
+  /** Temporary directory for the rewritten config and the persistence store. */
+  dir: string
+  passwordFile: string
+  aclFile: string
+}
+
+/**
+ * Rewrites the repository's mosquitto.conf for a test: listeners on free loopback ports, the given
+ * password and ACL files, persistence in the temp dir. Everything else is kept as written.
+ */
+export async function rewriteConfig (text: string, files: MosquittoFiles): Promise<{ text: string, port: number, wsPort: number }> {
+  const port = await freePort()
+  const wsPort = await freePort()
+  let listeners = 0
+  const out = text.split('\n').map((line) => {
+    const [key] = line.trim().split(/\s+/)
+    switch (key) {
+      case 'listener': {
+        listeners++
+        return `listener ${listeners === 1 ? port : wsPort} 127.0.0.1`
+      }
+      case 'password_file': return `password_file ${files.passwordFile}`
+      case 'acl_file': return `acl_file ${files.aclFile}`
+      case 'persistence_location': return `persistence_location ${join(files.dir, 'data')}/`
+      default: return line
+    }
+  })
+  if (listeners !== 2) throw new Error(`expected 2 listeners (mqtt, websockets) in mosquitto.conf, found ${listeners}`)
+  // Mosquitto started as root switches to the `mosquitto` user, which cannot read a private temp dir.
+  out.push(`user ${userInfo().username}`)
+  return { text: out.join('\n') + '\n', port, wsPort }
+}
+
+function waitForPort (port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connectTcp(port, '127.0.0.1')
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** Starts /usr/sbin/mosquitto with the repository's configuration, rewritten for a test. */
+export async function startMosquitto (files: MosquittoFiles, confPath = MOSQUITTO_CONF): Promise<RunningMosquitto> {
+  const { text, port, wsPort } = await rewriteConfig(await readFile(confPath, 'utf8'), files)
+  await mkdir(join(files.dir, 'data'), { recursive: true })
+  const conf = join(files.dir, 'mosquitto.conf')
+  await writeFile(conf, text)
+  const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let log = ''
+  child.stdout.on('data', (d: Buffer) => { log += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { log += d.toString() })
+  let exited = false
+  const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve() }))
+  const stop = async (): Promise<void> => {
+    if (!exited) child.kill('SIGTERM')
+    await exit
+  }
+  const deadline = Date.now() + 15000
+  while (!(await waitForPort(port) && await waitForPort(wsPort))) {
+    if (exited || Date.now() > deadline) {
+      await stop()
+      throw new Error(`mosquitto did not start:\n${log}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { url: `mqtt://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${wsPort}`, port, wsPort, log: () => log, stop }
+}
