@@ -1,6 +1,7 @@
 import type { GroundTruth, ProductType, Random } from '@factory-edge/shared'
 import { AI4I_FAILURE_COUNTS, FAILURE_MODES, KELVIN_OFFSET, isFailureMode, type FailureMode } from './physics/ai4i.js'
 import { CycleEvent, MachineProcess } from './physics/process.js'
+import { syntheticHumidity } from './physics/humidity.js'
 import { FailureEpisode, failureTargets, failureTiming } from './failures/machine-failure.js'
 import { createSensorFault, FaultEffect, garbagePayload, SENSOR_FAULT_MODES, type SensorFaultEpisode, type SensorFaultMode } from './failures/sensor-fault.js'
 
@@ -26,11 +27,6 @@ export interface MachineOptions {
   faultProbability: number
 }
 
-const DAY_MS = 86_400_000
-/** Humidity peaks in the early morning (05:00 UTC) and is lowest in the afternoon. */
-const HUMIDITY_PEAK_MS = 5 * 3_600_000
-const HUMIDITY_AMPLITUDE = 10
-const HUMIDITY_NOISE = 1.5
 const FAILURE_WEIGHT_TOTAL = FAILURE_MODES.reduce((sum, m) => sum + AI4I_FAILURE_COUNTS[m], 0)
 const REPLACES_TOOL: ReadonlySet<FailureMode> = new Set(['OSF', 'TWF'])
 
@@ -114,7 +110,7 @@ export class SimulatedMachine {
     r.torque = round1(v.torque)
     r.toolWear = Math.round(v.toolWear)
     r.productType = p.productType
-    r.humidity = round1(clamp(this.humidityBase + HUMIDITY_AMPLITUDE * Math.cos(2 * Math.PI * ((ts - HUMIDITY_PEAK_MS) % DAY_MS) / DAY_MS) + this.rng.normal(0, HUMIDITY_NOISE), 0, 100))
+    r.humidity = syntheticHumidity(this.humidityBase, ts, this.rng)
     this.label = failure !== undefined ? failure.mode : event === CycleEvent.ToolFailure ? 'TWF' : event === CycleEvent.RandomFailure ? 'RNF' : undefined
 
     let effect = FaultEffect.Publish
@@ -188,8 +184,4 @@ function round1 (x: number): number {
 
 function round2 (x: number): number {
   return Math.round(x * 100) / 100
-}
-
-function clamp (x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x
 }

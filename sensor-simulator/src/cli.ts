@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs'
+import { ConfigError, createLogger, formatHelp, onShutdown, parseConfig, type Logger } from '@factory-edge/shared'
+import { replayConfigSpec, simulatorConfigSpec, type ReplayConfig, type SimulatorConfig } from './config.js'
+import type { ConnectionOptions } from './mqtt/link.js'
+import { readScenarioFile, ScenarioError, parseScenario, type Scenario } from './scenario.js'
+import { startSimulator, type SimulatorHandle } from './simulator.js'
+import { replayFile } from './replay/replayer.js'
+
+const RUN_USAGE = 'sensor-simulator [run] [options]\n       sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]'
+const RUN_SUMMARY = 'Simulated machines following the AI4I 2020 process publish telemetry on <prefix>/<machineId>/telemetry,\nretained status on .../status and what was injected on .../truth. Failure modes: HDF (overheat), PWF (power,\noverload), OSF (overstrain), TWF (tool-wear), RNF (random); sensor faults: stuck, spike, drift, dropout, nan, garbage.'
+const REPLAY_USAGE = 'sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]'
+const REPLAY_SUMMARY = 'Streams a file through MQTT in time order: the AI4I 2020 CSV (one row per cycle, failures published as\nground truth) or recorded telemetry (CSV with a header of telemetry fields, or one JSON object per line).\nBad rows are reported with their line number, counted and skipped.'
+
+/** Flags that may be given more than once; their values are joined as a list. */
+const REPEATABLE = ['scenario']
+
+/** Joins repeated `--scenario a --scenario b` into `--scenario a,b` (the config parser keeps the last value). */
+export function joinRepeatedFlags (argv: readonly string[]): string[] {
+  const out: string[] = []
+  const values = new Map<string, string[]>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const name = REPEATABLE.find((f) => arg === `--${f}` || arg.startsWith(`--${f}=`))
+    if (name === undefined) {
+      out.push(arg)
+      continue
+    }
+    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i]
+    if (value === undefined) throw new ConfigError(`missing value for --${name}`)
+    values.set(name, [...(values.get(name) ?? []), value])
+  }
+  for (const [name, list] of values) out.push(`--${name}`, list.join(','))
+  return out
+}
+
+function readPem (path: string | undefined, flag: string): Buffer | undefined {
+  if (path === undefined) return undefined
+  try {
+    return readFileSync(path)
+  } catch (err) {
+    throw new ConfigError(`cannot read ${flag} ${path}: ${(err as Error).message}`)
+  }
+}
+
+/** Maps the shared connection settings of either sub-command to MQTT link options. */
+export function toConnectionOptions (config: SimulatorConfig | ReplayConfig): ConnectionOptions {
+  if ((config.certFile === undefined) !== (config.keyFile === undefined)) throw new ConfigError('--cert-file and --key-file must be given together')
+  return {
+    brokerUrl: config.brokerUrl,
+    username: config.username,
+    password: config.password,
+    ca: readPem(config.caFile, '--ca-file'),
+    cert: readPem(config.certFile, '--cert-file'),
+    key: readPem(config.keyFile, '--key-file'),
+    rejectUnauthorized: !config.insecure,
+    qos: config.qos === '1' ? 1 : 0
+  }
+}
+
+function scenariosOf (config: SimulatorConfig): Scenario[] {
+  try {
+    const fromFile = config.scenarioFile === undefined ? [] : readScenarioFile(config.scenarioFile)
+    return [...fromFile, ...(config.scenario ?? []).map(parseScenario)]
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new ConfigError(err.message)
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ConfigError(`--scenario-file ${config.scenarioFile ?? ''} does not exist`)
+    throw err
+  }
+}
+
+function logStats (sim: SimulatorHandle, logger: Logger, intervalS: number): NodeJS.Timeout | undefined {
+  if (intervalS <= 0) return undefined
+  let last = sim.stats()
+  const timer = setInterval(() => {
+    const s = sim.stats()
+    logger.info({ ...s, readingsPerS: Math.round((s.readings - last.readings) / intervalS) }, 'progress')
+    last = s
+  }, intervalS * 1000)
+  timer.unref()
+  return timer
+}
+
+async function run (argv: string[]): Promise<void> {
+  const { config, help, positionals } = parseConfig(simulatorConfigSpec, argv)
+  if (help) {
+    process.stdout.write(formatHelp(RUN_USAGE, RUN_SUMMARY, simulatorConfigSpec))
+    return
+  }
+  if (positionals.length > 0) throw new ConfigError(`unexpected argument ${positionals[0]}; commands are run and replay`)
+  const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
+  const sim = await startSimulator({
+    ...toConnectionOptions(config),
+    machines: config.machineIds ?? config.machines,
+    rateHz: config.rate,
+    seed: config.seed,
+    startTs: config.startTs,
+    topicPrefix: config.topicPrefix,
+    scenarios: scenariosOf(config),
+    failureRate: config.failureRate,
+    sensorFaultRate: config.sensorFaultRate,
+    connection: config.connection,
+    clientId: config.clientId,
+    queueLimit: config.queueLimit,
+    logger
+  })
+  const statsTimer = logStats(sim, logger, config.statsInterval)
+  const stop = async (): Promise<void> => {
+    if (statsTimer !== undefined) clearInterval(statsTimer)
+    await sim.stop()
+    logger.info(sim.stats(), 'final counts')
+  }
+  onShutdown(stop)
+  if (config.duration > 0) {
+    await new Promise((resolve) => setTimeout(resolve, config.duration * 1000))
+    await stop()
+  }
+}
+
+async function replay (argv: string[]): Promise<void> {
+  const { config, help, positionals } = parseConfig(replayConfigSpec, argv)
+  if (help) {
+    process.stdout.write(formatHelp(REPLAY_USAGE, REPLAY_SUMMARY, replayConfigSpec))
+    return
+  }
+  const file = config.csv ?? config.file ?? positionals[0]
+  if (file === undefined) throw new ConfigError('replay needs a file: --csv FILE')
+  const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
+  const controller = new AbortController()
+  onShutdown(async () => controller.abort())
+  const result = await replayFile({
+    ...toConnectionOptions(config),
+    file,
+    speed: config.speed,
+    machine: config.machine,
+    intervalMs: config.interval * 1000,
+    originalTimestamps: config.originalTimestamps,
+    loop: config.loop,
+    topicPrefix: config.topicPrefix,
+    clientId: config.clientId,
+    queueLimit: config.queueLimit,
+    logger,
+    signal: controller.signal
+  })
+  logger.info(result, 'replay finished')
+}
+
+/** The `sensor-simulator` command: `run` (default) or `replay`. */
+export async function main (argv: readonly string[]): Promise<void> {
+  const args = joinRepeatedFlags(argv)
+  if (args[0] === 'replay') return await replay(args.slice(1))
+  if (args[0] === 'run') return await run(args.slice(1))
+  return await run(args)
+}

@@ -1,0 +1,150 @@
+import { performance } from 'node:perf_hooks'
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createLogger, DEFAULT_TOPIC_PREFIX, machineTopic, type Logger, type Telemetry } from '@factory-edge/shared'
+import { MqttLink, type ConnectionOptions } from '../mqtt/link.js'
+import { encodeStatus, encodeTruth } from '../payload.js'
+import { detectFormat, readReplayFile, type BadRow, type ReplayRecord } from './sources.js'
+import { ReorderBuffer } from './reorder.js'
+
+export interface ReplayOptions extends ConnectionOptions {
+  file: string
+  /** Times real time; 0 = as fast as possible. Default 1. */
+  speed?: number
+  /** AI4I: machine id of the rows (default ai4i-1); recordings: only this machine. */
+  machine?: string
+  /** AI4I: milliseconds between rows (default 1000). */
+  intervalMs?: number
+  /** Publish the recorded timestamps; by default they are shifted so the first reading is now. */
+  originalTimestamps?: boolean
+  loop?: boolean
+  topicPrefix?: string
+  clientId?: string
+  queueLimit?: number
+  /** Records held to restore time order in a roughly ordered recording (default 1024). */
+  reorderWindow?: number
+  logger?: Logger
+  signal?: AbortSignal
+}
+
+export interface ReplayResult {
+  format: string
+  published: number
+  /** Rows that could not be used (each logged with its line and reason). */
+  bad: number
+  /** Readings that arrived more than the reorder window late and went out late. */
+  outOfOrder: number
+  truthEvents: number
+  machines: number
+  dropped: number
+  durationMs: number
+}
+
+const BAD_LOG_LIMIT = 20
+
+/** Streams a replay file through MQTT in time order, paced by its timestamps. */
+export async function replayFile (options: ReplayOptions): Promise<ReplayResult> {
+  const logger = options.logger ?? createLogger('sensor-simulator')
+  const format = await detectFormat(options.file)
+  const speed = options.speed ?? 1
+  const intervalMs = options.intervalMs ?? 1000
+  const prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX
+  const seen = new Set<string>()
+  const link = new MqttLink({
+    ...options,
+    clientId: options.clientId ?? `sensor-simulator-replay-${randomBytes(4).toString('hex')}`,
+    queueLimit: options.queueLimit ?? 10_000,
+    logger,
+    onConnect: () => {
+      const ts = Date.now()
+      for (const id of seen) link.publishRetained(machineTopic('status', id, prefix), encodeStatus(id, 'online', ts))
+    }
+  })
+  await link.waitConnected(10_000).catch((err: Error) => logger.warn({ err: err.message }, 'broker not reachable yet: replaying anyway, readings are queued until it is'))
+  logger.info({ file: options.file, format, speed }, 'replay started')
+
+  let bad = 0
+  let published = 0
+  let outOfOrder = 0
+  let truthEvents = 0
+  const onBad = (row: BadRow): void => {
+    bad++
+    if (bad <= BAD_LOG_LIMIT) logger.warn({ file: options.file, line: row.line, reason: row.reason }, 'skipping a bad row')
+    else if (bad === BAD_LOG_LIMIT + 1) logger.warn('more bad rows: no longer logging each one (see the final count)')
+  }
+  const started = performance.now()
+  const wallStart = Date.now()
+  /** Timestamp shift and sequence offset of the current pass (loops continue where the last pass ended). */
+  let tsShift = 0
+  let seqShift = 0
+  let firstTs: number | undefined
+  let lastPublishedTs = -Infinity
+  /** Active AI4I failures per machine and mode, to end them on the next row. */
+  const open = new Map<string, Set<string>>()
+
+  const publish = async (rec: ReplayRecord): Promise<void> => {
+    const t = rec.telemetry
+    firstTs ??= t.ts
+    if (t.ts + tsShift < lastPublishedTs) outOfOrder++
+    lastPublishedTs = Math.max(lastPublishedTs, t.ts + tsShift)
+    if (speed > 0) {
+      const due = started + (t.ts - firstTs + tsShift) / speed
+      const wait = due - performance.now()
+      if (wait > 1) await sleep(wait, undefined, { signal: options.signal }).catch(() => {})
+    } else if (published % 1000 === 0) {
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    if (options.signal?.aborted === true) return
+    const out: Telemetry = { ...t, ts: options.originalTimestamps === true ? t.ts + tsShift : wallStart + (t.ts - firstTs) + tsShift, seq: t.seq + seqShift }
+    if (!seen.has(out.machineId)) {
+      seen.add(out.machineId)
+      link.publishRetained(machineTopic('status', out.machineId, prefix), encodeStatus(out.machineId, 'online', Date.now()))
+    }
+    publishTruth(out, rec.failures)
+    link.publish(machineTopic('telemetry', out.machineId, prefix), JSON.stringify(out))
+    published++
+  }
+
+  const publishTruth = (t: Telemetry, failures: string[]): void => {
+    const active = open.get(t.machineId) ?? new Set<string>()
+    for (const mode of active) {
+      if (failures.includes(mode)) continue
+      link.publishReliable(machineTopic('truth', t.machineId, prefix), encodeTruth({ machineId: t.machineId, ts: t.ts, seq: t.seq, kind: 'failure', mode, phase: 'end' }))
+      active.delete(mode)
+      truthEvents++
+    }
+    for (const mode of failures) {
+      if (active.has(mode)) continue
+      link.publishReliable(machineTopic('truth', t.machineId, prefix), encodeTruth({ machineId: t.machineId, ts: t.ts, seq: t.seq, kind: 'failure', mode, phase: 'start' }))
+      active.add(mode)
+      truthEvents++
+    }
+    open.set(t.machineId, active)
+  }
+
+  try {
+    do {
+      const buffer = new ReorderBuffer<ReplayRecord>(options.reorderWindow ?? 1024)
+      let passLast = -Infinity
+      let passFirst: number | undefined
+      let maxSeq = 0
+      for await (const rec of readReplayFile(options.file, format, { machine: options.machine, intervalMs, onBad })) {
+        if (options.signal?.aborted === true) break
+        passFirst ??= rec.telemetry.ts
+        passLast = Math.max(passLast, rec.telemetry.ts)
+        maxSeq = Math.max(maxSeq, rec.telemetry.seq)
+        const ready = buffer.push(rec)
+        if (ready !== undefined) await publish(ready)
+      }
+      for (let rec = buffer.pop(); rec !== undefined && options.signal?.aborted !== true; rec = buffer.pop()) await publish(rec)
+      if (passFirst === undefined) break
+      tsShift += passLast - passFirst + intervalMs
+      seqShift += maxSeq + 1
+    } while (options.loop === true && options.signal?.aborted !== true)
+  } finally {
+    const ts = Date.now()
+    await link.close([...seen].map((id) => ({ topic: machineTopic('status', id, prefix), payload: encodeStatus(id, 'offline', ts) })))
+  }
+  if (bad > 0) logger.warn({ file: options.file, bad }, 'rows skipped')
+  return { format, published, bad, outOfOrder, truthEvents, machines: seen.size, dropped: link.dropped, durationMs: Math.round(performance.now() - started) }
+}

@@ -1,0 +1,64 @@
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { joinRepeatedFlags } from '../src/cli.js'
+import { eventually, record, startAedes } from './helpers/brokers.js'
+
+const BIN = fileURLToPath(new URL('../src/bin/sensor-simulator.js', import.meta.url))
+const cleanups: Array<() => Promise<void>> = []
+after(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => {})
+})
+
+async function cli (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  clearTimeout(timer)
+  return { code, stdout, stderr }
+}
+
+test('--help lists every option with its environment variable, for run and replay', async () => {
+  const run = await cli(['--help'])
+  assert.equal(run.code, 0)
+  for (const text of ['--machines', 'SIM_MACHINES', '--scenario', '--failure-rate', '--broker-url', 'MQTT_URL', '--qos', '--connection', '--queue-limit']) assert.ok(run.stdout.includes(text), text)
+  const replay = await cli(['replay', '--help'])
+  assert.equal(replay.code, 0)
+  for (const text of ['--csv', '--speed', '--machine', '--interval']) assert.ok(replay.stdout.includes(text), text)
+})
+
+test('bad settings exit with code 2 and one line naming the problem', async () => {
+  const unknown = await cli(['--machnes', '3'])
+  assert.equal(unknown.code, 2)
+  assert.match(unknown.stderr, /unknown option --machnes/)
+  const badScenario = await cli(['--scenario', 'melt:machine-1@3s'])
+  assert.equal(badScenario.code, 2)
+  assert.match(badScenario.stderr, /unknown mode "melt"/)
+  const badRate = await cli([], { SIM_RATE: 'fast' })
+  assert.equal(badRate.code, 2)
+  assert.match(badRate.stderr, /SIM_RATE/)
+  const noFile = await cli(['replay'])
+  assert.equal(noFile.code, 2)
+  assert.match(noFile.stderr, /replay needs a file/)
+})
+
+test('runs machines against a broker for --duration and exits cleanly', async () => {
+  const broker = await startAedes()
+  cleanups.push(broker.close)
+  const rec = await record(broker.url, 'factory/#')
+  cleanups.push(rec.close)
+  const out = await cli(['--broker-url', broker.url, '--machines', '2', '--rate', '10', '--duration', '1.5', '--seed', '4', '--scenario', 'overheat:machine-1@0.2s', '--scenario', 'spike:machine-2@0.3s', '--log-format', 'json'])
+  assert.equal(out.code, 0, out.stderr)
+  await eventually(() => rec.of('truth').length >= 2, 10_000, 'ground truth')
+  assert.ok(rec.of('telemetry').length >= 20, `${rec.of('telemetry').length} readings`)
+  assert.match(out.stdout, /"msg":"simulator started"/)
+})
+
+test('repeated --scenario flags are joined', () => {
+  assert.deepEqual(joinRepeatedFlags(['--scenario', 'a', '--rate', '2', '--scenario=b']), ['--rate', '2', '--scenario', 'a,b'])
+})
