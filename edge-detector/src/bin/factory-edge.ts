@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+import { createLogger, formatHelp, onShutdown, parseConfig, runMain } from '@factory-edge/shared'
+import { launcherOptions } from '../launcher/options.js'
+import { startAll } from '../launcher/start-all.js'
+
+const SUMMARY = 'Runs the whole factory-edge pipeline on this machine: the MQTT broker, simulated machines and the\nedge detector, with a live view and a 🚨 line for every anomaly. Injects a failure now and then.'
+
+runMain('factory-edge', async () => {
+  const { config, help } = parseConfig(launcherOptions, process.argv.slice(2))
+  if (help) {
+    process.stdout.write(formatHelp('factory-edge [options]   (npm start -- [options])', SUMMARY, launcherOptions))
+    return
+  }
+  // Service logs go to stderr so that they do not tear the live view on stdout.
+  const logger = createLogger('factory-edge', { level: config.logLevel, format: config.logFormat, destination: process.stderr })
+  const system = await startAll({
+    host: config.host,
+    port: config.port,
+    machines: config.machines,
+    rateHz: config.rateHz,
+    failureEverySeconds: config.failureEvery,
+    modelPath: config.model,
+    seed: config.seed,
+    view: config.view,
+    out: process.stdout,
+    logger
+  })
+  onShutdown(async () => {
+    process.stdout.write('Stopping…\n')
+    await system.close()
+  }, 2000)
+})

@@ -1,0 +1,15 @@
+import { loggingOptions, type ConfigSpec } from '@factory-edge/shared'
+
+/** Settings of `npm start` / `factory-edge`: the whole pipeline on one machine. */
+export const launcherOptions = {
+  host: { flag: 'host', env: 'FACTORY_EDGE_HOST', type: 'string', default: '127.0.0.1', description: 'Address the embedded broker listens on' },
+  port: { flag: 'port', env: 'FACTORY_EDGE_PORT', type: 'integer', min: 0, max: 65535, default: 1883, description: 'TCP port of the embedded broker (0 picks a free one)' },
+  machines: { flag: 'machines', env: 'FACTORY_EDGE_MACHINES', type: 'integer', min: 1, max: 10000, default: 5, description: 'Number of simulated machines' },
+  rateHz: { flag: 'rate', env: 'FACTORY_EDGE_RATE', type: 'number', min: 0.01, max: 1000, default: 2, description: 'Readings per second per machine' },
+  failureEvery: { flag: 'failure-every', env: 'FACTORY_EDGE_FAILURE_EVERY', type: 'number', min: 0, max: 86400, default: 20, description: 'Seconds between injected failures (0: none); the first comes after 5 s' },
+  model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: 'results/model.json', description: 'Model file; trained on synthetic data first if it is missing' },
+  seed: { flag: 'seed', env: 'FACTORY_EDGE_SEED', type: 'integer', default: 1, description: 'Seed of the simulation and of the first model' },
+  view: { flag: 'view', env: 'FACTORY_EDGE_VIEW', type: 'enum', choices: ['summary', 'machines', 'quiet'], default: 'summary', description: 'Live view: one summary line a second, one line per machine a second, or alerts only' },
+  ...loggingOptions,
+  logLevel: { ...loggingOptions.logLevel, default: 'warn', description: 'Minimum level of the services\' log lines (on stderr)' }
+} as const satisfies ConfigSpec

@@ -1,0 +1,88 @@
+import { access } from 'node:fs/promises'
+import { startBroker, type BrokerHandle } from '@factory-edge/broker'
+import { startSimulator, type SimulatorHandle } from '@factory-edge/sensor-simulator'
+import { saveModel, type Logger } from '@factory-edge/shared'
+import { startDetector, type DetectorHandle } from '../detector.js'
+import { trainSynthetic } from '../training/train.js'
+import { FailureInjector } from './failure-injector.js'
+import { LiveView } from './live-view.js'
+
+export interface StartAllOptions {
+  host: string
+  port: number
+  machines: number
+  rateHz: number
+  /** Seconds between injected failures; 0 turns injection off. */
+  failureEverySeconds: number
+  /** Delay of the first injected failure, in ms. */
+  firstFailureMs?: number
+  modelPath: string
+  seed: number
+  view: 'summary' | 'machines' | 'quiet'
+  /** Where the live view and the launcher's own lines go. */
+  out: NodeJS.WritableStream
+  logger: Logger
+}
+
+export interface RunningSystem {
+  broker: BrokerHandle
+  detector: DetectorHandle
+  simulator: SimulatorHandle
+  /** Stops everything, the publishers first so that nothing is in flight when the broker goes. */
+  close: () => Promise<void>
+}
+
+async function exists (path: string): Promise<boolean> {
+  return await access(path).then(() => true, () => false)
+}
+
+/** Trains and saves a first model when there is none, saying on what data. */
+export async function ensureModel (path: string, seed: number, out: NodeJS.WritableStream): Promise<void> {
+  if (await exists(path)) return
+  out.write(`No model at ${path}: training a first one…\n`)
+  const started = Date.now()
+  const result = await trainSynthetic(20_000, { seed })
+  const data = 'synthetic' as 'ai4i' | 'synthetic'
+  const fallbackReason: string | undefined = undefined
+  await saveModel(path, result.model)
+  const from = data === 'ai4i' ? 'the AI4I 2020 data set' : `simulated readings (${fallbackReason ?? 'no real data'})`
+  out.write(`Trained model ${result.model.version} on ${from} in ${Date.now() - started} ms, saved to ${path}\n`)
+}
+
+/**
+ * `npm start`: the embedded broker, the simulated machines and the detector in one process, with a
+ * live view of what arrives on the telemetry and anomaly topics.
+ */
+export async function startAll (options: StartAllOptions): Promise<RunningSystem> {
+  const { logger, out } = options
+  await ensureModel(options.modelPath, options.seed, out)
+  const broker = await startBroker({ host: options.host, port: options.port, wsPort: null, httpPort: null, allowAnonymous: true, logger: logger.child({ service: 'broker' }) })
+  const stack: Array<() => Promise<void>> = [async () => await broker.close()]
+  const close = async (): Promise<void> => {
+    for (const stop of stack.reverse()) await stop().catch((err: unknown) => logger.warn({ err }, 'error while stopping'))
+    stack.length = 0
+  }
+  try {
+    const detector = await startDetector({ brokerUrl: broker.url, modelPath: options.modelPath, logger: logger.child({ service: 'edge-detector' }) })
+    stack.push(async () => await detector.close())
+    const view = new LiveView({ brokerUrl: broker.url, mode: options.view, out })
+    await view.start()
+    stack.push(async () => await view.close())
+    const simulator = await startSimulator({ brokerUrl: broker.url, machines: options.machines, rateHz: options.rateHz, seed: options.seed, logger: logger.child({ service: 'sensor-simulator' }) })
+    stack.push(async () => await simulator.stop())
+    const injector = new FailureInjector(
+      simulator,
+      simulator.machineIds,
+      (machineId, mode) => out.write(`💉 injecting a ${mode} failure into ${machineId}\n`),
+      options.failureEverySeconds * 1000,
+      options.firstFailureMs
+    )
+    injector.start()
+    stack.push(async () => injector.stop())
+    out.write(`factory-edge running: broker ${broker.url}, ${options.machines} machines at ${options.rateHz} Hz, model ${detector.model.version}. Subscribe to factory/+/anomalies for the events. Ctrl-C stops.\n`)
+    return { broker, detector, simulator, close }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}

@@ -1,0 +1,79 @@
+// `npm start` as a user runs it: the factory-edge command in its own process.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { saveModel } from '@factory-edge/shared'
+import { trainSynthetic } from '../../src/training/train.js'
+
+const bin = fileURLToPath(new URL('../../src/bin/factory-edge.js', import.meta.url))
+
+function run (args: string[]): { child: ChildProcess, output: () => string, errors: () => string, exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { err += d.toString() })
+  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  return { child, output: () => out, errors: () => err, exited }
+}
+
+async function until (probe: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+test('shows a 🚨 line with machine, score and drivers, then stops within 2 s of Ctrl-C', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'factory-edge-start-'))
+  t.after(async () => await rm(dir, { recursive: true, force: true }))
+  const modelPath = join(dir, 'model.json')
+  await saveModel(modelPath, (await trainSynthetic(6000, { seed: 3 })).model)
+
+  const proc = run(['--port', '0', '--model', modelPath, '--machines', '3', '--rate', '10', '--failure-every', '4', '--log-format', 'json'])
+  t.after(() => { proc.child.kill('SIGKILL') })
+  await until(() => proc.output().includes('🚨'), 30_000, `an alert line; output so far:\n${proc.output()}\n${proc.errors()}`)
+  const line = proc.output().split('\n').find((l) => l.includes('🚨')) as string
+  assert.match(line, /machine-\d+ ANOMALY (warning|critical) score \d\.\d{3} > \d\.\d{3} — driven by \w+=/)
+  assert.match(proc.output(), /readings\/s/)
+
+  const stoppedAt = Date.now()
+  proc.child.kill('SIGINT')
+  const { code } = await proc.exited
+  const took = Date.now() - stoppedAt
+  assert.equal(code, 0, proc.errors())
+  assert.ok(took <= 2000, `stopped in ${took} ms; allowed 2000 ms`)
+})
+
+test('a taken port is named, with the flag that changes it', async (t) => {
+  const blocker = createServer()
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+  t.after(() => blocker.close())
+  const port = (blocker.address() as AddressInfo).port
+  const dir = await mkdtemp(join(tmpdir(), 'factory-edge-start-'))
+  t.after(async () => await rm(dir, { recursive: true, force: true }))
+  const modelPath = join(dir, 'model.json')
+  await saveModel(modelPath, (await trainSynthetic(2000, { seed: 3 })).model)
+
+  const proc = run(['--port', String(port), '--model', modelPath])
+  const { code } = await proc.exited
+  assert.notEqual(code, 0)
+  assert.match(proc.errors(), new RegExp(`${port}.*in use`, 'i'))
+  assert.match(proc.errors(), /--port/)
+})
+
+test('--help lists the options and a wrong value is refused in one line', async () => {
+  const help = run(['--help'])
+  assert.equal((await help.exited).code, 0)
+  for (const flag of ['--port', '--machines', '--rate', '--failure-every', '--model']) assert.ok(help.output().includes(flag), flag)
+  const bad = run(['--machines', 'many'])
+  assert.equal((await bad.exited).code, 2)
+  assert.equal(bad.errors().trim().split('\n').length, 1)
+  assert.match(bad.errors(), /--machines/)
+})
