@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises'
+import { Readable } from 'node:stream'
 import { ClassicLevel } from 'classic-level'
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js'
 import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js'
@@ -22,6 +23,21 @@ export interface Storage {
   persistence?: unknown
   mq?: unknown
   close (): Promise<void>
+}
+
+/**
+ * aedes-persistence-redis 12 returns retained messages as an async generator, but aedes 1.2 calls
+ * `.pipe()` on them when a client subscribes (it crashes the process); this wraps them in a stream.
+ */
+class RedisPersistence extends AsyncRedisPersistence {
+  override createRetainedStreamCombi (patterns: string[]): NodeJS.ReadableStream {
+    const result = super.createRetainedStreamCombi(patterns)
+    return 'pipe' in result ? result : Readable.from(result)
+  }
+
+  override createRetainedStream (pattern: string): NodeJS.ReadableStream {
+    return this.createRetainedStreamCombi([pattern])
+  }
 }
 
 /** Turns a redis:// URL into ioredis options. */
@@ -71,7 +87,7 @@ export async function openStorage (options: StorageOptions): Promise<Storage> {
         throw new Error('persistence "redis" needs a Redis URL: set --redis-url (BROKER_REDIS_URL)')
       }
       const connection = redisOptions(options.redisUrl)
-      const persistence = new AsyncRedisPersistence({ ...connection })
+      const persistence = new RedisPersistence({ ...connection })
       const mq = createRedisEmitter({ ...connection })
       mq.state.on('error', (err: Error) => options.logger.error({ err }, 'redis message bus error'))
       return {

@@ -13,6 +13,8 @@ declare module 'aedes-persistence-redis/asyncPersistence.js' {
     constructor (options: Record<string, unknown>)
     setup (broker: unknown): Promise<void>
     destroy (): Promise<void>
+    createRetainedStreamCombi (patterns: string[]): AsyncIterable<unknown> | NodeJS.ReadableStream
+    createRetainedStream (pattern: string): AsyncIterable<unknown> | NodeJS.ReadableStream
   }
 }
 

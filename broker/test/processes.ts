@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { connect as connectTcp } from 'node:net'
+
+/** A child process started by a test, with its output kept for error messages. */
+export interface Child {
+  process: ChildProcess
+  output: () => string
+  /** SIGTERM, then SIGKILL after `ms`; resolves with the exit code. */
+  stop: (ms?: number) => Promise<number | null>
+}
+
+/** Spawns a program and resolves once `ready(output)` is true; rejects if it exits first or times out. */
+export async function startProcess (command: string, args: string[], ready: (output: string) => boolean | Promise<boolean>, options: { env?: NodeJS.ProcessEnv, timeoutMs?: number } = {}): Promise<Child> {
+  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout?.on('data', (d: Buffer) => { output += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { output += d.toString() })
+  const exit = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode)
+    child.once('exit', (code) => resolve(code))
+  })
+  const stop = async (ms = 5000): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), ms)
+      const code = await exit
+      clearTimeout(timer)
+      return code
+    }
+    return await exit
+  }
+  const deadline = Date.now() + (options.timeoutMs ?? 15000)
+  while (!(await ready(output))) {
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      await stop()
+      throw new Error(`${command} did not become ready:\n${output}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  return { process: child, output: () => output, stop }
+}
+
+/** True when something accepts TCP connections on the port. */
+export function portOpen (port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connectTcp(port, '127.0.0.1')
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** Starts a private redis-server on a free loopback port, without persistence, in `dir`. */
+export async function startRedis (port: number, dir: string): Promise<Child> {
+  return await startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], () => portOpen(port))
+}
