@@ -1,0 +1,97 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { tempDir } from '../helpers.js'
+
+// No Docker engine runs here: `docker-compose config` (Debian's docker-compose 1.29) validates and
+// resolves the file, which is as far as this machine can go.
+
+const hasCompose = ((): boolean => { try { execFileSync('docker-compose', ['version'], { stdio: 'ignore' }); return true } catch { return false } })()
+
+function compose (...args: string[]): { status: number | null, stdout: string, stderr: string } {
+  const result = spawnSync('docker-compose', ['--env-file', '.env.example', '-f', 'docker-compose.yml', ...args], { encoding: 'utf8' })
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+interface Service {
+  image?: string
+  build?: unknown
+  restart?: string
+  healthcheck?: { test: unknown }
+  volumes?: Array<string | { source?: string, type?: string }>
+  profiles?: string[]
+  depends_on?: Record<string, { condition: string }>
+  environment?: Record<string, string>
+}
+
+test('docker-compose.yml is valid and resolves with .env.example', { skip: !hasCompose && 'docker-compose is not installed' }, async () => {
+  const result = compose('config')
+  assert.equal(result.status, 0, result.stderr)
+  const config = parse(result.stdout) as { services: Record<string, Service>, volumes: Record<string, unknown> }
+  const services = config.services
+  for (const name of ['broker', 'influxdb', 'grafana', 'edge-detector', 'sensor-simulator']) assert.ok(services[name] !== undefined, `service ${name} missing`)
+  // docker-compose config lists every service; the profile keeps Mosquitto out of a plain `up`.
+  assert.deepEqual(services.mosquitto.profiles, ['mosquitto'])
+  assert.deepEqual(services['mosquitto-init'].profiles, ['mosquitto'])
+  for (const [name, s] of Object.entries(services)) if (!name.startsWith('mosquitto')) assert.equal(s.profiles, undefined, name)
+
+  // Long-running services restart; one-shot init services do not.
+  for (const [name, s] of Object.entries(services)) {
+    if (name.endsWith('-init')) assert.equal(s.restart, 'no', name)
+    else assert.equal(s.restart, 'unless-stopped', name)
+  }
+  for (const name of ['broker', 'influxdb', 'grafana', 'edge-detector']) assert.ok(services[name].healthcheck !== undefined, `${name} has no healthcheck`)
+  assert.equal(services['edge-detector'].depends_on?.broker.condition, 'service_healthy')
+  assert.equal(services.broker.depends_on?.['broker-init'].condition, 'service_completed_successfully')
+
+  // Data and models live in named volumes.
+  for (const v of ['broker-data', 'influxdb-data', 'grafana-data', 'models', 'detector-data']) assert.ok(v in config.volumes, `volume ${v} missing`)
+  const env = services.influxdb.environment ?? {}
+  for (const key of ['MODE', 'USERNAME', 'PASSWORD', 'ORG', 'BUCKET', 'ADMIN_TOKEN']) assert.ok(env[`DOCKER_INFLUXDB_INIT_${key}`] !== undefined, key)
+  // The detector uses the same token, org and bucket that InfluxDB was initialised with.
+  const detector = services['edge-detector'].environment ?? {}
+  assert.equal(detector.INFLUX_TOKEN, env.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN)
+  assert.equal(detector.INFLUX_BUCKET, env.DOCKER_INFLUXDB_INIT_BUCKET)
+  assert.equal(detector.INFLUX_ORG, env.DOCKER_INFLUXDB_INIT_ORG)
+})
+
+test('the mosquitto profile runs Mosquitto with the repository mosquitto.conf and ACL', { skip: !hasCompose && 'docker-compose is not installed' }, () => {
+  const profiles = compose('config', '--profiles')
+  assert.equal(profiles.stdout.trim(), 'mosquitto')
+  const config = parse(compose('config').stdout) as { services: Record<string, Service & { working_dir?: string, command?: string[] }> }
+  const mosquitto = config.services.mosquitto
+  assert.equal(mosquitto.working_dir, '/factory')
+  assert.deepEqual(mosquitto.command, ['mosquitto', '-c', '/factory/mosquitto.conf'])
+  const mounts = JSON.stringify(mosquitto.volumes)
+  assert.match(mounts, /mosquitto\.conf/)
+})
+
+test('a missing secret stops docker-compose with a message naming it', { skip: !hasCompose && 'docker-compose is not installed' }, async (t) => {
+  const dir = await tempDir()
+  t.after(() => dir.remove())
+  const empty = join(dir.path, 'empty.env')
+  await writeFile(empty, '')
+  const result = spawnSync('docker-compose', ['--env-file', empty, '-f', 'docker-compose.yml', 'config', '-q'], { encoding: 'utf8', env: { PATH: process.env.PATH } })
+  assert.notEqual(result.status, 0)
+  assert.match(result.stderr, /set [A-Z_]+_PASSWORD in \.env|set INFLUXDB_TOKEN in \.env/)
+})
+
+test('the Dockerfile is multi-stage, builds on the build platform and runs as a non-root user', async () => {
+  const dockerfile = await readFile('Dockerfile', 'utf8')
+  const stages = [...dockerfile.matchAll(/^FROM\s+(.+)$/gm)].map((m) => m[1])
+  assert.equal(stages.length, 2)
+  assert.match(stages[0], /--platform=\$BUILDPLATFORM .* AS build/)
+  assert.match(stages[1], /AS runtime$/)
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '))
+  assert.match(runtime, /^USER node$/m)
+  assert.doesNotMatch(runtime, /npm (ci|install)/, 'the runtime stage must not install anything')
+  // Every service the compose file builds is a workspace with that bin.
+  const composeText = await readFile('docker-compose.yml', 'utf8')
+  for (const m of composeText.matchAll(/SERVICE: ([a-z-]+), BIN: ([a-z-]+)/g)) {
+    const pkg = JSON.parse(await readFile(`${m[1]}/package.json`, 'utf8')) as { bin?: Record<string, string> }
+    assert.equal(pkg.bin?.[m[2]], `./dist/src/bin/${m[2]}.js`, `${m[1]} has no bin ${m[2]}`)
+  }
+})

@@ -1,0 +1,97 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { DETECTOR_FIELDS, EVENT_FIELDS, MEASUREMENTS, SCORE_FIELDS, TAGS, TELEMETRY_FIELDS } from '@factory-edge/shared'
+
+// The Grafana dashboard must query exactly the names the detector writes (shared/src/metrics/measurements.ts).
+
+const DASHBOARD = 'deploy/grafana/dashboards/factory-edge.json'
+
+/** Fields and tags per measurement, as documented in measurements.ts. */
+const SCHEMA: Record<string, { fields: readonly string[], tags: readonly string[] }> = {
+  [MEASUREMENTS.telemetry]: { fields: TELEMETRY_FIELDS, tags: [TAGS.machine, TAGS.modelVersion] },
+  [MEASUREMENTS.score]: { fields: SCORE_FIELDS, tags: [TAGS.machine, TAGS.modelVersion] },
+  [MEASUREMENTS.event]: { fields: EVENT_FIELDS, tags: [TAGS.machine, TAGS.modelVersion, TAGS.state, TAGS.severity] },
+  [MEASUREMENTS.detector]: { fields: DETECTOR_FIELDS, tags: [TAGS.detector] }
+}
+
+interface Reference { measurements: string[], fields: string[], tags: string[], columns: string[] }
+
+/** Every measurement, field, tag and column name a Flux query refers to. */
+function references (query: string): Reference {
+  const all = (re: RegExp): string[] => [...query.matchAll(re)].map((m) => m[1])
+  const lists = all(/(?:columns|rowKey|columnKey):\s*\[([^\]]*)\]/g).flatMap((list) => [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]))
+  return {
+    measurements: all(/r\._measurement\s*==\s*"([^"]+)"/g),
+    fields: all(/r\._field\s*==\s*"([^"]+)"/g),
+    tags: [...all(/\br\.([A-Za-z][A-Za-z0-9_]*)/g), ...all(/\btag:\s*"([^"]+)"/g)],
+    columns: lists.filter((c) => !c.startsWith('_'))
+  }
+}
+
+/** Problems of one query against the schema (empty when it only uses names the detector writes). */
+function check (query: string): string[] {
+  const ref = references(query)
+  const problems: string[] = []
+  if (ref.measurements.length === 0) problems.push('no r._measurement filter')
+  const schemas = ref.measurements.map((m) => {
+    if (SCHEMA[m] === undefined) problems.push(`unknown measurement ${m}`)
+    return SCHEMA[m] ?? { fields: [], tags: [] }
+  })
+  const fields = new Set(schemas.flatMap((s) => s.fields))
+  const tags = new Set(schemas.flatMap((s) => s.tags))
+  for (const f of ref.fields) if (!fields.has(f)) problems.push(`field ${f} is not written to ${ref.measurements.join('/')}`)
+  for (const t of ref.tags) if (!tags.has(t)) problems.push(`tag ${t} is not written to ${ref.measurements.join('/')}`)
+  // After a pivot, fields become columns too.
+  for (const c of ref.columns) if (!tags.has(c) && !fields.has(c)) problems.push(`column ${c} is neither a tag nor a field of ${ref.measurements.join('/')}`)
+  return problems
+}
+
+interface Target { query?: string }
+interface Panel { title: string, type: string, targets?: Target[], panels?: Panel[] }
+interface Dashboard {
+  panels: Panel[]
+  templating: { list: Array<{ name: string, type: string, query?: string }> }
+  annotations: { list: Array<{ name: string, target?: Target }> }
+}
+
+async function queries (): Promise<Array<{ where: string, query: string }>> {
+  const dashboard = JSON.parse(await readFile(DASHBOARD, 'utf8')) as Dashboard
+  const out: Array<{ where: string, query: string }> = []
+  for (const panel of dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])])) {
+    for (const target of panel.targets ?? []) if (target.query !== undefined) out.push({ where: `panel "${panel.title}"`, query: target.query })
+  }
+  for (const variable of dashboard.templating.list) {
+    if (variable.type === 'query' && variable.query !== undefined) out.push({ where: `variable ${variable.name}`, query: variable.query })
+  }
+  for (const annotation of dashboard.annotations.list) {
+    if (annotation.target?.query !== undefined) out.push({ where: `annotation "${annotation.name}"`, query: annotation.target.query })
+  }
+  return out
+}
+
+test('every query of the dashboard uses only measurements, fields and tags the detector writes', async () => {
+  const all = await queries()
+  assert.ok(all.length >= 10, `only ${all.length} queries found`)
+  const problems = all.flatMap(({ where, query }) => check(query).map((p) => `${where}: ${p}`))
+  assert.deepEqual(problems, [])
+})
+
+test('the dashboard shows readings, score against threshold, anomaly annotations, message and rejection rates, spool size', async () => {
+  const all = await queries()
+  const used = all.map(({ query }) => references(query))
+  const uses = (measurement: string, field: string): boolean => used.some((r) => r.measurements.includes(measurement) && r.fields.includes(field))
+  for (const m of Object.values(MEASUREMENTS)) assert.ok(used.some((r) => r.measurements.includes(m)), `measurement ${m} not shown`)
+  for (const f of ['temperature', 'rpm', 'torque', 'toolWear']) assert.ok(uses(MEASUREMENTS.telemetry, f), `reading ${f} not shown`)
+  assert.ok(uses(MEASUREMENTS.score, 'score') && uses(MEASUREMENTS.score, 'threshold'))
+  assert.ok(uses(MEASUREMENTS.detector, 'messages_in') && uses(MEASUREMENTS.detector, 'rejected') && uses(MEASUREMENTS.detector, 'spool_points'))
+  const annotations = all.filter(({ where }) => where.startsWith('annotation'))
+  assert.ok(annotations.some(({ query }) => references(query).measurements.includes(MEASUREMENTS.event)), 'anomaly events are not annotations')
+})
+
+test('the check catches a misspelled name (so the test above can fail)', () => {
+  assert.deepEqual(check('from(bucket: "b") |> filter(fn: (r) => r._measurement == "telemetry" and r._field == "temprature")'), ['field temprature is not written to telemetry'])
+  assert.deepEqual(check('|> filter(fn: (r) => r._measurement == "detector_stats") |> filter(fn: (r) => r.machine == "m1")'), ['tag machine is not written to detector_stats'])
+  assert.deepEqual(check('|> filter(fn: (r) => r._measurement == "anomaly_scores")'), ['unknown measurement anomaly_scores'])
+  assert.deepEqual(check('|> filter(fn: (r) => r._measurement == "anomaly_event") |> keep(columns: ["_time", "severty"])'), ['column severty is neither a tag nor a field of anomaly_event'])
+})
