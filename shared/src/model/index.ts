@@ -1,2 +1,4 @@
 export * from './model.js'
 export * from './model-file.js'
+export * from './forest-codec.js'
+export * from './errors.js'

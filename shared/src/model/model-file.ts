@@ -1,13 +1,10 @@
 import { open, readFile, rename, unlink, mkdir } from 'node:fs/promises'
 import { dirname, basename, join } from 'node:path'
-import { IsolationForest, type ForestOptions } from '../forest/index.js'
-import { validateFeatureSpec, FeatureSpecError } from '../features/index.js'
-import { encodeForest, Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, type EncodedForest, type FeatureSummary } from './model.js'
-
-/** A model file that is missing, corrupt, truncated or of an incompatible format. */
-export class ModelFileError extends Error {
-  override name = 'ModelFileError'
-}
+import { IsolationForest, ForestInputError, type ForestOptions } from '../forest/index.js'
+import { validateFeatureSpec, FeatureSpecError, type FeatureSpec } from '../features/index.js'
+import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, type FeatureSummary } from './model.js'
+import { decodeForest, encodeForest, type EncodedForest } from './forest-codec.js'
+import { ModelFileError } from './errors.js'
 
 /** Serialises a model to the versioned JSON file format (deterministic for equal models). */
 export function serializeModel (model: Model): string {
@@ -40,16 +37,6 @@ const isInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger
 const isString = (v: unknown): boolean => typeof v === 'string'
 const isFiniteNumber = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v)
 
-function decodeArray<T extends Int32Array | Float64Array> (text: string, name: string, length: number, Kind: { new (b: ArrayBuffer): T, BYTES_PER_ELEMENT: number }): T {
-  const bytes = Buffer.from(text, 'base64')
-  if (bytes.length !== length * Kind.BYTES_PER_ELEMENT) {
-    fail(`model file: forest.${name} holds ${bytes.length} bytes, expected ${length * Kind.BYTES_PER_ELEMENT} (truncated or corrupt)`)
-  }
-  const copy = new ArrayBuffer(bytes.length)
-  new Uint8Array(copy).set(bytes)
-  return new Kind(copy)
-}
-
 /** Parses and fully validates a model file's text; throws ModelFileError naming the problem. */
 export function parseModel (text: string): Model {
   let doc: unknown
@@ -77,55 +64,57 @@ export function parseModel (text: string): Model {
   const training = field<Record<string, unknown>>(d, 'training', (v) => typeof v === 'object' && v !== null, 'an object')
   const forest = field<Record<string, unknown>>(d, 'forest', (v) => typeof v === 'object' && v !== null, 'an object')
   const enc = forest as unknown as EncodedForest
-  for (const name of ['nFeatures', 'sampleSize', 'nodes'] as const) field(forest, name, isInt, 'a non-negative integer')
-  for (const name of ['roots', 'feature', 'value', 'left'] as const) field(forest, name, isString, 'a base64 string')
+  for (const name of ['nFeatures', 'sampleSize', 'trees', 'nodes'] as const) field(forest, name, isInt, 'a non-negative integer')
+  for (const name of ['structure', 'splits'] as const) field(forest, name, isString, 'a base64 string')
   if (enc.nFeatures !== featureSpec.features.length) {
     fail(`model file: forest has ${enc.nFeatures} features but featureSpec names ${featureSpec.features.length}`)
   }
-  const nTrees = field<number>(options, 'nEstimators', isInt, 'a non-negative integer')
-  const roots = decodeArray(enc.roots, 'roots', nTrees, Int32Array)
-  const feature = decodeArray(enc.feature, 'feature', enc.nodes, Int32Array)
-  const value = decodeArray(enc.value, 'value', enc.nodes, Float64Array)
-  const left = decodeArray(enc.left, 'left', enc.nodes, Int32Array)
-  checkTrees(roots, feature, value, left, enc.nFeatures)
-  const summary = Array.isArray(training.features) ? training.features as FeatureSummary[] : []
-  const model = new Model(
-    new IsolationForest({ nFeatures: enc.nFeatures, sampleSize: enc.sampleSize, threshold, options: options as unknown as ForestOptions, roots, feature, value, left }),
-    featureSpec,
-    summary,
-    { rows: typeof training.rows === 'number' ? training.rows : 0, source: typeof training.source === 'string' ? training.source : 'unknown' },
-    createdAt
-  )
-  if (typeof d.version === 'string' && d.version !== model.version) {
-    fail(`model file content does not match its version ${d.version} (computed ${model.version}): the file was altered or is corrupt`)
+  const trees = decodeForest(enc)
+  let forestModel: IsolationForest
+  try {
+    forestModel = new IsolationForest({ nFeatures: enc.nFeatures, sampleSize: enc.sampleSize, threshold, options: options as unknown as ForestOptions, ...trees })
+  } catch (err) {
+    if (err instanceof ForestInputError) fail(`model file: invalid forest: ${err.message}`)
+    throw err
+  }
+  const rows = field<number>(training, 'rows', isInt, 'a non-negative integer')
+  const source = field<string>(training, 'source', isString, 'a string')
+  const model = new Model(forestModel, featureSpec, checkSummary(training.features, featureSpec), { rows, source }, createdAt)
+  const version = field<string>(d, 'version', isString, 'a string')
+  if (version !== model.version) {
+    fail(`model file content does not match its version ${version} (computed ${model.version}): the file was altered or is corrupt`)
   }
   return model
 }
 
-/** Every child index must point forward inside the array, so that scoring can never loop or read out of bounds. */
-function checkTrees (roots: Int32Array, feature: Int32Array, value: Float64Array, left: Int32Array, nFeatures: number): void {
-  const n = feature.length
-  for (const r of roots) if (r < 0 || r >= n) fail(`model file: tree root ${r} is outside the ${n} nodes`)
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(value[i])) fail(`model file: node ${i} has a non-finite value`)
-    if (feature[i] < 0) continue
-    if (feature[i] >= nFeatures) fail(`model file: node ${i} splits on feature ${feature[i]} of ${nFeatures}`)
-    if (left[i] <= i || left[i] + 1 >= n) fail(`model file: node ${i} has invalid children ${left[i]}`)
+/** The training summary must describe exactly the model's features, with finite statistics. */
+function checkSummary (value: unknown, spec: FeatureSpec): FeatureSummary[] {
+  if (!Array.isArray(value) || value.length !== spec.features.length) {
+    fail(`model file: "training.features" must list the ${spec.features.length} features of featureSpec`)
   }
+  return value.map((entry: unknown, i) => {
+    const s = typeof entry === 'object' && entry !== null ? entry as Record<string, unknown> : fail(`model file: training.features[${i}] must be an object`)
+    if (s.name !== spec.features[i]) fail(`model file: training.features[${i}] describes ${JSON.stringify(s.name)}, featureSpec names "${spec.features[i]}"`)
+    for (const key of ['mean', 'std', 'min', 'max'] as const) field(s, key, isFiniteNumber, `a finite number in training.features[${i}]`)
+    for (const key of ['unit', 'description'] as const) field(s, key, isString, `a string in training.features[${i}]`)
+    return { name: s.name as string, unit: s.unit as string, description: s.description as string, mean: s.mean as number, std: s.std as number, min: s.min as number, max: s.max as number }
+  })
 }
 
-/** Writes a file atomically: a temporary file in the same directory, fsync, then rename. */
+let tmpCounter = 0
+
+/** Writes a file atomically: a temporary file in the same directory, fsync, then rename over the target. */
 export async function writeFileAtomic (path: string, data: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
-  const handle = await open(tmp, 'w')
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${tmpCounter++}.tmp`)
   try {
-    await handle.writeFile(data)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  try {
+    const handle = await open(tmp, 'w')
+    try {
+      await handle.writeFile(data)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
     await rename(tmp, path)
   } catch (err) {
     await unlink(tmp).catch(() => {})

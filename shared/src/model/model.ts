@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
-import { IsolationForest, type ForestOptions, type ForestState } from '../forest/index.js'
+import { IsolationForest, type ForestOptions } from '../forest/index.js'
 import { describeFeature, validateFeatureSpec, type FeatureSpec } from '../features/index.js'
+import { encodeForest } from './forest-codec.js'
 
 export const MODEL_FORMAT = 'factory-edge/isolation-forest'
-export const MODEL_FORMAT_VERSION = 1
+/** Version 2: pre-order trees with implicit children and external-node sizes (version 1 stored raw node arrays). */
+export const MODEL_FORMAT_VERSION = 2
 
 /** Training-data summary of one feature, stored so that operators can see what "normal" looked like. */
 export interface FeatureSummary {
@@ -37,7 +39,8 @@ export class Model {
     if (forest.nFeatures !== featureSpec.features.length) {
       throw new Error(`forest has ${forest.nFeatures} features but the feature specification names ${featureSpec.features.length}`)
     }
-    this.version = createHash('sha256').update(JSON.stringify({ f: encodeForest(forest.state()), s: featureSpec })).digest('hex').slice(0, 12)
+    const content = { f: encodeForest(forest.state()), t: forest.threshold, o: forest.options, s: featureSpec }
+    this.version = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12)
   }
 
   get threshold (): number {
@@ -94,32 +97,4 @@ function defaultCreatedAt (): string {
   const epoch = process.env.SOURCE_DATE_EPOCH
   if (epoch !== undefined && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000).toISOString()
   return new Date().toISOString()
-}
-
-/** Typed arrays as little-endian base64, the compact form stored in the model file. */
-export interface EncodedForest {
-  nFeatures: number
-  sampleSize: number
-  nodes: number
-  roots: string
-  feature: string
-  value: string
-  left: string
-}
-
-function toBase64 (array: Int32Array | Float64Array): string {
-  return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64')
-}
-
-/** Encodes a forest's arrays for the model file. */
-export function encodeForest (state: ForestState): EncodedForest {
-  return {
-    nFeatures: state.nFeatures,
-    sampleSize: state.sampleSize,
-    nodes: state.feature.length,
-    roots: toBase64(state.roots),
-    feature: toBase64(state.feature),
-    value: toBase64(state.value),
-    left: toBase64(state.left)
-  }
 }
