@@ -171,17 +171,21 @@ export class IsolationForest {
 
   /**
    * Which features drove a row's anomaly, as shares that sum to 1: the positive part of each feature's
-   * path shortening (see {@link shortening}) over the total of the positive parts. All zero when no
-   * feature shortened the paths (a typical row) or the row holds a non-finite value.
+   * path shortening (see {@link shortening}) over the total of the positive parts. Equal shares when no
+   * feature shortened the paths (a typical row: none stands out); all zero when the row holds a
+   * non-finite value.
    */
   contributions (row: ArrayLike<number>, out: Float64Array, offset = 0): Float64Array {
+    const nF = this.nFeatures
+    for (let f = 0; f < nF; f++) if (!Number.isFinite(row[offset + f])) return out.fill(0, 0, nF)
     this.shortening(row, out, offset)
     let sum = 0
-    for (let f = 0; f < this.nFeatures; f++) {
+    for (let f = 0; f < nF; f++) {
       if (out[f] < 0) out[f] = 0
       sum += out[f]
     }
-    if (sum > 0) for (let f = 0; f < this.nFeatures; f++) out[f] /= sum
+    if (sum > 0) for (let f = 0; f < nF; f++) out[f] /= sum
+    else out.fill(1 / nF, 0, nF)
     return out
   }
 
