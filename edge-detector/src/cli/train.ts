@@ -3,13 +3,17 @@ import {
   createLogger, formatHelp, loggingOptions, parseConfig, parseFeatureSpec, saveModel, ConfigError, FeatureSpecError, type ConfigSpec
 } from '@factory-edge/shared'
 import {
-  buildReport, DEFAULT_CONTAMINATION, DEFAULT_SEED, DEFAULT_TREES, evaluateOriginalDesign, syntheticDataset, trainOnDataset, writeReports, type Dataset
+  AI4I_SHA256, AI4I_URL, buildReport, DEFAULT_CONTAMINATION, downloadAi4i, Progress, DEFAULT_SEED, DEFAULT_TREES, evaluateOriginalDesign, syntheticDataset, trainOnDataset, writeReports, type Dataset
 } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
 
 /** Settings of `edge-detector train`. */
 export const trainOptions = {
   csv: { flag: 'csv', env: 'TRAIN_CSV', type: 'string', description: 'Training data: AI4I 2020 CSV (UCI or Kaggle) or a CSV/NDJSON telemetry export' },
+  download: { flag: 'download', type: 'boolean', default: false, description: 'Train on AI4I 2020 from the UCI repository: downloaded once, verified, cached in --data-dir' },
+  downloadUrl: { flag: 'download-url', env: 'AI4I_URL', type: 'string', default: AI4I_URL, description: 'Where --download fetches the archive (zip holding ai4i2020.csv, or the CSV itself)' },
+  sha256: { flag: 'sha256', env: 'AI4I_SHA256', type: 'string', default: AI4I_SHA256, pattern: /^[0-9a-fA-F]{64}$/, hint: '64 hex digits', description: 'Expected SHA-256 of the downloaded ai4i2020.csv' },
+  dataDir: { flag: 'data-dir', env: 'DATA_DIR', type: 'string', default: 'data', description: 'Cache directory of downloaded data' },
   synthetic: { flag: 'synthetic', type: 'integer', min: 100, max: 10_000_000, description: 'Train on this many simulated readings instead of a file' },
   features: { flag: 'features', env: 'FEATURES', type: 'string', default: 'default', description: 'Feature set: default, original, raw, physical, or a list such as tempDelta,power,rpm.z@30' },
   contamination: { flag: 'contamination', env: 'CONTAMINATION', type: 'number', min: 0.0001, max: 0.5, default: DEFAULT_CONTAMINATION, description: 'Expected share of anomalies; sets the stored threshold' },
@@ -20,7 +24,7 @@ export const trainOptions = {
   ...loggingOptions
 } as const satisfies ConfigSpec
 
-const USAGE = 'edge-detector train (--csv FILE | --synthetic ROWS) [options]'
+const USAGE = 'edge-detector train (--csv FILE | --download | --synthetic ROWS) [options]'
 const SUMMARY = 'Trains an Isolation Forest model and writes it with report.json and report.html (ROC and precision-recall curves, score histogram, recall per failure mode).'
 
 /** `edge-detector train`: data in, model and reports out. */
@@ -30,7 +34,9 @@ export async function trainCommand (argv: readonly string[]): Promise<void> {
     process.stdout.write(formatHelp(USAGE, SUMMARY, trainOptions))
     return
   }
-  if ((config.csv === undefined) === (config.synthetic === undefined)) throw new ConfigError('give exactly one of --csv FILE or --synthetic ROWS')
+  if ([config.csv !== undefined, config.download, config.synthetic !== undefined].filter(Boolean).length !== 1) {
+    throw new ConfigError('give exactly one of --csv FILE, --download or --synthetic ROWS')
+  }
   let features
   try {
     features = parseFeatureSpec(config.features)
@@ -41,7 +47,13 @@ export async function trainCommand (argv: readonly string[]): Promise<void> {
   const log = createLogger('train', { level: config.logLevel, format: config.logFormat })
   const t0 = performance.now()
   let dataset: Dataset
-  if (config.csv !== undefined) dataset = await loadWithProgress(config.csv, { skipBadRows: config.skipBadRows })
+  if (config.download) {
+    const progress = new Progress(`downloading ${config.downloadUrl}`, undefined)
+    const { path, cached } = await downloadAi4i({ url: config.downloadUrl, sha256: config.sha256, dataDir: config.dataDir, onProgress: (bytes, total) => progress.update(bytes, total) })
+      .finally(() => progress.done())
+    log.info({ path, cached }, cached ? `using cached ${path}` : `downloaded and verified ${path}`)
+    dataset = await loadWithProgress(path, { skipBadRows: config.skipBadRows })
+  } else if (config.csv !== undefined) dataset = await loadWithProgress(config.csv, { skipBadRows: config.skipBadRows })
   else dataset = await syntheticDataset(config.synthetic as number, config.seed)
   const loadMs = performance.now() - t0
   if (dataset.skipped.count > 0) log.warn({ skipped: dataset.skipped.count, examples: dataset.skipped.examples }, `skipped ${dataset.skipped.count} bad rows`)

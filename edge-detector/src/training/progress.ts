@@ -11,14 +11,14 @@ export class Progress {
   }
 
   /** Updates the line with `done` units (bytes) out of the total; redrawn at most ten times a second. */
-  update (done: number): void {
+  update (done: number, total = this.total): void {
     if (!this.active) return
     const now = Date.now()
     if (now - this.lastDraw < 100) return
     this.lastDraw = now
     const mb = (done / 1048576).toFixed(1)
-    const text = this.total !== undefined && this.total > 0
-      ? `${this.label} ${Math.min(100, Math.floor(done / this.total * 100))}% (${mb} of ${(this.total / 1048576).toFixed(1)} MB)`
+    const text = total !== undefined && total > 0
+      ? `${this.label} ${Math.min(100, Math.floor(done / total * 100))}% (${mb} of ${(total / 1048576).toFixed(1)} MB)`
       : `${this.label} ${mb} MB`
     this.stream.write(`\r${text}\x1b[K`)
   }

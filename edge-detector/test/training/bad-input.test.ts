@@ -78,5 +78,5 @@ test('the command prints bad input as one line on stderr, no stack trace, exit c
 
   const usage = run(['train'])
   assert.equal(usage.status, 2)
-  assert.match(usage.stderr, /give exactly one of --csv FILE or --synthetic ROWS/)
+  assert.match(usage.stderr, /give exactly one of --csv FILE, --download or --synthetic ROWS/)
 })

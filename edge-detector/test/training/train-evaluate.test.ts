@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadModel } from '@factory-edge/shared'
+import { DEFAULT_FEATURES, loadModel } from '@factory-edge/shared'
 import { loadDataset, trainOnDataset, type TrainingReport } from '../../src/training/index.js'
 import { ai4iLikeRows, kaggleCsv, tempDir, uciCsv, writeText } from './fixtures.js'
 
@@ -23,7 +23,7 @@ test('train on a CSV, then evaluate on another: model, reports and figures agree
   const trained = run(['train', '--csv', trainCsv, '--out', out, '--trees', '50', '--seed', '3', '--contamination', '0.04', '--log-format', 'json'])
   assert.equal(trained.status, 0, trained.stderr)
   const model = await loadModel(out)
-  assert.deepEqual(model.featureSpec.features, ['dissipation', 'power', 'strain'])
+  assert.deepEqual(model.featureSpec.features, DEFAULT_FEATURES.features)
   assert.equal(model.options.nEstimators, 50)
   assert.equal(model.options.contamination, 0.04)
   assert.equal(model.training.rows, 3000)

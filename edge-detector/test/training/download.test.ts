@@ -1,0 +1,163 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { deflateRawSync } from 'node:zlib'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { crc32, DataError, downloadAi4i, listZip, readZipEntry, trainDefaultModel } from '../../src/training/index.js'
+import { ai4iLikeRows, tempDir, uciCsv } from './fixtures.js'
+
+const BIN = fileURLToPath(new URL('../../src/bin/edge-detector.js', import.meta.url))
+
+/** A zip archive like UCI's: the given files, deflated (or stored), with a central directory. */
+function buildZip (files: Array<{ name: string, data: Buffer, store?: boolean }>): Buffer {
+  const locals: Buffer[] = []
+  const centrals: Buffer[] = []
+  let offset = 0
+  for (const f of files) {
+    const body = f.store === true ? f.data : deflateRawSync(f.data)
+    const name = Buffer.from(f.name)
+    const crc = crc32(f.data)
+    const local = Buffer.alloc(30)
+    local.writeUInt32LE(0x04034b50, 0)
+    local.writeUInt16LE(20, 4)
+    local.writeUInt16LE(f.store === true ? 0 : 8, 8)
+    local.writeUInt32LE(crc, 14)
+    local.writeUInt32LE(body.length, 18)
+    local.writeUInt32LE(f.data.length, 22)
+    local.writeUInt16LE(name.length, 26)
+    const central = Buffer.alloc(46)
+    central.writeUInt32LE(0x02014b50, 0)
+    central.writeUInt16LE(20, 6)
+    central.writeUInt16LE(f.store === true ? 0 : 8, 10)
+    central.writeUInt32LE(crc, 16)
+    central.writeUInt32LE(body.length, 20)
+    central.writeUInt32LE(f.data.length, 24)
+    central.writeUInt16LE(name.length, 28)
+    central.writeUInt32LE(offset, 42)
+    locals.push(local, name, body)
+    centrals.push(central, name)
+    offset += 30 + name.length + body.length
+  }
+  const dir = Buffer.concat(centrals)
+  const end = Buffer.alloc(22)
+  end.writeUInt32LE(0x06054b50, 0)
+  end.writeUInt16LE(files.length, 8)
+  end.writeUInt16LE(files.length, 10)
+  end.writeUInt32LE(dir.length, 12)
+  end.writeUInt32LE(offset, 16)
+  return Buffer.concat([...locals, dir, end])
+}
+
+/** Serves `routes` on a free port; counts requests. */
+async function serve (t: { after: (fn: () => Promise<void>) => void }, routes: Record<string, Buffer>): Promise<{ url: string, requests: () => number }> {
+  let requests = 0
+  const server: Server = createServer((req, res) => {
+    requests++
+    const body = routes[req.url ?? '']
+    if (body === undefined) {
+      res.writeHead(404).end('not found')
+      return
+    }
+    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': body.length }).end(body)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(async () => await new Promise<void>((resolve) => server.close(() => resolve())))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests }
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+
+test('the zip reader unpacks deflated and stored entries and checks their CRC', () => {
+  const a = Buffer.from('hello, '.repeat(100))
+  const b = Buffer.from('stored as is')
+  const zip = buildZip([{ name: 'dir/a.txt', data: a }, { name: 'b.txt', data: b, store: true }])
+  const entries = listZip(zip)
+  assert.deepEqual(entries.map((e) => e.name), ['dir/a.txt', 'b.txt'])
+  assert.deepEqual(readZipEntry(zip, entries[0]), a)
+  assert.deepEqual(readZipEntry(zip, entries[1]), b)
+  const corrupt = Buffer.from(zip)
+  corrupt[entries[1].offset + 30 + 'b.txt'.length] ^= 0xff
+  assert.throws(() => readZipEntry(corrupt, entries[1]), /b\.txt is corrupt \(size or CRC-32 mismatch\)/)
+  assert.throws(() => listZip(Buffer.from('not a zip at all, not at all')), /not a zip archive/)
+})
+
+test('--download: fetch the archive, verify the SHA-256, unpack, cache; second time from the cache', async (t) => {
+  const dir = await tempDir(t)
+  const csv = Buffer.from(uciCsv(ai4iLikeRows(400, 41)))
+  const zip = buildZip([{ name: 'ai4i2020.csv', data: csv }])
+  const server = await serve(t, { '/601.zip': zip })
+  const dataDir = join(dir, 'data')
+  const progress: number[] = []
+  const first = await downloadAi4i({ url: `${server.url}/601.zip`, sha256: sha256(csv), dataDir, onProgress: (bytes) => progress.push(bytes) })
+  assert.deepEqual(first, { path: join(dataDir, 'ai4i2020.csv'), cached: false })
+  assert.deepEqual(await readFile(first.path), csv)
+  assert.equal(progress[progress.length - 1], zip.length)
+  const second = await downloadAi4i({ url: `${server.url}/601.zip`, sha256: sha256(csv), dataDir })
+  assert.equal(second.cached, true)
+  assert.equal(server.requests(), 1)
+})
+
+test('--download refuses a file whose SHA-256 differs, and caches nothing', async (t) => {
+  const dir = await tempDir(t)
+  const csv = Buffer.from(uciCsv(ai4iLikeRows(50, 42)))
+  const server = await serve(t, { '/601.zip': buildZip([{ name: 'x/ai4i2020.csv', data: csv, store: true }]) })
+  const dataDir = join(dir, 'data')
+  await assert.rejects(downloadAi4i({ url: `${server.url}/601.zip`, sha256: '0'.repeat(64), dataDir }), (err: Error) => {
+    assert.ok(err instanceof DataError)
+    assert.match(err.message, new RegExp(`has SHA-256 ${sha256(csv)}, expected 0{64}: refusing`))
+    return true
+  })
+  await assert.rejects(readFile(join(dataDir, 'ai4i2020.csv')), { code: 'ENOENT' })
+  await assert.rejects(downloadAi4i({ url: `${server.url}/missing.zip`, dataDir }), /cannot download .*missing\.zip: HTTP 404/)
+})
+
+test('offline: a clear message, and the default model falls back to synthetic data', async (t) => {
+  const dir = await tempDir(t)
+  // A port that was free a moment ago: nothing listens there, as when the machine is offline.
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as AddressInfo).port
+  await new Promise((resolve) => probe.close(resolve))
+  const offline = `http://127.0.0.1:${port}/601.zip`
+  await assert.rejects(downloadAi4i({ url: offline, dataDir: dir }), (err: Error) => {
+    assert.ok(err instanceof DataError)
+    assert.equal(err.message, `cannot download ${offline}: ECONNREFUSED. Offline? Train from a local file with --csv FILE, or on simulated data with --synthetic ROWS`)
+    return true
+  })
+
+  let generated = 0
+  const generate = function * (rows: number, seed: number): Generator<import('@factory-edge/shared').Telemetry> {
+    const ai4i = ai4iLikeRows(rows, seed)
+    for (const [i, r] of ai4i.entries()) {
+      generated++
+      yield { machineId: `m${i % 3}`, ts: i * 1000, seq: Math.floor(i / 3), temperature: r.process - 273.15, airTemperature: r.air - 273.15, rpm: r.rpm, torque: r.torque, toolWear: r.wear, humidity: 50 }
+    }
+  }
+  const model = await trainDefaultModel({ url: offline, dataDir: dir, syntheticRows: 600, generate, trees: 10 })
+  assert.equal(model.data, 'synthetic')
+  assert.match(model.fallbackReason ?? '', /ECONNREFUSED/)
+  assert.equal(model.result.model.training.rows, 600)
+  assert.equal(generated, 600)
+})
+
+test('edge-detector train --download against a local server trains from the cached file', async (t) => {
+  const dir = await tempDir(t)
+  const csv = Buffer.from(uciCsv(ai4iLikeRows(600, 43)))
+  const server = await serve(t, { '/601.zip': buildZip([{ name: 'ai4i2020.csv', data: csv }]) })
+  const args = ['train', '--download', '--download-url', `${server.url}/601.zip`, '--sha256', sha256(csv), '--data-dir', join(dir, 'data'), '--out', join(dir, 'results', 'model.json'), '--trees', '10', '--log-format', 'json']
+  // Asynchronous: the server runs in this process and must answer while the command waits.
+  const run = promisify(execFile)
+  const first = await run(process.execPath, [BIN, ...args], { timeout: 60_000 })
+  assert.match(first.stdout, /downloaded and verified/)
+  const second = await run(process.execPath, [BIN, ...args], { timeout: 60_000 })
+  assert.match(second.stdout, /using cached/)
+  assert.equal(server.requests(), 1)
+  const report = JSON.parse(await readFile(join(dir, 'results', 'report.json'), 'utf8'))
+  assert.equal(report.rows, 600)
+})
