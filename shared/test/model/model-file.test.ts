@@ -104,6 +104,13 @@ test('corrupt, truncated and incompatible files get an error naming the problem'
   rejects(edit((d) => { d.featureSpec.features[0] = 'vibration' }), /unknown signal "vibration"/)
   rejects(edit((d) => { d.featureSpec.features.pop() }), /features/)
   rejects(edit((d) => { delete d.forest }), /"forest" must be an object/)
+  rejects(edit((d) => { delete d.version }), /"version" must be a string/)
+  rejects(edit((d) => { d.threshold = 0.7 }), /does not match its version/)
+  rejects(edit((d) => { d.training.features[1].name = 'rpm' }), /training.features\[1\] describes "rpm", featureSpec names "temperature"/)
+  rejects(edit((d) => { d.training.features.pop() }), /must list the 5 features/)
+  rejects(edit((d) => { d.training.features[0].std = null }), /"std" must be a finite number in training.features\[0\]/)
+  rejects(edit((d) => { d.options.nEstimators = 41 }), /invalid forest: forest has 40 trees but options.nEstimators is 41/)
+  rejects(edit((d) => { d.forest.sampleSize = 128 }), /invalid forest: tree 0 splits below the height limit 7/)
 })
 
 test('altered or cut tree data is detected', () => {
