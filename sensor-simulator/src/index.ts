@@ -13,3 +13,4 @@ export { detectFormat, readReplayFile, ReplayFormatError, type ReplayFormat, typ
 export { simulatorConfigSpec, replayConfigSpec, type SimulatorConfig, type ReplayConfig } from './config.js'
 export { main } from './cli.js'
 export type { ConnectionOptions } from './mqtt/link.js'
+export { syntheticHumidity } from './physics/humidity.js'

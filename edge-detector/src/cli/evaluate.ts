@@ -1,5 +1,5 @@
 import { formatHelp, loadModel, parseConfig, ConfigError, type ConfigSpec } from '@factory-edge/shared'
-import { evaluateOriginalDesign, evaluateScores, FAILURE_MODE_NAMES, scoreDataset, type Evaluation } from '../training/index.js'
+import { DataError, evaluateOriginalDesign, evaluateScores, FAILURE_MODE_NAMES, scoreDataset, type Evaluation } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
 
 /** Settings of `edge-detector evaluate`. */
@@ -24,6 +24,10 @@ export async function evaluateCommand (argv: readonly string[]): Promise<void> {
   const model = await loadModel(config.model)
   const dataset = await loadWithProgress(config.csv, { skipBadRows: config.skipBadRows, requireLabel: true })
   const label = dataset.label as Uint8Array
+  const failures = label.reduce((n, l) => n + l, 0)
+  if (failures === 0 || failures === label.length) {
+    throw new DataError(`${dataset.source}: all ${label.length} rows are labelled ${failures === 0 ? 'normal' : 'failures'}; evaluation needs both failures and normal rows`)
+  }
   const evaluation = evaluateScores(scoreDataset(model, dataset), label, dataset.modes, model.threshold)
   const o = model.options
   const original = evaluateOriginalDesign(dataset, { contamination: o.contamination === 'auto' ? undefined : o.contamination, trees: o.nEstimators, seed: o.seed })

@@ -28,7 +28,7 @@ export interface Dataset {
   /** Index into `machines` per row. */
   machine: Int32Array
   machines: string[]
-  /** Unix ms per row; the row index when the file has no time column. */
+  /** Unix ms per row; one second per row when the file has no time column. */
   ts: Float64Array
   /** 1 for a failure, 0 for normal; null when the file has no label column. */
   label: Uint8Array | null

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { parse, CsvError } from 'csv-parse'
+import { KELVIN_OFFSET } from '@factory-edge/sensor-simulator'
 import { BadRows } from './bad-rows.js'
 import { matchColumns, REQUIRED_ROLES, ROLE_LABELS, type ColumnMatch, type ColumnRole } from './columns.js'
 import { DatasetBuilder, FAILURE_MODES, READING_FIELDS, type Dataset, type FailureMode } from './dataset.js'
@@ -8,7 +9,8 @@ import { SyntheticHumidity } from './humidity.js'
 import { checkReading } from './ranges.js'
 import type { LoadOptions } from './load.js'
 
-const KELVIN_OFFSET = 273.15
+/** AI4I rows have no time; they are taken as one machine cycle a second, the simulator's default rate. */
+const ROW_INTERVAL_MS = 1000
 /** Temperatures above this with no unit in the header are taken to be Kelvin (no machine runs at 150 °C air). */
 const KELVIN_GUESS_ABOVE = 150
 
@@ -101,11 +103,14 @@ class RowReader {
   }
 
   read (record: string[], line: number): void {
-    const index = this.rowIndex
+    const machine = this.machine(record, line)
+    if (machine === undefined) return
+    const ts = this.timestamp(record, line, this.rowIndex)
+    if (ts === undefined) return
     for (let f = 0; f < READING_FIELDS.length; f++) {
       const column = this.fieldColumns[f]
       if (column === undefined) {
-        this.values[f] = this.humidity.next()
+        this.values[f] = this.humidity.at(ts)
         continue
       }
       const value = this.number(record, column, line)
@@ -135,10 +140,6 @@ class RowReader {
       if (flag === undefined) return
       label = flag
     }
-    const machine = this.machine(record, line)
-    if (machine === undefined) return
-    const ts = this.timestamp(record, line, index)
-    if (ts === undefined) return
     this.rowIndex++
     this.builder.push(this.values, machine, ts, label, modes)
   }
@@ -192,7 +193,7 @@ class RowReader {
 
   private timestamp (record: string[], line: number, index: number): number | undefined {
     const column = this.columns.ts
-    if (column === undefined) return index
+    if (column === undefined) return index * ROW_INTERVAL_MS
     const raw = this.field(record, column, line)
     if (raw === undefined) return undefined
     const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Date.parse(raw)

@@ -76,6 +76,12 @@ test('the command prints bad input as one line on stderr, no stack trace, exit c
   assert.equal(model.status, 1)
   assert.equal(model.stderr.trim().split('\n').length, 1, model.stderr)
 
+  const trained = run(['train', '--csv', path, '--skip-bad-rows', '--out', `${dir}/m.json`, '--trees', '5', '--log-level', 'silent'])
+  assert.equal(trained.status, 0, trained.stderr)
+  const unlabelled = run(['evaluate', '--model', `${dir}/m.json`, '--csv', path, '--skip-bad-rows'])
+  assert.equal(unlabelled.status, 1)
+  assert.match(unlabelled.stderr, /^edge-detector evaluate: .*bad\.csv: all 1 rows are labelled normal; evaluation needs both failures and normal rows\n$/)
+
   const usage = run(['train'])
   assert.equal(usage.status, 2)
   assert.match(usage.stderr, /give exactly one of --csv FILE, --download or --synthetic ROWS/)
