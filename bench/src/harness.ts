@@ -10,7 +10,7 @@ export interface BenchContext {
   report: (name: string, value: number, unit: string) => void
   /** Set by `--quick`: smaller sizes, for a smoke run. */
   quick: boolean
-  /** Where the real AI4I data would be (../shared/data/ai4i2020.csv); benchmarks fall back to synthetic rows. */
+  /** The real AI4I data: $AI4I_CSV, else ../shared/data/ai4i2020.csv beside the repo; benchmarks fall back to synthetic rows without it. */
   ai4iPath: string
 }
 

@@ -27,7 +27,7 @@ let failed = false
 for (const file of files) {
   const mod = await import(pathToFileURL(join(here, file)).href) as { default: Benchmark }
   try {
-    await mod.default({ report, quick, ai4iPath: resolve(here, '../../../shared/data/ai4i2020.csv') })
+    await mod.default({ report, quick, ai4iPath: process.env.AI4I_CSV ?? resolve(here, '../../../shared/data/ai4i2020.csv') })
   } catch (err) {
     failed = true
     process.stderr.write(`benchmark ${file} failed: ${(err as Error).stack ?? String(err)}\n`)

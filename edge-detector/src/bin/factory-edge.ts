@@ -20,6 +20,7 @@ runMain('factory-edge', async () => {
     rateHz: config.rateHz,
     failureEverySeconds: config.failureEvery,
     modelPath: config.model,
+    trainData: config.trainData,
     seed: config.seed,
     view: config.view,
     out: process.stdout,

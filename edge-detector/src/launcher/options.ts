@@ -8,6 +8,7 @@ export const launcherOptions = {
   rateHz: { flag: 'rate', env: 'FACTORY_EDGE_RATE', type: 'number', min: 0.01, max: 1000, default: 2, description: 'Readings per second per machine' },
   failureEvery: { flag: 'failure-every', env: 'FACTORY_EDGE_FAILURE_EVERY', type: 'number', min: 0, max: 86400, default: 20, description: 'Seconds between injected failures (0: none); the first comes after 5 s' },
   model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: 'results/model.json', description: 'Model file; trained on synthetic data first if it is missing' },
+  trainData: { flag: 'train-data', env: 'FACTORY_EDGE_TRAIN_DATA', type: 'enum', choices: ['synthetic', 'ai4i'], default: 'synthetic', description: 'Data for the first model: the simulator\'s own machines, or the AI4I 2020 data set (downloaded once; falls back to synthetic when offline)' },
   seed: { flag: 'seed', env: 'FACTORY_EDGE_SEED', type: 'integer', default: 1, description: 'Seed of the simulation and of the first model' },
   view: { flag: 'view', env: 'FACTORY_EDGE_VIEW', type: 'enum', choices: ['summary', 'machines', 'quiet'], default: 'summary', description: 'Live view: one summary line a second, one line per machine a second, or alerts only' },
   ...loggingOptions,

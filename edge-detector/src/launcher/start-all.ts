@@ -3,6 +3,7 @@ import { startBroker, type BrokerHandle } from '@factory-edge/broker'
 import { startSimulator, type SimulatorHandle } from '@factory-edge/sensor-simulator'
 import { saveModel, type Logger } from '@factory-edge/shared'
 import { startDetector, type DetectorHandle } from '../detector.js'
+import { trainDefaultModel } from '../training/default-model.js'
 import { trainSynthetic } from '../training/train.js'
 import { FailureInjector } from './failure-injector.js'
 import { LiveView } from './live-view.js'
@@ -17,6 +18,8 @@ export interface StartAllOptions {
   /** Delay of the first injected failure, in ms. */
   firstFailureMs?: number
   modelPath: string
+  /** What the first model is trained on when there is none. */
+  trainData: 'synthetic' | 'ai4i'
   seed: number
   view: 'summary' | 'machines' | 'quiet'
   /** Where the live view and the launcher's own lines go. */
@@ -36,17 +39,20 @@ async function exists (path: string): Promise<boolean> {
   return await access(path).then(() => true, () => false)
 }
 
+/** Readings of simulated machines the first model learns from. */
+const FIRST_MODEL_ROWS = 20_000
+
 /** Trains and saves a first model when there is none, saying on what data. */
-export async function ensureModel (path: string, seed: number, out: NodeJS.WritableStream): Promise<void> {
+export async function ensureModel (path: string, trainData: 'synthetic' | 'ai4i', seed: number, out: NodeJS.WritableStream): Promise<void> {
   if (await exists(path)) return
-  out.write(`No model at ${path}: training a first one…\n`)
+  out.write(`No model at ${path}: training a first one on ${trainData === 'ai4i' ? 'the AI4I 2020 data set' : 'readings of the simulated machines'}…\n`)
   const started = Date.now()
-  const result = await trainSynthetic(20_000, { seed })
-  const data = 'synthetic' as 'ai4i' | 'synthetic'
-  const fallbackReason: string | undefined = undefined
+  const { result, data, fallbackReason } = trainData === 'ai4i'
+    ? await trainDefaultModel({ seed, syntheticRows: FIRST_MODEL_ROWS, timeoutMs: 20_000 })
+    : { result: await trainSynthetic(FIRST_MODEL_ROWS, { seed }), data: 'synthetic', fallbackReason: undefined }
+  if (fallbackReason !== undefined) out.write(`Could not use the AI4I 2020 data (${fallbackReason}); trained on simulated readings instead.\n`)
   await saveModel(path, result.model)
-  const from = data === 'ai4i' ? 'the AI4I 2020 data set' : `simulated readings (${fallbackReason ?? 'no real data'})`
-  out.write(`Trained model ${result.model.version} on ${from} in ${Date.now() - started} ms, saved to ${path}\n`)
+  out.write(`Trained model ${result.model.version} on ${data === 'ai4i' ? 'AI4I 2020' : 'simulated'} data in ${Date.now() - started} ms, saved to ${path}\n`)
 }
 
 /**
@@ -55,7 +61,7 @@ export async function ensureModel (path: string, seed: number, out: NodeJS.Writa
  */
 export async function startAll (options: StartAllOptions): Promise<RunningSystem> {
   const { logger, out } = options
-  await ensureModel(options.modelPath, options.seed, out)
+  await ensureModel(options.modelPath, options.trainData, options.seed, out)
   const broker = await startBroker({ host: options.host, port: options.port, wsPort: null, httpPort: null, allowAnonymous: true, logger: logger.child({ service: 'broker' }) })
   const stack: Array<() => Promise<void>> = [async () => await broker.close()]
   const close = async (): Promise<void> => {
