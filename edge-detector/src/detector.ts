@@ -338,7 +338,13 @@ class Detector extends EventEmitter implements DetectorHandle, PipelineSink {
     this.watcher?.close()
     this.retrainer?.stop()
     // A clean disconnect keeps the persistent session: the broker queues readings for the next start.
-    await this.client?.endAsync(false)
+    // Without a broker there is nothing to flush, and waiting for one could hang the shutdown.
+    if (this.client !== undefined) {
+      const client = this.client
+      const ended = client.endAsync(!this.connected)
+      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 3000).unref())
+      if (await Promise.race([ended, timeout]) === 'timeout') await client.endAsync(true)
+    }
     this.connected = false
     if (this.writer !== undefined) {
       this.writeStatsPoint()

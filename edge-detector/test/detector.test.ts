@@ -109,3 +109,17 @@ test('model file: a new version is swapped in, a corrupt one is refused and the 
 test('startDetector fails clearly when the model file is missing', async () => {
   await assert.rejects(startDetector({ brokerUrl: 'mqtt://127.0.0.1:1', modelPath: '/nonexistent/model.json', logger: quietLogger() }), /model file \/nonexistent\/model.json does not exist/)
 })
+
+test('close() finishes when the broker has gone away', async (t) => {
+  const broker = await startTestBroker()
+  const { dir, cleanup } = await tempDir()
+  t.after(cleanup)
+  const modelPath = join(dir, 'model.json')
+  await writeTestModel(modelPath)
+  const detector = await startDetector({ brokerUrl: broker.url, modelPath, logger: quietLogger(), watchModel: false })
+  const offline = new Promise((resolve) => detector.once('offline', resolve))
+  await broker.close()
+  await offline
+  assert.equal(detector.health().ok, false, 'unhealthy without a broker')
+  await detector.close()
+})

@@ -80,7 +80,7 @@ export async function startVictoriaMetrics (): Promise<ExternalServer> {
   const port = await freePort()
   let child: ChildProcess
   const start = async (): Promise<void> => {
-    child = spawn('/usr/bin/victoria-metrics', [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-loggerLevel=ERROR', '-search.latencyOffset=0s'], { stdio: 'ignore' })
+    child = spawn('/usr/bin/victoria-metrics', [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-loggerLevel=ERROR', '-search.latencyOffset=0s', '-http.maxGracefulShutdownDuration=1s', '-search.disableCache'], { stdio: 'ignore' })
     await waitForPort(port, child, 'victoria-metrics')
   }
   await start()
@@ -104,6 +104,8 @@ export async function startMosquitto (): Promise<ExternalServer> {
 
 /** Series exported from VictoriaMetrics as parsed JSON lines. */
 export async function exportSeries (vmUrl: string, match: string): Promise<Array<{ metric: Record<string, string>, values: number[], timestamps: number[] }>> {
+  // Recent writes sit in memory for a few seconds before they are searchable; this endpoint flushes them.
+  await fetch(`${vmUrl}/internal/force_flush`)
   const res = await fetch(`${vmUrl}/api/v1/export?match[]=${encodeURIComponent(match)}`)
   if (!res.ok) throw new Error(`export failed: ${res.status} ${await res.text()}`)
   const text = await res.text()

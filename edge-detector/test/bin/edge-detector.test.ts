@@ -1,0 +1,51 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { writeTestModel } from '../helpers/readings.js'
+import { eventually, startTestBroker, tempDir } from '../helpers/services.js'
+
+const bin = join(dirname(fileURLToPath(import.meta.url)), '../../src/bin/edge-detector.js')
+
+function run (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => { stdout += String(d) })
+    child.stderr.on('data', (d) => { stderr += String(d) })
+    child.on('exit', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+test('--help documents every option; bad settings exit 2 with one clear line', async () => {
+  const help = await run(['--help'])
+  assert.equal(help.code, 0)
+  for (const flag of ['--broker-url', '--model', '--shard', '--alert-k', '--influx-url', '--spool-dir', '--retrain-cron', '--http-port', '--max-machines']) assert.ok(help.stdout.includes(flag), flag)
+  const bad = await run(['--shard', '4/3'])
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /^edge-detector: invalid value "4\/3" for --shard/)
+  const env = await run([], { ALERT_K: 'many' })
+  assert.equal(env.code, 2)
+  assert.match(env.stderr, /ALERT_K/)
+})
+
+test('the service starts, logs that metrics are off, and exits 0 on SIGTERM', async (t) => {
+  const broker = await startTestBroker()
+  t.after(() => broker.close())
+  const { dir, cleanup } = await tempDir()
+  t.after(cleanup)
+  const modelPath = join(dir, 'model.json')
+  await writeTestModel(modelPath)
+  const child = spawn(process.execPath, [bin, '--broker-url', broker.url, '--model', modelPath, '--http-port', '0', '--log-format', 'json'])
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  let stdout = ''
+  child.stdout.on('data', (d) => { stdout += String(d) })
+  await eventually(() => stdout.includes('connected and subscribed'), 20_000, 'the service to connect')
+  assert.match(stdout, /metrics are off/)
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  child.kill('SIGTERM')
+  assert.equal(await exited, 0)
+  assert.match(stdout, /"msg":"stopped"/)
+})
