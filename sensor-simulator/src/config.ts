@@ -24,7 +24,7 @@ export const simulatorConfigSpec = {
   scenarioFile: { flag: 'scenario-file', env: 'SIM_SCENARIO_FILE', type: 'string', description: 'File of scenarios, one per line, # comments' },
   failureRate: { flag: 'failure-rate', env: 'SIM_FAILURE_RATE', type: 'number', min: 0, default: 0, description: 'Random machine failures per machine-hour (0 = off)' },
   sensorFaultRate: { flag: 'sensor-fault-rate', env: 'SIM_SENSOR_FAULT_RATE', type: 'number', min: 0, default: 0, description: 'Random sensor faults per machine-hour (0 = off)' },
-  connection: { flag: 'connection', env: 'SIM_CONNECTION', type: 'enum', choices: ['per-machine', 'shared'], default: 'per-machine', description: 'One MQTT connection (and last will) per machine, or one for the fleet' },
+  connection: { flag: 'connection', env: 'SIM_CONNECTION', type: 'enum', choices: ['auto', 'per-machine', 'shared'], default: 'auto', description: 'One MQTT connection (and last will) per machine, or one for the fleet; auto = per-machine up to 50 machines' },
   duration: { flag: 'duration', env: 'SIM_DURATION', type: 'number', min: 0, default: 0, description: 'Stop after this many seconds (0 = run until stopped)' },
   ...connectionOptions
 } as const satisfies ConfigSpec

@@ -1,6 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { Logger } from '@factory-edge/shared'
 import { BoundedQueue } from './bounded-queue.js'
+import { Qos0Batch } from './qos0-batch.js'
 
 /** How the simulator reaches the broker. */
 export interface ConnectionOptions {
@@ -37,6 +38,10 @@ const QOS0 = { qos: 0, retain: false } as const
 const QOS1 = { qos: 1, retain: false } as const
 const RETAINED = { qos: 1, retain: true } as const
 const DROP_LOG_INTERVAL_MS = 5000
+/** Bytes the socket may hold unsent before readings wait in the queue instead (the broker or the network is slower than us). */
+const SOCKET_HIGH_WATER = 1024 * 1024
+/** A batch is written when it reaches this size even within one turn. */
+const BATCH_FLUSH_BYTES = 256 * 1024
 
 /**
  * One MQTT connection that never blocks the simulation: while connected, messages go straight to the
@@ -58,6 +63,21 @@ export class MqttLink {
   private lastDropLog = 0
   private droppedAtLastLog = 0
   private everConnected = false
+  /** QoS 0 telemetry encoded for the next socket write (undefined with QoS 1). */
+  private readonly batch: Qos0Batch | undefined
+  private batchCount = 0
+  private flushScheduled = false
+  /** True while the socket holds more than SOCKET_HIGH_WATER bytes. */
+  private congested = false
+  private readonly flushBound = (): void => {
+    this.flushScheduled = false
+    this.flush()
+  }
+  private readonly sendBound = (topic: string, payload: string | Buffer): void => this.send(topic, payload)
+  private readonly onDrain = (): void => {
+    this.congested = false
+    this.drainQueue()
+  }
   private readonly onAck = (err?: Error): void => {
     if (err !== undefined && err !== null) this.lost++
   }
@@ -66,6 +86,7 @@ export class MqttLink {
     this.logger = options.logger
     this.queue = new BoundedQueue(options.queueLimit)
     this.telemetryOptions = options.qos === 1 ? QOS1 : QOS0
+    this.batch = options.qos === 1 ? undefined : new Qos0Batch()
     this.backoffMs = options.reconnectMinMs ?? 500
     const clientOptions: IClientOptions = {
       clientId: options.clientId,
@@ -104,9 +125,9 @@ export class MqttLink {
     return this.queue.length
   }
 
-  /** Publishes telemetry (at the configured QoS) now, or queues it while disconnected. */
+  /** Publishes telemetry (at the configured QoS) now, or queues it while disconnected or congested. */
   publish (topic: string, payload: string | Buffer): void {
-    if (this.client.connected && this.queue.length === 0) {
+    if (this.client.connected && !this.congested && this.queue.length === 0) {
       this.send(topic, payload)
       return
     }
@@ -115,17 +136,39 @@ export class MqttLink {
 
   /** Publishes a retained message with QoS 1 (status); skipped while disconnected, since onConnect repeats it. */
   publishRetained (topic: string, payload: string): void {
+    this.flush()
     if (this.client.connected) this.client.publish(topic, payload, RETAINED)
   }
 
   /** Publishes with QoS 1 regardless of the telemetry QoS (ground truth must not be lost on the way). */
   publishReliable (topic: string, payload: string): void {
+    this.flush()
     if (this.client.connected && this.queue.length === 0) {
       this.published++
       this.client.publish(topic, payload, QOS1, this.onAck)
       return
     }
     if (!this.queue.push(topic, payload)) this.logDrops()
+  }
+
+  /** Writes the pending QoS 0 batch to the socket (done automatically once per event-loop turn). */
+  flush (): void {
+    const batch = this.batch
+    if (batch === undefined || batch.size === 0) return
+    const count = this.batchCount
+    this.batchCount = 0
+    const chunk = batch.take() as Buffer
+    if (!this.client.connected) {
+      this.lost += count
+      return
+    }
+    this.published += count
+    const stream = this.client.stream
+    stream.write(chunk)
+    if (!this.congested && stream.writableLength > SOCKET_HIGH_WATER) {
+      this.congested = true
+      stream.once('drain', this.onDrain)
+    }
   }
 
   /** Resolves once connected, or rejects after `timeoutMs`. */
@@ -152,7 +195,8 @@ export class MqttLink {
     this.closing = true
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer)
     if (this.client.connected) {
-      while (this.queue.shift((t, p) => this.send(t, p)));
+      while (this.queue.shift(this.sendBound));
+      this.flush()
       for (const m of finalMessages) this.client.publish(m.topic, m.payload, RETAINED)
     }
     await new Promise<void>((resolve) => {
@@ -167,17 +211,35 @@ export class MqttLink {
   }
 
   private send (topic: string, payload: string | Buffer): void {
+    if (this.batch !== undefined) {
+      this.batch.add(topic, payload)
+      this.batchCount++
+      if (this.batch.size >= BATCH_FLUSH_BYTES) this.flush()
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true
+        setImmediate(this.flushBound)
+      }
+      return
+    }
     this.published++
-    if (this.telemetryOptions === QOS1) this.client.publish(topic, payload, QOS1, this.onAck)
-    else this.client.publish(topic, payload, QOS0)
+    this.client.publish(topic, payload, this.telemetryOptions, this.onAck)
+  }
+
+  /** Sends queued messages until the queue is empty or the socket is congested again. */
+  private drainQueue (): void {
+    while (this.client.connected && !this.congested && this.queue.shift(this.sendBound)) {
+      if (this.batch !== undefined && this.batch.size >= BATCH_FLUSH_BYTES) this.flush()
+    }
+    this.flush()
   }
 
   private handleConnect (): void {
     this.backoffMs = this.options.reconnectMinMs ?? 500
     if (this.everConnected) this.logger.info({ clientId: this.options.clientId, queued: this.queue.length }, 'reconnected to the broker')
     this.everConnected = true
+    this.congested = false
     this.options.onConnect?.()
-    while (this.client.connected && this.queue.shift((t, p) => this.send(t, p)));
+    this.drainQueue()
     if (this.queue.dropped > this.droppedAtLastLog) this.logDrops(true)
   }
 
@@ -200,7 +262,8 @@ export class MqttLink {
     if (!force && now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return
     this.lastDropLog = now
     const dropped = this.queue.dropped
-    this.logger.warn({ clientId: this.options.clientId, dropped, droppedSinceLastReport: dropped - this.droppedAtLastLog, queueLimit: this.queue.capacity }, 'queue full while disconnected: dropping the oldest readings')
+    const why = this.client.connected ? 'the broker or the network is slower than the readings' : 'disconnected'
+    this.logger.warn({ clientId: this.options.clientId, dropped, droppedSinceLastReport: dropped - this.droppedAtLastLog, queueLimit: this.queue.capacity }, `queue full (${why}): dropping the oldest readings`)
     this.droppedAtLastLog = dropped
   }
 }
