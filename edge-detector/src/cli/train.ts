@@ -3,7 +3,7 @@ import {
   createLogger, formatHelp, loggingOptions, parseConfig, parseFeatureSpec, saveModel, ConfigError, FeatureSpecError, type ConfigSpec
 } from '@factory-edge/shared'
 import {
-  AI4I_SHA256, AI4I_URL, buildReport, DEFAULT_CONTAMINATION, downloadAi4i, Progress, DEFAULT_SEED, DEFAULT_TREES, evaluateOriginalDesign, syntheticDataset, trainOnDataset, writeReports, type Dataset
+  AI4I_SHA256, AI4I_URL, buildReport, DataError, DEFAULT_CONTAMINATION, downloadAi4i, Progress, DEFAULT_SEED, DEFAULT_TREES, evaluateOriginalDesign, syntheticDataset, trainOnDataset, writeReports, type Dataset
 } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
 
@@ -50,6 +50,10 @@ export async function trainCommand (argv: readonly string[]): Promise<void> {
   if (config.download) {
     const progress = new Progress(`downloading ${config.downloadUrl}`, undefined)
     const { path, cached } = await downloadAi4i({ url: config.downloadUrl, sha256: config.sha256, dataDir: config.dataDir, onProgress: (bytes, total) => progress.update(bytes, total) })
+      .catch((err: unknown) => {
+        if (err instanceof DataError) throw new DataError(`${err.message}; train from a local copy with --csv FILE, or on simulated readings with --synthetic ROWS`)
+        throw err
+      })
       .finally(() => progress.done())
     log.info({ path, cached }, cached ? `using cached ${path}` : `downloaded and verified ${path}`)
     dataset = await loadWithProgress(path, { skipBadRows: config.skipBadRows })

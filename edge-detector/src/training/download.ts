@@ -65,7 +65,7 @@ async function fetchBytes (url: string, options: DownloadOptions): Promise<Buffe
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) })
   } catch (err) {
-    throw new DataError(`cannot download ${url}: ${networkReason(err)}. Offline? Train from a local file with --csv FILE, or on simulated data with --synthetic ROWS`)
+    throw new DataError(`cannot download ${url}: ${networkReason(err)} (offline?)`)
   }
   if (!response.ok || response.body === null) {
     throw new DataError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`.trim())

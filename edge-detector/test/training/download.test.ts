@@ -127,7 +127,7 @@ test('offline: a clear message, and the default model falls back to synthetic da
   const offline = `http://127.0.0.1:${port}/601.zip`
   await assert.rejects(downloadAi4i({ url: offline, dataDir: dir }), (err: Error) => {
     assert.ok(err instanceof DataError)
-    assert.equal(err.message, `cannot download ${offline}: ECONNREFUSED. Offline? Train from a local file with --csv FILE, or on simulated data with --synthetic ROWS`)
+    assert.equal(err.message, `cannot download ${offline}: ECONNREFUSED (offline?)`)
     return true
   })
 
@@ -160,4 +160,19 @@ test('edge-detector train --download against a local server trains from the cach
   assert.equal(server.requests(), 1)
   const report = JSON.parse(await readFile(join(dir, 'results', 'report.json'), 'utf8'))
   assert.equal(report.rows, 600)
+})
+
+test('edge-detector train --download offline: one line that says what to do instead', async (t) => {
+  const dir = await tempDir(t)
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as AddressInfo).port
+  await new Promise((resolve) => probe.close(resolve))
+  const run = promisify(execFile)
+  await assert.rejects(run(process.execPath, [BIN, 'train', '--download', '--download-url', `http://127.0.0.1:${port}/601.zip`, '--data-dir', dir, '--out', join(dir, 'm.json')], { timeout: 60_000 }),
+    (err: Error & { code: number, stderr: string }) => {
+      assert.equal(err.code, 1)
+      assert.equal(err.stderr, `edge-detector train: cannot download http://127.0.0.1:${port}/601.zip: ECONNREFUSED (offline?); train from a local copy with --csv FILE, or on simulated readings with --synthetic ROWS\n`)
+      return true
+    })
 })
