@@ -47,6 +47,7 @@ test('empty, semicolon-separated, binary and zipped files get one clear line', a
     ['tabs.csv', UCI_HEADER.replaceAll(',', '\t') + '\n', /tabs\.csv is separated by tabs/],
     ['image.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48]), /image\.csv is a binary file/],
     ['data.csv', Buffer.from([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0]), /data\.csv is a zip archive/],
+    ['quote.csv', UCI_HEADER + '\n1,"L1,L,298.1,308.6,1551,40,7,0,0,0,0,0,0\n', /quote\.csv: .*[Qq]uote/],
     ['missing.csv', '', /nothing\.csv does not exist/]
   ]
   for (const [name, content, expected] of cases) {
@@ -81,6 +82,10 @@ test('the command prints bad input as one line on stderr, no stack trace, exit c
   const unlabelled = run(['evaluate', '--model', `${dir}/m.json`, '--csv', path, '--skip-bad-rows'])
   assert.equal(unlabelled.status, 1)
   assert.match(unlabelled.stderr, /^edge-detector evaluate: .*bad\.csv: all 1 rows are labelled normal; evaluation needs both failures and normal rows\n$/)
+
+  const features = run(['train', '--csv', path, '--features', 'power,noise'])
+  assert.equal(features.status, 2)
+  assert.match(features.stderr, /^edge-detector train: invalid --features: unknown signal "noise" in feature "noise"; known signals: .*power.*\n$/)
 
   const usage = run(['train'])
   assert.equal(usage.status, 2)
