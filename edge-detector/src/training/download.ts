@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { access } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { writeFileAtomic } from '@factory-edge/shared'
 import { DataError } from './errors.js'
@@ -26,22 +26,29 @@ export interface DownloadOptions {
 }
 
 /**
- * Returns the path of the cached AI4I 2020 CSV, downloading it first when it is not cached: fetch the
- * archive (or a plain CSV), unpack ai4i2020.csv, verify its SHA-256, and only then write the cache.
+ * Returns the path of the cached AI4I 2020 CSV, downloading it first when it is not cached (or the
+ * cached copy does not match the SHA-256): fetch the archive (or a plain CSV), unpack ai4i2020.csv,
+ * verify its SHA-256, and only then write the cache.
  */
 export async function downloadAi4i (options: DownloadOptions = {}): Promise<{ path: string, cached: boolean }> {
   const path = join(options.dataDir ?? 'data', AI4I_FILE)
-  if (await access(path).then(() => true, () => false)) return { path, cached: true }
+  const expected = (options.sha256 ?? AI4I_SHA256).toLowerCase()
+  // A cached copy is checked too: a truncated or edited file is fetched again rather than trusted.
+  const cached = await readFile(path).catch(() => undefined)
+  if (cached !== undefined && sha256(cached) === expected) return { path, cached: true }
   const url = options.url ?? AI4I_URL
   const body = await fetchBytes(url, options)
   const csv = isZip(body) ? unpackCsv(body, url) : body
-  const expected = (options.sha256 ?? AI4I_SHA256).toLowerCase()
-  const actual = createHash('sha256').update(csv).digest('hex')
+  const actual = sha256(csv)
   if (actual !== expected) {
     throw new DataError(`downloaded ${AI4I_FILE} from ${url} has SHA-256 ${actual}, expected ${expected}: refusing to use it (pass --sha256 for a different file)`)
   }
   await writeFileAtomic(path, csv.toString('utf8'))
   return { path, cached: false }
+}
+
+function sha256 (data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex')
 }
 
 function isZip (body: Buffer): boolean {

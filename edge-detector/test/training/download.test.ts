@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { deflateRawSync } from 'node:zlib'
 import { execFile } from 'node:child_process'
@@ -101,6 +101,12 @@ test('--download: fetch the archive, verify the SHA-256, unpack, cache; second t
   const second = await downloadAi4i({ url: `${server.url}/601.zip`, sha256: sha256(csv), dataDir })
   assert.equal(second.cached, true)
   assert.equal(server.requests(), 1)
+  // A damaged cache is not trusted: fetched again.
+  await writeFile(first.path, csv.subarray(0, 100))
+  const third = await downloadAi4i({ url: `${server.url}/601.zip`, sha256: sha256(csv), dataDir })
+  assert.equal(third.cached, false)
+  assert.deepEqual(await readFile(first.path), csv)
+  assert.equal(server.requests(), 2)
 })
 
 test('--download refuses a file whose SHA-256 differs, and caches nothing', async (t) => {
