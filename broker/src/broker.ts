@@ -48,6 +48,8 @@ export interface BrokerOptions {
   maxKeepalive?: number
   /** Milliseconds a connection has to send CONNECT. Default 10000. */
   connectTimeout?: number
+  /** Milliseconds a client that does not read may hold up delivery before it is disconnected. Default 30000. */
+  drainTimeout?: number
   /** Session store. Default memory. */
   persistence?: PersistenceKind
   /** Directory of the `level` store. */
@@ -111,7 +113,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       ...(storage.mq !== undefined ? { mq: storage.mq } : {}),
       keepaliveLimit: options.maxKeepalive ?? 0,
       connectTimeout: options.connectTimeout ?? 10000,
-      drainTimeout: 30000,
+      drainTimeout: options.drainTimeout ?? 30000,
       maxClientsIdLength: 128
     })
   } catch (err) {
@@ -195,8 +197,16 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
 
 /** Counts and logs client errors; oversized packets get their own counter. */
 function observe (aedes: Aedes, metrics: BrokerMetrics, logger: Logger): void {
+  // aedes reports one error per failed write, so a dropped client can raise dozens: report the first.
+  const reported = new WeakSet<Client>()
   const onError = (client: Client, err: Error): void => {
-    if (err instanceof AclDeniedError) return
+    if (err instanceof AclDeniedError || reported.has(client)) return
+    reported.add(client)
+    if (err.message === 'drain timeout') {
+      metrics.slowClientsDropped++
+      logger.warn({ clientId: client.id }, 'client disconnected: it stopped reading its messages (drain timeout)')
+      return
+    }
     if (err instanceof PacketTooLargeError) {
       metrics.oversizedPackets++
       logger.warn({ clientId: client.id, size: err.size, limit: err.limit }, 'connection closed: packet too large')

@@ -27,6 +27,7 @@ export function toBrokerOptions (config: BrokerConfig, logger: Logger): BrokerOp
     maxConnections: config.maxConnections,
     maxKeepalive: config.maxKeepalive,
     connectTimeout: config.connectTimeout,
+    drainTimeout: config.drainTimeout,
     persistence: config.persistence,
     persistenceDir: config.persistenceDir,
     redisUrl: config.redisUrl,

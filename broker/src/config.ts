@@ -18,6 +18,7 @@ export const brokerConfigSpec = {
   maxPacketSize: { flag: 'max-packet-size', env: 'BROKER_MAX_PACKET_SIZE', type: 'integer', min: 0, max: 268435455, default: 262144, description: 'Largest MQTT packet accepted, in bytes; bigger ones close the connection (0 = no limit)' },
   maxConnections: { flag: 'max-connections', env: 'BROKER_MAX_CONNECTIONS', type: 'integer', min: 0, default: 10000, description: 'Open connections over all listeners; more are closed at once (0 = no limit)' },
   maxKeepalive: { flag: 'max-keepalive', env: 'BROKER_MAX_KEEPALIVE', type: 'integer', min: 0, max: 65535, default: 0, description: 'Largest client keep-alive in seconds; clients asking for more or for none are refused (0 = no limit)' },
+  drainTimeout: { flag: 'drain-timeout', env: 'BROKER_DRAIN_TIMEOUT', type: 'integer', min: 100, default: 30000, description: 'Milliseconds a client that does not read its messages may hold up delivery before it is disconnected' },
   connectTimeout: { flag: 'connect-timeout', env: 'BROKER_CONNECT_TIMEOUT', type: 'integer', min: 100, default: 10000, description: 'Milliseconds a new connection has to send CONNECT' },
   persistence: { flag: 'persistence', env: 'BROKER_PERSISTENCE', type: 'enum', choices: ['memory', 'level', 'redis'], default: 'memory', description: 'Session store: memory, level (LevelDB on disk, survives restarts) or redis (shared by a cluster)' },
   persistenceDir: { flag: 'persistence-dir', env: 'BROKER_PERSISTENCE_DIR', type: 'string', default: 'data/broker', description: 'Directory of the level store' },

@@ -1,7 +1,6 @@
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import type { MqttClient } from 'mqtt'
 import { connect, endClient, freePort, nextMessage, tempDir } from './helpers.js'
 import { startProcess, startRedis, type Child } from './processes.js'
 
@@ -16,14 +15,14 @@ function startNode (name: string, port: number, redisUrl: string): Promise<Child
   return startProcess(process.execPath, [BIN, '--port', String(port), '--persistence', 'redis', '--redis-url', redisUrl, '--broker-id', name], (out) => out.includes('broker listening'), { env })
 }
 
-async function receiveAll (client: MqttClient, count: number, ms = 10000): Promise<string[]> {
+/** Resumes a persistent session and returns what it receives (waiting for `count`, then a little more for duplicates). */
+async function resume (url: string, clientId: string, count: number, ms = 10000): Promise<string[]> {
   const got: string[] = []
-  const onMessage = (_topic: string, payload: Buffer): void => { got.push(payload.toString()) }
-  client.on('message', onMessage)
+  const client = await connect(url, { clientId, clean: false }, (_topic, payload) => { got.push(payload.toString()) })
   const deadline = Date.now() + ms
   while (got.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-  await new Promise((resolve) => setTimeout(resolve, 100)) // duplicates would show up now
-  client.off('message', onMessage)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  await endClient(client)
   return got
 }
 
@@ -90,17 +89,13 @@ describe('a two-node cluster on Redis', { skip: !hasRedis && 'redis-server is no
     await endClient(sensorB)
 
     await restart('a')
-    const backOnA = await connect(url('a'), { clientId: 'cluster-detector', clean: false })
-    assert.deepEqual(await receiveAll(backOnA, 10), Array.from({ length: 10 }, (_, i) => `first-${i}`))
-    await endClient(backOnA)
+    assert.deepEqual(await resume(url('a'), 'cluster-detector', 10), Array.from({ length: 10 }, (_, i) => `first-${i}`))
 
     // Offline again; messages arrive through A; node B restarts; the session resumes on B.
     const sensorA = await connect(url('a'))
     for (let i = 0; i < 10; i++) await sensorA.publishAsync('factory/m2/telemetry', `second-${i}`, { qos: 1 })
     await endClient(sensorA)
     await restart('b')
-    const backOnB = await connect(url('b'), { clientId: 'cluster-detector', clean: false })
-    assert.deepEqual(await receiveAll(backOnB, 10), Array.from({ length: 10 }, (_, i) => `second-${i}`))
-    await endClient(backOnB)
+    assert.deepEqual(await resume(url('b'), 'cluster-detector', 10), Array.from({ length: 10 }, (_, i) => `second-${i}`))
   })
 })

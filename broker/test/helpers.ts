@@ -29,10 +29,15 @@ export async function tempDir (prefix = 'factory-broker-'): Promise<{ path: stri
   return { path, remove: () => rm(path, { recursive: true, force: true }) }
 }
 
-/** Connects without retries; rejects with the CONNACK error (e.g. code 5) or a socket error. */
-export function connect (url: string, options: IClientOptions = {}): Promise<MqttClient> {
+/**
+ * Connects without retries; rejects with the CONNACK error (e.g. code 5) or a socket error.
+ * `onMessage` is attached before CONNECT: a resumed session's queued messages can arrive in the same
+ * read as the CONNACK, before a handler attached after the promise resolves would see them.
+ */
+export function connect (url: string, options: IClientOptions = {}, onMessage?: (topic: string, payload: Buffer) => void): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 10000, ...options })
+    if (onMessage !== undefined) client.on('message', onMessage)
     const onError = (err: Error): void => {
       client.end(true)
       reject(err)

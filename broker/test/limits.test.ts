@@ -135,3 +135,34 @@ test('a client that never sends CONNECT is dropped after connectTimeout', async 
   await closed(socket)
   await stillWorks(broker)
 })
+
+test('a subscriber that stops reading is dropped and the others keep receiving', async (t) => {
+  const broker = await startBroker({ port: 0, drainTimeout: 500, logger: quietLogger() })
+  t.after(() => broker.close())
+  // The slow one subscribes over a raw socket and then never reads again.
+  const slow = await rawSocket(broker.port)
+  slow.write(connectPacket('slow-reader'))
+  slow.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'flood/#', qos: 0 }] }))
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  slow.pause()
+  t.after(() => slow.destroy())
+
+  const fast = await connect(broker.url)
+  t.after(() => endClient(fast))
+  await fast.subscribeAsync('flood/#')
+  const total = 3000
+  let received = 0
+  fast.on('message', () => { received++ })
+  const publisher = await connect(broker.url)
+  t.after(() => endClient(publisher))
+  // 3000 × 16 KiB = 48 MiB: far more than the slow reader's socket buffers can hold.
+  const payload = Buffer.alloc(16 * 1024, 7)
+  for (let i = 0; i < total; i++) {
+    publisher.publish('flood/data', payload, { qos: 0 })
+    if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve))
+  }
+  await eventually(() => received === total, 30000, `all ${total} messages at the fast subscriber`)
+  await eventually(() => broker.metrics.slowClientsDropped === 1, 10000, 'the slow reader dropped')
+  await eventually(() => broker.aedes.connectedClients === 2, 10000, 'only the fast subscriber and the publisher left')
+  await stillWorks(broker)
+})

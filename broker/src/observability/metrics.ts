@@ -16,6 +16,8 @@ export class BrokerMetrics {
   /** Protocol and socket errors of clients (malformed packets, resets, ...). */
   clientErrors = 0
   keepaliveTimeouts = 0
+  /** Clients disconnected because they stopped reading their messages (drain timeout). */
+  slowClientsDropped = 0
   readonly startedAt = Date.now()
 }
 
@@ -38,6 +40,7 @@ export function formatMetrics (m: BrokerMetrics, clientsConnected: number, prefi
     { name: 'messages_out_total', help: 'PUBLISH packets forwarded to clients', type: 'counter', values: [['', m.messagesOut]] },
     { name: 'oversized_packets_total', help: 'Connections closed for a packet above max packet size', type: 'counter', values: [['', m.oversizedPackets]] },
     { name: 'client_errors_total', help: 'Client protocol or socket errors', type: 'counter', values: [['', m.clientErrors]] },
+    { name: 'slow_clients_dropped_total', help: 'Clients disconnected for not reading their messages', type: 'counter', values: [['', m.slowClientsDropped]] },
     { name: 'keepalive_timeouts_total', help: 'Clients dropped for missing keep-alive', type: 'counter', values: [['', m.keepaliveTimeouts]] },
     { name: 'uptime_seconds', help: 'Seconds since the broker started', type: 'gauge', values: [['', Math.round((Date.now() - m.startedAt) / 1000)]] }
   ]
