@@ -71,6 +71,11 @@ export interface BrokerHandle {
   httpPort?: number
   aedes: Aedes
   metrics: BrokerMetrics
+  /**
+   * Reads the password file and ACL again (what Mosquitto does on SIGHUP); on an error the old ones
+   * stay in force and the promise rejects. Connected clients keep their connection.
+   */
+  reload (): Promise<void>
   /** Stops accepting, disconnects every client, flushes and closes the store. Idempotent. */
   close (): Promise<void>
 }
@@ -120,7 +125,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     await storage.close().catch(() => {})
     throw err
   }
-  installAuth(aedes, { passwords, acl, allowAnonymous, logger, metrics })
+  const auth = installAuth(aedes, { passwords, acl, allowAnonymous, logger, metrics })
   observe(aedes, metrics, logger)
 
   const connections = new Set<Duplex>()
@@ -188,6 +193,12 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     ...started,
     aedes,
     metrics,
+    reload: async () => {
+      const newPasswords = options.passwordFile !== undefined ? await loadPasswordFile(options.passwordFile) : undefined
+      const newAcl = options.aclFile !== undefined ? await loadAcl(options.aclFile) : undefined
+      auth.update(newPasswords, newAcl)
+      logger.info({ users: newPasswords?.size, acl: newAcl !== undefined }, 'password file and ACL reloaded')
+    },
     close: () => {
       closing ??= shutdown(aedes, servers, wss, connections, storage.close).then(() => logger.info('broker stopped'))
       return closing

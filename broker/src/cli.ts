@@ -90,6 +90,10 @@ export async function main (argv: readonly string[]): Promise<void> {
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}; run with --help to see the usage`)
   const logger = createLogger('broker', { level: config.logLevel, format: config.logFormat })
   const broker = await startBroker(toBrokerOptions(config, logger))
+  // Like Mosquitto: SIGHUP re-reads the password file and the ACL without dropping anyone.
+  process.on('SIGHUP', () => {
+    broker.reload().catch((err: Error) => logger.error({ err: err.message }, 'reload failed; the previous password file and ACL stay in force'))
+  })
   onShutdown(async (signal) => {
     logger.info({ signal }, 'shutting down')
     await broker.close()

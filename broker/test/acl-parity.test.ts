@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startBroker, type BrokerHandle } from '../src/index.js'
+import { setPassword, startBroker, type BrokerHandle } from '../src/index.js'
 import { ACL_CASES, TEST_ACL_LINES, TEST_USERS, mismatches, passwordOf, runAclCases } from './acl-table.js'
-import { connect, endClient, quietLogger, tempDir } from './helpers.js'
+import { connect, endClient, nextMessage, quietLogger, tempDir } from './helpers.js'
 import { MOSQUITTO, startMosquitto, type RunningMosquitto } from './mosquitto.js'
 
 // Both brokers get the same files: config/acl plus test lines, and a password file from mosquitto_passwd
@@ -81,4 +81,34 @@ describe('the same ACL table against Mosquitto (/usr/sbin/mosquitto with mosquit
     const outcomes = await runAclCases(mosquitto.url)
     assert.deepEqual(mismatches(outcomes), [], mosquitto.log())
   })
+})
+
+test('reload() applies an edited password file and ACL to new and connected clients, and keeps them on error', async (t) => {
+  const dir = await tempDir()
+  t.after(() => dir.remove())
+  const passwordFile = join(dir.path, 'passwords')
+  const aclFile = join(dir.path, 'acl')
+  await setPassword(passwordFile, 'alice', 'a')
+  await writeFile(aclFile, 'user alice\ntopic readwrite one/#\n')
+  const broker = await startBroker({ port: 0, passwordFile, aclFile, logger: quietLogger() })
+  t.after(() => broker.close())
+  const alice = await connect(broker.url, { username: 'alice', password: 'a' })
+  t.after(() => endClient(alice))
+  await assert.rejects(connect(broker.url, { username: 'bob', password: 'b' }))
+  await assert.rejects(alice.subscribeAsync('two/x'))
+
+  await setPassword(passwordFile, 'bob', 'b')
+  await writeFile(aclFile, 'user alice\ntopic readwrite two/#\n')
+  await broker.reload()
+  await endClient(await connect(broker.url, { username: 'bob', password: 'b' }))
+  const granted = await alice.subscribeAsync('two/x')
+  assert.equal(granted[0].qos, 0)
+  const received = nextMessage(alice)
+  await alice.publishAsync('two/x', 'after reload')
+  assert.equal((await received).payload.toString(), 'after reload')
+
+  // A broken ACL is refused; the one in force stays.
+  await writeFile(aclFile, 'user alice\ntopic readwrite two/#/x\n')
+  await assert.rejects(broker.reload(), /invalid wildcard/)
+  assert.equal((await alice.subscribeAsync('two/y'))[0].qos, 0)
 })

@@ -44,7 +44,7 @@ test('passwd add writes an scrypt hash the broker accepts', async (t) => {
   assert.match(missing.stderr, /needs --password-file/)
 })
 
-test('a port in use is reported with the flag to change it; SIGTERM shuts down cleanly', async (t) => {
+test('a port in use is reported with the flag to change it; SIGHUP reloads; SIGTERM shuts down cleanly', async (t) => {
   const port = await freePort()
   const env = { ...process.env, LOG_FORMAT: 'json', BROKER_HTTP_PORT: '-1', BROKER_WS: 'false' }
   const child = spawn(process.execPath, [BIN, '--port', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -58,6 +58,13 @@ test('a port in use is reported with the flag to change it; SIGTERM shuts down c
   const second = spawnSync(process.execPath, [BIN, '--port', String(port)], { env, encoding: 'utf8' })
   assert.equal(second.status, 1)
   assert.match(second.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use; choose another with --port \\(env BROKER_PORT\\)`))
+
+  // SIGHUP reloads the password file and ACL (here: none) and keeps running.
+  child.kill('SIGHUP')
+  const reloadBy = Date.now() + 10000
+  while (!out.includes('password file and ACL reloaded') && Date.now() < reloadBy) await new Promise((resolve) => setTimeout(resolve, 25))
+  assert.match(out, /password file and ACL reloaded/)
+  assert.equal(child.exitCode, null)
 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   child.kill('SIGTERM')

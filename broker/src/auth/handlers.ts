@@ -31,21 +31,33 @@ function authError (message: string, returnCode: number): AuthenticateError {
 
 interface Identity {
   user: string | undefined
-  /** Cached decisions, keyed by action + topic. */
+  /** Cached decisions, keyed by action + topic, valid for one ACL generation. */
   decisions: Map<string, boolean>
+  generation: number
+}
+
+/** Swaps in a reloaded password file and ACL; connected clients are judged by the new ACL at once. */
+export interface AuthControl {
+  update (passwords: Map<string, PasswordHash> | undefined, acl: Acl | undefined): void
 }
 
 /** Installs authenticate / authorizePublish / authorizeSubscribe / authorizeForward on an aedes. */
-export function installAuth (aedes: Aedes, settings: AuthSettings): void {
-  const { passwords, acl, allowAnonymous, logger, metrics } = settings
+export function installAuth (aedes: Aedes, settings: AuthSettings): AuthControl {
+  const { allowAnonymous, logger, metrics } = settings
+  let { passwords, acl } = settings
+  let generation = 0
   const identities = new WeakMap<Client, Identity>()
 
   const decide = (client: Client, action: Action, topic: string): boolean => {
     if (acl === undefined) return true
     let identity = identities.get(client)
     if (identity === undefined) {
-      identity = { user: undefined, decisions: new Map() }
+      identity = { user: undefined, decisions: new Map(), generation }
       identities.set(client, identity)
+    }
+    if (identity.generation !== generation) {
+      identity.decisions.clear()
+      identity.generation = generation
     }
     const key = action + '\0' + topic
     let allowed = identity.decisions.get(key)
@@ -66,7 +78,7 @@ export function installAuth (aedes: Aedes, settings: AuthSettings): void {
   aedes.authenticate = (client, username, password, done) => {
     const user = username === undefined || username === '' ? undefined : username
     const accept = (): void => {
-      identities.set(client, { user, decisions: new Map() })
+      identities.set(client, { user, decisions: new Map(), generation })
       done(null, true)
     }
     const refuse = (reason: string, code: number): void => {
@@ -128,5 +140,13 @@ export function installAuth (aedes: Aedes, settings: AuthSettings): void {
     }
     metrics.messagesOut++
     return packet
+  }
+
+  return {
+    update (newPasswords, newAcl) {
+      passwords = newPasswords
+      acl = newAcl
+      generation++
+    }
   }
 }
