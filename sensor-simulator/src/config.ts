@@ -8,8 +8,7 @@ const connectionOptions = {
   insecure: { flag: 'insecure', env: 'MQTT_INSECURE', type: 'boolean', default: false, description: 'Accept a broker certificate that does not verify (testing only)' },
   qos: { flag: 'qos', env: 'SIM_QOS', type: 'enum', choices: ['0', '1'], default: '0', description: 'QoS of telemetry (status and ground truth always use 1)' },
   clientId: { flag: 'client-id', env: 'SIM_CLIENT_ID', type: 'string', pattern: /^[A-Za-z0-9_.:-]{1,200}$/, hint: 'letters, digits and _ . : -', description: 'MQTT client id (prefix of per-machine ids); default sensor-simulator-<random>' },
-  queueLimit: { flag: 'queue-limit', env: 'SIM_QUEUE_LIMIT', type: 'integer', min: 0, max: 10_000_000, default: 10_000, description: 'Messages kept per connection while disconnected; the oldest are dropped beyond it' },
-  statsInterval: { flag: 'stats-interval', env: 'SIM_STATS_INTERVAL', type: 'number', min: 0, default: 10, description: 'Seconds between progress log lines (0 = off)' },
+  queueLimit: { flag: 'queue-limit', env: 'SIM_QUEUE_LIMIT', type: 'integer', min: 0, max: 10_000_000, default: 10_000, description: 'Messages kept per connection while the broker is unreachable or slower than the readings; the oldest are dropped (and counted) beyond it' },
   ...loggingOptions
 } as const satisfies ConfigSpec
 
@@ -26,6 +25,7 @@ export const simulatorConfigSpec = {
   sensorFaultRate: { flag: 'sensor-fault-rate', env: 'SIM_SENSOR_FAULT_RATE', type: 'number', min: 0, default: 0, description: 'Random sensor faults per machine-hour (0 = off)' },
   connection: { flag: 'connection', env: 'SIM_CONNECTION', type: 'enum', choices: ['auto', 'per-machine', 'shared'], default: 'auto', description: 'One MQTT connection (and last will) per machine, or one for the fleet; auto = per-machine up to 50 machines' },
   duration: { flag: 'duration', env: 'SIM_DURATION', type: 'number', min: 0, default: 0, description: 'Stop after this many seconds (0 = run until stopped)' },
+  statsInterval: { flag: 'stats-interval', env: 'SIM_STATS_INTERVAL', type: 'number', min: 0, default: 10, description: 'Seconds between progress log lines (0 = off)' },
   ...connectionOptions
 } as const satisfies ConfigSpec
 export type SimulatorConfig = ConfigOf<typeof simulatorConfigSpec>

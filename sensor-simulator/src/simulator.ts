@@ -33,7 +33,7 @@ export interface SimulatorOptions extends ConnectionOptions {
   connection?: 'auto' | 'per-machine' | 'shared'
   /** Client id, or its prefix with per-machine connections (`<clientId>-<machineId>`). Default `sensor-simulator-<random>`. */
   clientId?: string
-  /** Messages kept per connection while disconnected (default 10,000); the oldest are dropped beyond it. */
+  /** Messages kept per connection while the broker is unreachable or slower than the readings (default 10,000); the oldest are dropped beyond it. */
   queueLimit?: number
   /** Timestamp of the first reading; default now. Readings are stamped with their scheduled time. */
   startTs?: number

@@ -84,8 +84,9 @@ for (const mode of ['HDF', 'PWF', 'OSF', 'TWF'] as const) {
       // Gradual: not the first degraded reading, and within the 15-reading build-up.
       assert.ok(firstInRegion - 10 >= 2 && firstInRegion - 10 <= 15, `seed ${seed}: entered the region after ${firstInRegion - 10} readings`)
       assert.ok(readings.slice(10, firstInRegion + 1).every((r) => r.failure === mode))
-      // Held: readings 15 to 24 after the start are past every build-up and before every repair.
-      for (let i = 25; i < 35; i++) assert.ok(inRegion(i), `seed ${seed}: reading ${i} left the region`)
+      // Held for at least 10 readings (the shortest hold) before the repair.
+      const held = readings.filter((r, i) => r.failure === mode && inRegion(i)).length
+      assert.ok(held >= 10, `seed ${seed}: only ${held} readings in the region`)
       const last = readings.slice(-10)
       assert.ok(last.every((r) => r.failure === undefined && !inFailureRegion(processValues(r.telemetry))), `seed ${seed}: did not recover`)
     }

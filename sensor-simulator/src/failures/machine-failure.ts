@@ -31,7 +31,7 @@ export function failureTargets (mode: FailureMode, rng: Random, toolWear: number
       // Hot surroundings and a clogged cooler: air warms, the process barely follows, the spindle slows
       // and needs more torque.
       t.airShiftK = rng.uniform(1, 3)
-      t.deltaK = rng.uniform(6.8, 7.8)
+      t.deltaK = rng.uniform(5.8, 7.0)
       t.rpm = rng.uniform(1270, 1340)
       t.torque = rng.uniform(52, 60)
       break
@@ -39,9 +39,12 @@ export function failureTargets (mode: FailureMode, rng: Random, toolWear: number
     case 'PWF': {
       // Either an overload (high torque at low speed) or a stall of the feed (little torque, racing spindle).
       const high = rng.next() < 0.5
-      const power = high ? rng.uniform(9700, 10600) : rng.uniform(2300, 2900)
-      t.torque = high ? rng.uniform(66, 74) : rng.uniform(9, 13)
+      // Far enough outside 3,500 – 9,000 W that the power alone stands out (healthy 1 % / 99 %: 3,800 / 8,800 W).
+      const power = high ? rng.uniform(9800, 10800) : rng.uniform(1300, 2000)
+      t.torque = high ? rng.uniform(66, 74) : rng.uniform(6, 9)
       t.rpm = power / (t.torque * RPM_TO_RAD_PER_S)
+      // The process heat follows the power: an overload runs hot, a stalled feed cools toward the air.
+      t.deltaK = high ? rng.uniform(11.8, 12.8) : rng.uniform(8.0, 8.8)
       break
     }
     case 'OSF': {
