@@ -19,13 +19,6 @@ export const AIR_AUTOCORRELATION = 0.9994
 export const DELTA_MEAN_K = 10
 export const DELTA_STD_K = 1
 export const DELTA_AUTOCORRELATION = 0.9975
-/**
- * The process follows the air only partly: in the data the process temperature spreads less than the
- * air (σ 1.48 K against 2.0 K) while their difference keeps σ 1 K, which needs the difference to fall by
- * 0.35 K per K of warmer air; the rest of its spread is the process's own random walk.
- */
-export const DELTA_AIR_COUPLING = -0.351
-const DELTA_OWN_STD_K = Math.sqrt(DELTA_STD_K ** 2 - (DELTA_AIR_COUPLING * AIR_STD_K) ** 2)
 export const TORQUE_MEAN_NM = 40
 export const TORQUE_STD_NM = 10
 /** Torque is never negative; the data's smallest value is 3.8 Nm. */
@@ -35,7 +28,7 @@ export const POWER_PER_NM_W = 104.8
 export const POWER_NOISE_W = 218
 
 const AIR_STEP_STD = AIR_STD_K * Math.sqrt(1 - AIR_AUTOCORRELATION ** 2)
-const DELTA_STEP_STD = DELTA_OWN_STD_K * Math.sqrt(1 - DELTA_AUTOCORRELATION ** 2)
+const DELTA_STEP_STD = DELTA_STD_K * Math.sqrt(1 - DELTA_AUTOCORRELATION ** 2)
 /** In healthy-only mode, draws of speed and torque that fall in a failure region are redrawn at most this often. */
 const MAX_REDRAWS = 20
 
@@ -55,15 +48,14 @@ export class MachineProcess implements ProcessValues {
   torque = 0
   toolWear = 0
   productType: ProductType = 'L'
-  /** The process's own deviation from air + 10 K (the coupling to the air comes on top). */
-  private ownDeltaK: number
+  private deltaK: number
   private toolLife: number
   /** Wear at the start of the next cycle. */
   private nextWear: number
 
   constructor (private readonly rng: Random, private readonly healthyOnly: boolean) {
     this.airK = rng.normal(AIR_MEAN_K, AIR_STD_K)
-    this.ownDeltaK = rng.normal(0, DELTA_OWN_STD_K)
+    this.deltaK = rng.normal(DELTA_MEAN_K, DELTA_STD_K)
     this.toolLife = rng.uniform(TOOL_LIFE_MIN, TOOL_LIFE_MAX)
     // A machine joins the stream mid-tool-life, as in a running plant.
     this.nextWear = Math.floor(rng.uniform(0, TOOL_LIFE_MIN))
@@ -74,8 +66,8 @@ export class MachineProcess implements ProcessValues {
     const rng = this.rng
     this.toolWear = this.nextWear
     this.airK = AIR_MEAN_K + AIR_AUTOCORRELATION * (this.airK - AIR_MEAN_K) + rng.normal(0, AIR_STEP_STD)
-    this.ownDeltaK = DELTA_AUTOCORRELATION * this.ownDeltaK + rng.normal(0, DELTA_STEP_STD)
-    this.processK = this.airK + DELTA_MEAN_K + DELTA_AIR_COUPLING * (this.airK - AIR_MEAN_K) + this.ownDeltaK
+    this.deltaK = DELTA_MEAN_K + DELTA_AUTOCORRELATION * (this.deltaK - DELTA_MEAN_K) + rng.normal(0, DELTA_STEP_STD)
+    this.processK = this.airK + this.deltaK
     this.productType = drawProductType(rng.next())
     this.drawDrive()
     if (this.healthyOnly) {
