@@ -35,7 +35,7 @@ describe('the ACL table against factory-broker', () => {
   before(async () => {
     dir = await tempDir()
     const files = await writeFixtures(dir.path)
-    broker = await startBroker({ port: 0, ...files, logger: quietLogger() })
+    broker = await startBroker({ port: 0, wsPort: 0, ...files, logger: quietLogger() })
   })
   after(async () => {
     await broker?.close()
@@ -44,7 +44,8 @@ describe('the ACL table against factory-broker', () => {
 
   test('refuses anonymous clients and wrong passwords, accepts mosquitto_passwd hashes', async () => {
     await checkLogins(broker.url)
-    assert.ok(broker.metrics.authFailures >= 3)
+    await checkLogins(`ws://127.0.0.1:${broker.wsPort}`)
+    assert.ok(broker.metrics.authFailures >= 6)
   })
 
   test('every case of the table', async () => {
@@ -73,8 +74,9 @@ describe('the same ACL table against Mosquitto (/usr/sbin/mosquitto with mosquit
     await dir?.remove()
   })
 
-  test('refuses anonymous clients and wrong passwords', async () => {
+  test('refuses anonymous clients and wrong passwords, over TCP and WebSocket', async () => {
     await checkLogins(mosquitto.url)
+    await checkLogins(mosquitto.wsUrl)
   })
 
   test('every case of the table', async () => {
