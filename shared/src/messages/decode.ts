@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { ValueErrorType } from '@sinclair/typebox/errors'
 import { Telemetry, type RejectReason } from './schemas.js'
@@ -52,6 +53,8 @@ export function decodeTelemetry (
 ): DecodeResult {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength
   if (size > maxBytes) return { ok: false, reason: 'too_large', detail: `payload of ${size} bytes exceeds the limit of ${maxBytes}` }
+  // Decoding would turn invalid bytes into U+FFFD and accept them inside any string; JSON text must be UTF-8.
+  if (typeof payload !== 'string' && !isUtf8(payload)) return { ok: false, reason: 'not_json', detail: 'not JSON: the payload is not valid UTF-8' }
   let value: unknown
   try {
     value = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'))

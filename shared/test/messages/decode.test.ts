@@ -28,7 +28,9 @@ test('every kind of bad payload is rejected with its reason', () => {
     [json({ ...good, torque: -3 }), 'out_of_range'],
     [json({ ...good, machineId: 'a/b' }), 'bad_machine_id'],
     [json({ ...good, machineId: 'm2' }), 'topic_mismatch'],
-    [json({ ...good, note: 'x'.repeat(5000) }), 'too_large']
+    [json({ ...good, note: 'x'.repeat(5000) }), 'too_large'],
+    // Invalid UTF-8 in an extra field: before, decoding turned it into U+FFFD and accepted the reading.
+    [Buffer.concat([Buffer.from(json({ ...good, note: '' }).slice(0, -2)), Buffer.from([0xff, 0xc3, 0x28]), Buffer.from('"}')]), 'not_json']
   ]
   for (const [payload, reason] of cases) {
     const result = decodeTelemetry(payload, 'm1')
