@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { startBroker, type BrokerHandle } from '@factory-edge/broker'
 import { createLogger, type Logger } from '@factory-edge/shared'
@@ -47,6 +47,8 @@ export interface ExternalServer {
   url: string
   port: number
   stop: () => Promise<void>
+  /** SIGKILL: no chance to save anything (a crash or power cut). */
+  kill: () => Promise<void>
   /** Starts it again on the same port and data directory. */
   restart: () => Promise<void>
   /** Removes its temporary directory (after stop). */
@@ -62,6 +64,13 @@ async function waitForExit (child: ChildProcess): Promise<void> {
   })
 }
 
+async function killNow (child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGKILL')
+  await exited
+}
+
 async function waitForPort (port: number, child: ChildProcess, name: string, timeoutMs = 20_000): Promise<void> {
   const { connect } = await import('node:net')
   await eventually(async () => {
@@ -74,32 +83,43 @@ async function waitForPort (port: number, child: ChildProcess, name: string, tim
   }, timeoutMs, `${name} on port ${port}`)
 }
 
-/** Debian's victoria-metrics on a free loopback port with a temporary data directory. */
-export async function startVictoriaMetrics (): Promise<ExternalServer> {
-  const { dir, cleanup } = await tempDir('vm-')
-  const port = await freePort()
+/**
+ * A server program on `port`, started (and restartable) with the same arguments; `dir` is its temp
+ * directory, removed by `cleanup`. Resolves once the port accepts connections.
+ */
+export async function startServerProcess (name: string, command: string, args: string[], port: number, url: string, dir: { dir: string, cleanup: () => Promise<void> }): Promise<ExternalServer> {
   let child: ChildProcess
   const start = async (): Promise<void> => {
-    child = spawn('/usr/bin/victoria-metrics', [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-loggerLevel=ERROR', '-search.latencyOffset=0s', '-http.maxGracefulShutdownDuration=1s', '-search.disableCache'], { stdio: 'ignore' })
-    await waitForPort(port, child, 'victoria-metrics')
+    child = spawn(command, args, { stdio: 'ignore' })
+    await waitForPort(port, child, name)
   }
   await start()
-  return { url: `http://127.0.0.1:${port}`, port, stop: async () => { await waitForExit(child) }, restart: start, cleanup }
+  return { url, port, stop: async () => { await waitForExit(child) }, kill: async () => { await killNow(child) }, restart: start, cleanup: dir.cleanup }
 }
 
-/** Debian's mosquitto on a free loopback port, with persistence in memory and anonymous access. */
-export async function startMosquitto (): Promise<ExternalServer> {
-  const { dir, cleanup } = await tempDir('mosquitto-')
+/** Debian's victoria-metrics on a free loopback port with a temporary data directory. */
+export async function startVictoriaMetrics (): Promise<ExternalServer> {
+  const dir = await tempDir('vm-')
   const port = await freePort()
-  const conf = join(dir, 'mosquitto.conf')
-  await writeFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n`)
-  let child: ChildProcess
-  const start = async (): Promise<void> => {
-    child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' })
-    await waitForPort(port, child, 'mosquitto')
-  }
-  await start()
-  return { url: `mqtt://127.0.0.1:${port}`, port, stop: async () => { await waitForExit(child) }, restart: start, cleanup }
+  const args = [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir.dir}`, '-loggerLevel=ERROR', '-search.latencyOffset=0s', '-http.maxGracefulShutdownDuration=1s', '-search.disableCache']
+  return await startServerProcess('victoria-metrics', '/usr/bin/victoria-metrics', args, port, `http://127.0.0.1:${port}`, dir)
+}
+
+/**
+ * Debian's mosquitto on a free loopback port with anonymous access; sessions in memory, or with
+ * `persistent` saved in the temp dir (autosaved every second and on shutdown). `lines` are appended.
+ */
+export async function startMosquitto (options: { persistent?: boolean, lines?: string[] } = {}): Promise<ExternalServer> {
+  const dir = await tempDir('mosquitto-')
+  const port = await freePort()
+  const conf = join(dir.dir, 'mosquitto.conf')
+  const persistence = options.persistent === true
+    ? ['persistence true', `persistence_location ${dir.dir}/`, 'autosave_interval 1',
+        // Started as root, mosquitto switches to its own user, which could not write the private temp dir.
+        `user ${userInfo().username}`]
+    : ['persistence false']
+  await writeFile(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...persistence, 'max_queued_messages 100000', ...options.lines ?? []].join('\n') + '\n')
+  return await startServerProcess('mosquitto', '/usr/sbin/mosquitto', ['-c', conf], port, `mqtt://127.0.0.1:${port}`, dir)
 }
 
 /** Series exported from VictoriaMetrics as parsed JSON lines. */
