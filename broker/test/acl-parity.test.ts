@@ -4,9 +4,10 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { IClientOptions } from 'mqtt'
 import { setPassword, startBroker, type BrokerHandle } from '../src/index.js'
 import { ACL_CASES, TEST_ACL_LINES, TEST_USERS, mismatches, passwordOf, runAclCases } from './acl-table.js'
-import { connect, endClient, nextMessage, quietLogger, tempDir } from './helpers.js'
+import { connect, endClient, nextMessage, quietLogger, selfSignedCertificate, tempDir } from './helpers.js'
 import { MOSQUITTO, startMosquitto, type RunningMosquitto } from './mosquitto.js'
 
 // Both brokers get the same files: config/acl plus test lines, and a password file from mosquitto_passwd
@@ -21,11 +22,11 @@ async function writeFixtures (dir: string): Promise<{ passwordFile: string, aclF
   return { passwordFile, aclFile }
 }
 
-async function checkLogins (url: string): Promise<void> {
-  await assert.rejects(connect(url), /Not authorized|Bad username or password/i, 'anonymous clients must be refused')
-  await assert.rejects(connect(url, { username: 'detector', password: 'wrong' }), /Not authorized|Bad username or password/i)
-  await assert.rejects(connect(url, { username: 'nobody', password: 'x' }), /Not authorized|Bad username or password/i)
-  const ok = await connect(url, { username: 'detector', password: passwordOf('detector') })
+async function checkLogins (url: string, tls: IClientOptions = {}): Promise<void> {
+  await assert.rejects(connect(url, tls), /Not authorized|Bad username or password/i, 'anonymous clients must be refused')
+  await assert.rejects(connect(url, { ...tls, username: 'detector', password: 'wrong' }), /Not authorized|Bad username or password/i)
+  await assert.rejects(connect(url, { ...tls, username: 'nobody', password: 'x' }), /Not authorized|Bad username or password/i)
+  const ok = await connect(url, { ...tls, username: 'detector', password: passwordOf('detector') })
   await endClient(ok)
 }
 
@@ -35,7 +36,7 @@ describe('the ACL table against factory-broker', () => {
   before(async () => {
     dir = await tempDir()
     const files = await writeFixtures(dir.path)
-    broker = await startBroker({ port: 0, wsPort: 0, ...files, logger: quietLogger() })
+    broker = await startBroker({ port: 0, wsPort: 0, tlsPort: 0, tls: selfSignedCertificate(dir.path), ...files, logger: quietLogger() })
   })
   after(async () => {
     await broker?.close()
@@ -45,7 +46,8 @@ describe('the ACL table against factory-broker', () => {
   test('refuses anonymous clients and wrong passwords, accepts mosquitto_passwd hashes', async () => {
     await checkLogins(broker.url)
     await checkLogins(`ws://127.0.0.1:${broker.wsPort}`)
-    assert.ok(broker.metrics.authFailures >= 6)
+    await checkLogins(`mqtts://127.0.0.1:${broker.tlsPort}`, { ca: await readFile(join(dir.path, 'cert.pem')) })
+    assert.ok(broker.metrics.authFailures >= 9)
   })
 
   test('every case of the table', async () => {
@@ -67,16 +69,18 @@ describe('the same ACL table against Mosquitto (/usr/sbin/mosquitto with mosquit
   before(async () => {
     dir = await tempDir()
     const files = await writeFixtures(dir.path)
-    mosquitto = await startMosquitto({ dir: dir.path, ...files })
+    mosquitto = await startMosquitto({ dir: dir.path, ...files, tls: selfSignedCertificate(dir.path) })
   })
   after(async () => {
     await mosquitto?.stop()
     await dir?.remove()
   })
 
-  test('refuses anonymous clients and wrong passwords, over TCP and WebSocket', async () => {
+  test('refuses anonymous clients and wrong passwords, over TCP, WebSocket and TLS (the TLS block uncommented)', async () => {
     await checkLogins(mosquitto.url)
     await checkLogins(mosquitto.wsUrl)
+    assert.ok(mosquitto.tlsUrl !== undefined)
+    await checkLogins(mosquitto.tlsUrl, { ca: await readFile(join(dir.path, 'cert.pem')) })
   })
 
   test('every case of the table', async () => {

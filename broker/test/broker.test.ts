@@ -1,10 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
 import { startBroker } from '../src/index.js'
-import { connect, endClient, nextMessage, quietLogger, tempDir } from './helpers.js'
+import { connect, endClient, nextMessage, quietLogger, selfSignedCertificate, tempDir } from './helpers.js'
 
 test('delivers a message between two TCP clients on an ephemeral port', async (t) => {
   const broker = await startBroker({ port: 0, logger: quietLogger() })
@@ -52,11 +50,9 @@ test('accepts MQTT over WebSocket', async (t) => {
 test('accepts MQTT over TLS with a certificate and key (self-signed, made by openssl)', async (t) => {
   const dir = await tempDir()
   t.after(() => dir.remove())
-  const cert = join(dir.path, 'cert.pem')
-  const key = join(dir.path, 'key.pem')
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' })
-  const broker = await startBroker({ port: 0, tlsPort: 0, tls: { certFile: cert, keyFile: key }, logger: quietLogger() })
+  const tls = selfSignedCertificate(dir.path)
+  const cert = tls.certFile
+  const broker = await startBroker({ port: 0, tlsPort: 0, tls, logger: quietLogger() })
   t.after(() => broker.close())
   assert.ok(broker.tlsPort !== undefined && broker.tlsPort > 0)
   const secure = await connect(`mqtts://127.0.0.1:${broker.tlsPort}`, { ca: readFileSync(cert), servername: 'localhost' })

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net'
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -84,4 +85,13 @@ export async function eventually (check: () => boolean | Promise<boolean>, ms = 
 export async function endClient (client: MqttClient | undefined): Promise<void> {
   if (client === undefined) return
   await client.endAsync(true).catch(() => {})
+}
+
+/** A self-signed certificate for localhost / 127.0.0.1, made by the openssl CLI in `dir`. */
+export function selfSignedCertificate (dir: string): { certFile: string, keyFile: string } {
+  const certFile = join(dir, 'cert.pem')
+  const keyFile = join(dir, 'key.pem')
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' })
+  return { certFile, keyFile }
 }

@@ -12,6 +12,8 @@ export const MOSQUITTO_CONF = 'mosquitto.conf'
 export interface RunningMosquitto {
   url: string
   wsUrl: string
+  /** mqtts:// URL when TLS was enabled. */
+  tlsUrl?: string
   port: number
   wsPort: number
   /** Everything Mosquitto logged so far. */
@@ -24,17 +26,34 @@ export interface MosquittoFiles {
   dir: string
   passwordFile: string
   aclFile: string
+  /** When given, the commented-out TLS listener of mosquitto.conf is enabled with these PEM files. */
+  tls?: { certFile: string, keyFile: string }
 }
 
 /**
  * Rewrites the repository's mosquitto.conf for a test: listeners on free loopback ports, the given
  * password and ACL files, persistence in the temp dir. Everything else is kept as written.
  */
-export async function rewriteConfig (text: string, files: MosquittoFiles): Promise<{ text: string, port: number, wsPort: number }> {
+export async function rewriteConfig (text: string, files: MosquittoFiles): Promise<{ text: string, port: number, wsPort: number, tlsPort?: number }> {
   const port = await freePort()
   const wsPort = await freePort()
+  const tlsPort = files.tls !== undefined ? await freePort() : undefined
   let listeners = 0
-  const out = text.split('\n').map((line) => {
+  let tlsBlock = false
+  const out = text.split('\n').map((raw) => {
+    let line = raw
+    // The TLS block is the commented-out `#listener 8883` and the `#key value` lines after it.
+    if (/^#listener\s/.test(line)) tlsBlock = true
+    else if (tlsBlock && !/^#[a-z_]+\s/.test(line)) tlsBlock = false
+    if (tlsBlock) {
+      if (files.tls === undefined) return line
+      line = line.slice(1)
+      const [key] = line.split(/\s+/)
+      if (key === 'listener') return `listener ${tlsPort} 127.0.0.1`
+      if (key === 'certfile') return `certfile ${files.tls.certFile}`
+      if (key === 'keyfile') return `keyfile ${files.tls.keyFile}`
+      return line
+    }
     const [key] = line.trim().split(/\s+/)
     switch (key) {
       case 'listener': {
@@ -48,9 +67,10 @@ export async function rewriteConfig (text: string, files: MosquittoFiles): Promi
     }
   })
   if (listeners !== 2) throw new Error(`expected 2 listeners (mqtt, websockets) in mosquitto.conf, found ${listeners}`)
+  if (files.tls !== undefined && !out.some((line) => line === `listener ${tlsPort} 127.0.0.1`)) throw new Error('no commented-out TLS listener found in mosquitto.conf')
   // Mosquitto started as root switches to the `mosquitto` user, which cannot read a private temp dir.
   out.push(`user ${userInfo().username}`)
-  return { text: out.join('\n') + '\n', port, wsPort }
+  return { text: out.join('\n') + '\n', port, wsPort, tlsPort }
 }
 
 function waitForPort (port: number): Promise<boolean> {
@@ -63,7 +83,7 @@ function waitForPort (port: number): Promise<boolean> {
 
 /** Starts /usr/sbin/mosquitto with the repository's configuration, rewritten for a test. */
 export async function startMosquitto (files: MosquittoFiles, confPath = MOSQUITTO_CONF): Promise<RunningMosquitto> {
-  const { text, port, wsPort } = await rewriteConfig(await readFile(confPath, 'utf8'), files)
+  const { text, port, wsPort, tlsPort } = await rewriteConfig(await readFile(confPath, 'utf8'), files)
   await mkdir(join(files.dir, 'data'), { recursive: true })
   const conf = join(files.dir, 'mosquitto.conf')
   await writeFile(conf, text)
@@ -78,12 +98,12 @@ export async function startMosquitto (files: MosquittoFiles, confPath = MOSQUITT
     await exit
   }
   const deadline = Date.now() + 15000
-  while (!(await waitForPort(port) && await waitForPort(wsPort))) {
+  while (!(await waitForPort(port) && await waitForPort(wsPort) && (tlsPort === undefined || await waitForPort(tlsPort)))) {
     if (exited || Date.now() > deadline) {
       await stop()
       throw new Error(`mosquitto did not start:\n${log}`)
     }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  return { url: `mqtt://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${wsPort}`, port, wsPort, log: () => log, stop }
+  return { url: `mqtt://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${wsPort}`, ...(tlsPort !== undefined ? { tlsUrl: `mqtts://127.0.0.1:${tlsPort}` } : {}), port, wsPort, log: () => log, stop }
 }
