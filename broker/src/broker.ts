@@ -13,6 +13,7 @@ import { brokerConfigSpec, settingName } from './config.js'
 import { BrokerMetrics } from './observability/metrics.js'
 import { createObservabilityServer } from './observability/http-server.js'
 import { openStorage, type PersistenceKind } from './storage/persistence.js'
+import { acknowledgeAfterStore } from './storage/ack-after-store.js'
 import { PacketTooLargeError, SizeLimitedConnection } from './transport/packet-size-limit.js'
 import { closeServer, listen } from './transport/listen.js'
 
@@ -126,6 +127,8 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     throw err
   }
   const auth = installAuth(aedes, { passwords, acl, allowAnonymous, logger, metrics })
+  // With a durable store, a QoS 1 PUBACK is only sent once the message is stored.
+  if ((options.persistence ?? 'memory') !== 'memory') acknowledgeAfterStore(aedes)
   observe(aedes, metrics, logger)
 
   const connections = new Set<Duplex>()
