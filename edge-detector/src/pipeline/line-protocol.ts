@@ -21,10 +21,40 @@ export function featureFieldKeys (features: readonly string[]): string[] {
   return features.map((name) => `,${name.replace(/[ ,=\\]/g, (c) => `\\${c}`)}=`)
 }
 
-/** The score of one reading with its features. */
-export function scoreLine (tags: string, ts: number, score: number, threshold: number, featureKeys: readonly string[], features: Float64Array): string {
-  let line = `${MEASUREMENTS.score},${tags} score=${score},threshold=${threshold},anomalous=${score > threshold ? 'true' : 'false'}`
-  for (let f = 0; f < featureKeys.length; f++) line += featureKeys[f] + features[f]
+const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000']
+const SCALE = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000]
+
+/**
+ * A number with at most `digits` (0-6) decimals, trailing zeros dropped. Integer arithmetic instead of
+ * the shortest-round-trip conversion: about four times faster, and stored values need no 17 digits.
+ */
+export function formatDecimal (x: number, digits: number): string {
+  const scale = SCALE[digits]
+  const scaled = Math.round(x * scale)
+  if (!(Math.abs(scaled) < 9e15)) return String(x)
+  const negative = scaled < 0
+  const abs = negative ? -scaled : scaled
+  const int = Math.floor(abs / scale)
+  let frac = abs - int * scale
+  if (frac === 0) return negative && int !== 0 ? '-' + int : String(int)
+  let width = digits
+  while (frac % 10 === 0) {
+    frac /= 10
+    width--
+  }
+  const text = String(frac)
+  return (negative ? '-' : '') + int + '.' + ZEROS[width - text.length] + text
+}
+
+/** Score-line field text that stays the same for a model: `,threshold=..`. */
+export function thresholdField (threshold: number): string {
+  return `,threshold=${formatDecimal(threshold, 6)}`
+}
+
+/** The score of one reading with its features (score at 6 decimals, features at 4). */
+export function scoreLine (tags: string, ts: number, score: number, threshold: number, thresholdText: string, featureKeys: readonly string[], features: Float64Array): string {
+  let line = MEASUREMENTS.score + ',' + tags + ' score=' + formatDecimal(score, 6) + thresholdText + (score > threshold ? ',anomalous=true' : ',anomalous=false')
+  for (let f = 0; f < featureKeys.length; f++) line += featureKeys[f] + formatDecimal(features[f], 4)
   return line + ' ' + ts
 }
 

@@ -8,7 +8,7 @@ import { MachineTable, RAISED } from './machine-table.js'
 import { FeatureReservoir } from './reservoir.js'
 import { machineHash, type Shard } from './shard.js'
 import { PipelineStats } from './stats.js'
-import { eventLine, featureFieldKeys, machineTags, scoreLine, telemetryLine } from './line-protocol.js'
+import { eventLine, featureFieldKeys, machineTags, scoreLine, telemetryLine, thresholdField } from './line-protocol.js'
 
 /** Where the pipeline's results go. Called synchronously from {@link DetectorPipeline.process}. */
 export interface PipelineSink {
@@ -64,6 +64,7 @@ export class DetectorPipeline {
   private currentModel: Model
   private extractor: FeatureExtractor
   private featureKeys: string[]
+  private thresholdText: string
   private features: Float64Array
   private contributions: Float64Array
   private reservoirRows: FeatureReservoir
@@ -87,6 +88,7 @@ export class DetectorPipeline {
     this.currentModel = options.model
     this.extractor = new FeatureExtractor(options.model.featureSpec)
     this.featureKeys = featureFieldKeys(this.extractor.spec.features)
+    this.thresholdText = thresholdField(options.model.threshold)
     this.features = new Float64Array(this.extractor.size)
     this.contributions = new Float64Array(this.extractor.size)
     this.reservoirRows = new FeatureReservoir(this.reservoirSize, this.extractor.size)
@@ -108,6 +110,7 @@ export class DetectorPipeline {
   setModel (model: Model): void {
     const sameSpec = JSON.stringify(model.featureSpec) === JSON.stringify(this.currentModel.featureSpec)
     this.currentModel = model
+    this.thresholdText = thresholdField(model.threshold)
     this.machines.dropTags()
     if (sameSpec) return
     this.extractor = new FeatureExtractor(model.featureSpec)
@@ -201,7 +204,7 @@ export class DetectorPipeline {
     if (change !== UNCHANGED) this.emitEvent(slot, r, score, change === BECAME_RAISED, tags)
     if (this.points) {
       this.sink.line(telemetryLine(tags, r))
-      this.sink.line(scoreLine(tags, r.ts, score, threshold, this.featureKeys, features))
+      this.sink.line(scoreLine(tags, r.ts, score, threshold, this.thresholdText, this.featureKeys, features))
     }
     if (score <= threshold && table.alert[slot] !== RAISED) this.reservoirRows.add(features)
     return SCORED

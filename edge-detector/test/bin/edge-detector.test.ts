@@ -49,3 +49,15 @@ test('the service starts, logs that metrics are off, and exits 0 on SIGTERM', as
   assert.equal(await exited, 0)
   assert.match(stdout, /"msg":"stopped"/)
 })
+
+test('the README configuration table lists every option with its environment variable', async () => {
+  const { readFile } = await import('node:fs/promises')
+  const { detectorConfigSpec } = await import('../../src/config.js')
+  const readme = await readFile(join(dirname(fileURLToPath(import.meta.url)), '../../../../README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('## Edge detector'))
+  for (const option of Object.values(detectorConfigSpec)) {
+    const flag = option.type === 'boolean' ? `--[no-]${option.flag}` : `--${option.flag}`
+    assert.ok(section.includes(`| \`${flag}`), `README lacks ${flag}`)
+    if (option.env !== undefined) assert.ok(section.includes(`\`${option.env}\``), `README lacks ${option.env}`)
+  }
+})

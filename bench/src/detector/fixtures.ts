@@ -1,0 +1,30 @@
+/** Model and readings shared by the detector benchmarks and their child processes. */
+import { DEFAULT_FEATURES, FeatureExtractor, saveModel, trainModel, type FeatureSpec, type MachineWindow, type Model, type Telemetry } from '@factory-edge/shared'
+import { generateTelemetry } from '@factory-edge/sensor-simulator'
+
+/** Trains the benchmark model on simulated healthy readings, with the detector's own feature code. */
+export function trainBenchModel (spec: FeatureSpec = DEFAULT_FEATURES): Model {
+  const readings = generateTelemetry({ machines: 20, readingsPerMachine: 250, seed: 3 })
+  const extractor = new FeatureExtractor(spec)
+  const windows = new Map<string, MachineWindow>()
+  const data = new Float64Array(readings.length * extractor.size)
+  const row = new Float64Array(extractor.size)
+  readings.forEach((r, i) => {
+    let w = windows.get(r.machineId)
+    if (w === undefined) windows.set(r.machineId, w = extractor.createWindow())
+    extractor.push(w, r, r.ts, row)
+    data.set(row, i * extractor.size)
+  })
+  return trainModel(spec, data, { nEstimators: 100, contamination: 0.01, seed: 1 }, { source: 'benchmark: simulated healthy readings' })
+}
+
+export async function writeBenchModel (path: string, spec?: FeatureSpec): Promise<Model> {
+  const model = trainBenchModel(spec)
+  await saveModel(path, model)
+  return model
+}
+
+/** Readings of `machines` machines, machine by machine per cycle, with timestamps from `startTs`. */
+export function benchReadings (machines: number, perMachine: number, startTs = Date.now()): Telemetry[] {
+  return generateTelemetry({ machines, readingsPerMachine: perMachine, seed: 11, failures: true, startTs, intervalMs: 1000 })
+}
