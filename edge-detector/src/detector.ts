@@ -67,6 +67,7 @@ export interface DetectorStats {
   rejectedByReason: Record<RejectReason, number>
   duplicates: number
   late: number
+  outOfOrder: number
   otherShard: number
   windowResets: number
   streamRestarts: number
@@ -273,6 +274,7 @@ class Detector extends EventEmitter implements DetectorHandle, PipelineSink {
       rejectedByReason: { ...s.rejectedByReason },
       duplicates: s.duplicates,
       late: s.late,
+      outOfOrder: s.outOfOrder,
       otherShard: s.otherShard,
       windowResets: s.windowResets,
       streamRestarts: s.streamRestarts,
@@ -306,7 +308,8 @@ class Detector extends EventEmitter implements DetectorHandle, PipelineSink {
     p.family('edge_detector_rejected_total', 'counter', 'Messages rejected, by reason')
     for (const [reason, n] of Object.entries(s.rejectedByReason)) p.sample('edge_detector_rejected_total', n, { reason })
     c('edge_detector_duplicates_total', 'Readings dropped as duplicates (same sequence number)', s.duplicates)
-    c('edge_detector_late_total', 'Out-of-order readings stored but not scored', s.late)
+    c('edge_detector_late_total', 'Readings too far out of order to score, stored only', s.late)
+    c('edge_detector_out_of_order_total', 'Readings scored although older than their machine\'s newest', s.outOfOrder)
     c('edge_detector_other_shard_total', 'Messages skipped because another shard handles the machine', s.otherShard)
     c('edge_detector_window_resets_total', 'Machine windows emptied after a long gap', s.windowResets)
     c('edge_detector_anomalies_raised_total', 'Anomaly alerts raised', s.raised)

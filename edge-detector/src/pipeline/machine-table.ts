@@ -1,5 +1,9 @@
 import type { MachineWindow } from '@factory-edge/shared'
 
+/** Out-of-order readings up to this many sequence numbers behind the newest are told from duplicates. */
+export const SEEN_SEQS = 256
+export const SEEN_WORDS = SEEN_SEQS / 32
+
 /** Alert state codes kept per machine. */
 export const NORMAL = 0
 export const RAISED = 1
@@ -21,8 +25,11 @@ export class MachineTable {
   readonly maxSeq: Float64Array
   /** Timestamp of the newest reading added to the window. */
   readonly lastTs: Float64Array
-  /** Bit i set: sequence number maxSeq - i was seen (duplicate detection for late readings). */
-  readonly seenMask: Uint32Array
+  /**
+   * Which of the last {@link SEEN_SEQS} sequence numbers were seen, as a ring of bits indexed by
+   * seq mod SEEN_SEQS ({@link SEEN_WORDS} words per slot): tells a duplicate from a late reading.
+   */
+  readonly seen: Uint32Array
   /** Bit i set: the i-th most recent score was over the threshold. */
   readonly overMask: Uint32Array
   /** Bit i set: the i-th most recent score was over the clearing threshold (threshold - hysteresis). */
@@ -57,7 +64,7 @@ export class MachineTable {
     this.tags = new Array(capacity).fill(undefined)
     this.maxSeq = new Float64Array(capacity)
     this.lastTs = new Float64Array(capacity)
-    this.seenMask = new Uint32Array(capacity)
+    this.seen = new Uint32Array(capacity * SEEN_WORDS)
     this.overMask = new Uint32Array(capacity)
     this.hotMask = new Uint32Array(capacity)
     this.scored = new Uint8Array(capacity)
@@ -109,7 +116,7 @@ export class MachineTable {
     this.tags[slot] = undefined
     this.maxSeq[slot] = -1
     this.lastTs[slot] = 0
-    this.seenMask[slot] = 0
+    this.seen.fill(0, slot * SEEN_WORDS, (slot + 1) * SEEN_WORDS)
     this.overMask[slot] = 0
     this.hotMask[slot] = 0
     this.scored[slot] = 0
@@ -120,6 +127,30 @@ export class MachineTable {
     this.lastScore[slot] = 0
     this.pushFront(slot)
     return slot
+  }
+
+  /** True when `seq` (within SEEN_SEQS of the newest) was seen; marks it seen. */
+  testAndSetSeen (slot: number, seq: number): boolean {
+    const word = slot * SEEN_WORDS + ((seq & (SEEN_SEQS - 1)) >>> 5)
+    const bit = (1 << (seq & 31)) >>> 0
+    const was = (this.seen[word] & bit) !== 0
+    this.seen[word] = (this.seen[word] | bit) >>> 0
+    return was
+  }
+
+  /** Moves the newest sequence number forward to `seq`, forgetting the positions it reuses. */
+  advanceSeq (slot: number, seq: number): void {
+    const from = this.maxSeq[slot]
+    if (from < 0 || seq - from >= SEEN_SEQS) {
+      this.seen.fill(0, slot * SEEN_WORDS, (slot + 1) * SEEN_WORDS)
+    } else {
+      for (let s = from + 1; s <= seq; s++) {
+        const word = slot * SEEN_WORDS + ((s & (SEEN_SEQS - 1)) >>> 5)
+        this.seen[word] = (this.seen[word] & ~(1 << (s & 31))) >>> 0
+      }
+    }
+    this.maxSeq[slot] = seq
+    this.testAndSetSeen(slot, seq)
   }
 
   /** Forgets every machine's feature window (after a model with another feature specification). */

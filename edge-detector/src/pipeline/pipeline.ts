@@ -4,7 +4,7 @@ import {
   type AnomalyEvent, type FeatureContribution, type MachineState, type Model, type RejectedMessage, type Telemetry
 } from '@factory-edge/shared'
 import { AlertTracker, BECAME_CLEARED, BECAME_RAISED, UNCHANGED, type AlertPolicy } from './alert-policy.js'
-import { MachineTable, RAISED } from './machine-table.js'
+import { MachineTable, RAISED, SEEN_SEQS } from './machine-table.js'
 import { FeatureReservoir } from './reservoir.js'
 import { machineHash, type Shard } from './shard.js'
 import { PipelineStats } from './stats.js'
@@ -159,40 +159,39 @@ export class DetectorPipeline {
 
     const maxSeq = table.maxSeq[slot]
     const seq = r.seq
-    if (maxSeq >= 0 && seq <= maxSeq) {
-      if (r.ts > table.lastTs[slot]) {
-        // A lower sequence number with a newer timestamp: the publisher restarted its count.
-        this.stats.streamRestarts++
-        table.seenMask[slot] = 0
-        table.maxSeq[slot] = -1
-        const w = table.windows[slot]
-        if (w !== undefined) this.extractor.resetWindow(w)
-      } else {
-        const back = maxSeq - seq
-        const bit = back < 32 ? (1 << back) >>> 0 : 0
-        if (back < 32 && (table.seenMask[slot] & bit) !== 0) {
-          this.stats.duplicates++
-          return DUPLICATE
-        }
-        // A late reading is still a good reading: it is stored, but not scored against a window that has moved on.
-        if (back < 32) table.seenMask[slot] = (table.seenMask[slot] | bit) >>> 0
-        this.stats.late++
-        if (this.points) this.sink.line(telemetryLine(tags, r))
-        return LATE
+    let newest = true
+    if (maxSeq < 0 || seq > maxSeq) {
+      table.advanceSeq(slot, seq)
+    } else if (r.ts > table.lastTs[slot]) {
+      // A lower sequence number with a newer timestamp: the publisher restarted its count.
+      this.stats.streamRestarts++
+      table.maxSeq[slot] = -1
+      table.advanceSeq(slot, seq)
+      const w = table.windows[slot]
+      if (w !== undefined) this.extractor.resetWindow(w)
+    } else if (maxSeq - seq < SEEN_SEQS) {
+      if (table.testAndSetSeen(slot, seq)) {
+        this.stats.duplicates++
+        return DUPLICATE
       }
+      // Out of order but recent (a broker redelivering its backlog after a restart): scored like the rest.
+      this.stats.outOfOrder++
+      newest = false
+    } else {
+      // Too far behind to tell from a redelivered copy: a good reading, so it is stored, but not scored twice.
+      this.stats.late++
+      if (this.points) this.sink.line(telemetryLine(tags, r))
+      return LATE
     }
-    const shift = table.maxSeq[slot] < 0 ? 32 : seq - table.maxSeq[slot]
-    table.seenMask[slot] = ((shift >= 32 ? 0 : table.seenMask[slot] << shift) | 1) >>> 0
-    table.maxSeq[slot] = seq
 
     let window = table.windows[slot]
     if (window === undefined) {
       window = table.windows[slot] = this.extractor.createWindow()
-    } else if (window.count > 0 && r.ts - table.lastTs[slot] > this.gapMs) {
+    } else if (newest && window.count > 0 && r.ts - table.lastTs[slot] > this.gapMs) {
       this.extractor.resetWindow(window)
       this.stats.windowResets++
     }
-    table.lastTs[slot] = r.ts
+    if (newest) table.lastTs[slot] = r.ts
     const features = this.features
     this.extractor.push(window, r, r.ts, features)
     const forest = model.forest

@@ -10,7 +10,10 @@ export class PipelineStats {
   rejected = 0
   readonly rejectedByReason: Record<RejectReason, number>
   duplicates = 0
+  /** Stored but not scored: too far behind the newest reading to tell from a redelivered copy. */
   late = 0
+  /** Scored although older than the newest reading of their machine. */
+  outOfOrder = 0
   otherShard = 0
   windowResets = 0
   streamRestarts = 0

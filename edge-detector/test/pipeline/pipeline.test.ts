@@ -98,7 +98,7 @@ test('every bad payload is rejected with its reason, counted, and good readings 
   assert.equal(pipeline.stats.scored, cases.length)
 })
 
-test('duplicates are dropped, late readings stored but not scored, a restarted publisher starts over', () => {
+test('duplicates are dropped, out-of-order readings scored, too-late ones stored only, a restarted publisher starts over', () => {
   const { pipeline, sink } = setup()
   const random = new Random(5)
   const send = (seq: number, ts: number): number => pipeline.process(topic('m1'), payload(normalReading('m1', seq, ts, random)))
@@ -106,17 +106,20 @@ test('duplicates are dropped, late readings stored but not scored, a restarted p
   assert.equal(send(1, 2000), SCORED)
   assert.equal(send(3, 4000), SCORED)
   assert.equal(send(3, 4000), DUPLICATE)
-  assert.equal(send(2, 3000), LATE, 'seq 2 arrives after seq 3')
+  assert.equal(send(2, 3000), SCORED, 'seq 2 arrives after seq 3 and is still scored')
   assert.equal(send(2, 3000), DUPLICATE, 'and a second copy of it is a duplicate')
   assert.equal(send(1, 2000), DUPLICATE)
-  assert.equal(pipeline.stats.duplicates, 3)
-  assert.equal(pipeline.stats.late, 1)
+  assert.equal(send(300, 300_000), SCORED)
+  assert.equal(send(4, 5000), LATE, 'more than 256 behind: cannot be told from a copy, so stored only')
+  assert.equal(send(299, 299_000), SCORED, 'recent enough')
+  assert.deepEqual({ duplicates: pipeline.stats.duplicates, outOfOrder: pipeline.stats.outOfOrder, late: pipeline.stats.late }, { duplicates: 3, outOfOrder: 2, late: 1 })
   const telemetry = sink.lines.filter((l) => l.startsWith(MEASUREMENTS.telemetry + ','))
-  assert.equal(telemetry.length, 4, 'the late reading is stored, duplicates are not')
-  assert.equal(sink.lines.filter((l) => l.startsWith(MEASUREMENTS.score + ',')).length, 3, 'only in-order readings are scored')
-  assert.equal(send(0, 10_000), SCORED, 'seq 0 with a newer timestamp: the publisher restarted')
+  assert.equal(telemetry.length, 7, 'every reading stored once, duplicates not')
+  assert.equal(sink.lines.filter((l) => l.startsWith(MEASUREMENTS.score + ',')).length, 6, 'the late one is not scored')
+  assert.equal(send(0, 400_000), SCORED, 'seq 0 with a newer timestamp: the publisher restarted')
   assert.equal(pipeline.stats.streamRestarts, 1)
-  assert.equal(send(1, 11_000), SCORED)
+  assert.equal(send(1, 401_000), SCORED)
+  assert.equal(send(1, 401_000), DUPLICATE)
 })
 
 test('a long gap empties the machine window', () => {
