@@ -201,10 +201,8 @@ export async function startSimulator (options: SimulatorOptions): Promise<Simula
       stopped ??= (async () => {
         scheduler.stop()
         const ts = Date.now()
-        await Promise.all(links.map(async (l) => {
-          const mine = perMachine ? [linkOf.indexOf(l)] : ids.map((_, i) => i)
-          await l.close(mine.map((i) => ({ topic: statusTopics[i], payload: encodeStatus(ids[i], 'offline', ts) })))
-        }))
+        const offline = (i: number): { topic: string, payload: string } => ({ topic: statusTopics[i], payload: encodeStatus(ids[i], 'offline', ts) })
+        await Promise.all(links.map(async (l, li) => await l.close(perMachine ? [offline(li)] : ids.map((_, i) => offline(i)))))
         logger.info({ readings }, 'simulator stopped')
       })()
       await stopped

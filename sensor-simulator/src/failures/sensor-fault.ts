@@ -67,9 +67,9 @@ export class SensorFaultEpisode {
 /** Starts a fault on a randomly chosen signal; `readings` overrides the default duration. */
 export function createSensorFault (mode: SensorFaultMode, rng: Random, readings?: number): SensorFaultEpisode {
   const signal = FAULTY_SIGNALS[rng.int(FAULTY_SIGNALS.length)]
-  const direction = rng.next() < 0.5 ? -1 : 1
-  // Temperatures and speed of a broken sensor mostly read high; humidity either way.
-  return new SensorFaultEpisode(mode, signal, Math.max(1, readings ?? DEFAULT_FAULT_READINGS[mode]), signal === 'humidity' ? direction : 1)
+  // Temperatures, speed and torque of a broken sensor read high; humidity either way.
+  const direction = rng.next() < 0.5 && signal === 'humidity' ? -1 : 1
+  return new SensorFaultEpisode(mode, signal, Math.max(1, readings ?? DEFAULT_FAULT_READINGS[mode]), direction)
 }
 
 /** Keeps faulty values inside the physical ranges of the telemetry schema: a fault lies, it does not break the contract. */

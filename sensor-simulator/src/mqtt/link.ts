@@ -115,7 +115,7 @@ export class MqttLink {
     return this.client.connected
   }
 
-  /** Messages dropped from the full queue while disconnected. */
+  /** Messages dropped from the full queue (while disconnected or congested). */
   get dropped (): number {
     return this.queue.dropped
   }

@@ -6,12 +6,13 @@ import tls from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Aedes } from 'aedes'
+import { WebSocketServer, createWebSocketStream } from 'ws'
 import { createLogger, decodeTelemetry } from '@factory-edge/shared'
 import { startSimulator } from '../src/index.js'
 import { eventually } from './helpers/brokers.js'
 
-const logger = createLogger('tls-test', { level: 'silent' })
-const dir = mkdtempSync(join(tmpdir(), 'sim-tls-'))
+const logger = createLogger('transports-test', { level: 'silent' })
+const dir = mkdtempSync(join(tmpdir(), 'sim-transports-'))
 const cleanups: Array<() => Promise<void>> = [async () => rmSync(dir, { recursive: true, force: true })]
 after(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => {})
@@ -41,5 +42,24 @@ test('publishes over mqtts:// to a broker whose certificate it verifies with the
   cleanups.push(sim.stop)
   assert.equal(sim.stats().connected, 2)
   await eventually(() => received.length >= 10, 10_000, 'readings over TLS')
+  assert.ok(received.every((p) => decodeTelemetry(p).ok))
+})
+
+test('publishes over ws:// (several MQTT packets per WebSocket frame)', async () => {
+  const aedes = await Aedes.createBroker()
+  const received: Buffer[] = []
+  aedes.on('publish', (packet) => { if (packet.topic.endsWith('/telemetry')) received.push(packet.payload as Buffer) })
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+  wss.on('connection', (socket) => aedes.handle(createWebSocketStream(socket)))
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
+  cleanups.push(async () => {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()))
+    for (const client of wss.clients) client.terminate()
+    await new Promise<void>((resolve) => wss.close(() => resolve()))
+  })
+  const sim = await startSimulator({ brokerUrl: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, machines: 20, rateHz: 50, seed: 2, logger, connection: 'shared' })
+  cleanups.push(sim.stop)
+  assert.equal(sim.stats().connected, 1)
+  await eventually(() => received.length >= 500, 15_000, 'readings over WebSocket')
   assert.ok(received.every((p) => decodeTelemetry(p).ok))
 })
