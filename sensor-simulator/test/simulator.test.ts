@@ -58,13 +58,14 @@ test('the same seed and start time give the same bytes on the wire', async () =>
       brokerUrl: broker.url, machines: 2, rateHz: 50, seed: 1234, startTs: 1_700_000_000_000, topicPrefix: 'det', logger,
       connection: 'shared', scenarios: ['PWF:machine-1@0.1s', 'garbage:machine-2@0.2s', 'nan:machine-2@0.4s']
     })
-    await eventually(() => rec.of('telemetry').length >= 60, 20_000, '60 readings')
+    await eventually(() => rec.of('telemetry').length >= 60 && rec.of('truth').length >= 5, 20_000, '60 readings and the truth')
     await sim.stop()
     await rec.close()
-    const byMachine = (id: string): string[] => rec.messages.filter((m) => m.topic === `det/${id}/telemetry` || m.topic === `det/${id}/truth`).slice(0, 25).map((m) => m.payload.toString('base64'))
-    runs.push([...byMachine('machine-1'), ...byMachine('machine-2')])
+    // Per topic: MQTT orders messages within a topic, not across topics (truth goes out with QoS 1, telemetry with 0).
+    const ofTopic = (topic: string, n: number): string[] => rec.messages.filter((m) => m.topic === topic).slice(0, n).map((m) => m.payload.toString('base64'))
+    runs.push([...ofTopic('det/machine-1/telemetry', 25), ...ofTopic('det/machine-2/telemetry', 25), ...ofTopic('det/machine-1/truth', 1), ...ofTopic('det/machine-2/truth', 4)])
   }
-  assert.equal(runs[0].length, 50)
+  assert.equal(runs[0].length, 55)
   assert.deepEqual(runs[0], runs[1])
 })
 

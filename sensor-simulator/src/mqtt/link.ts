@@ -49,7 +49,7 @@ const BATCH_FLUSH_BYTES = 256 * 1024
  * exponential backoff (mqtt.js's own reconnect uses a fixed period).
  */
 export class MqttLink {
-  /** Messages handed to the connected client. */
+  /** Messages handed to the connected client (QoS 0 ones as soon as they are batched for the next socket write). */
   published = 0
   /** QoS 1 messages the connection lost before the broker acknowledged them. */
   lost = 0
@@ -159,10 +159,11 @@ export class MqttLink {
     this.batchCount = 0
     const chunk = batch.take() as Buffer
     if (!this.client.connected) {
+      // Counted as published when batched; the connection went away before the write.
+      this.published -= count
       this.lost += count
       return
     }
-    this.published += count
     const stream = this.client.stream
     stream.write(chunk)
     if (!this.congested && stream.writableLength > SOCKET_HIGH_WATER) {
@@ -211,6 +212,7 @@ export class MqttLink {
   }
 
   private send (topic: string, payload: string | Buffer): void {
+    this.published++
     if (this.batch !== undefined) {
       this.batch.add(topic, payload)
       this.batchCount++
@@ -221,7 +223,6 @@ export class MqttLink {
       }
       return
     }
-    this.published++
     this.client.publish(topic, payload, this.telemetryOptions, this.onAck)
   }
 
