@@ -107,18 +107,20 @@ export async function startVictoriaMetrics (): Promise<ExternalServer> {
 
 /**
  * Debian's mosquitto on a free loopback port with anonymous access; sessions in memory, or with
- * `persistent` saved in the temp dir (autosaved every second and on shutdown). `lines` are appended.
+ * `persistent` saved in the temp dir after every change (mosquitto only snapshots its store, so a
+ * SIGKILL loses what changed since the last save); `auth` turns anonymous
+ * access off and uses a password file and an ACL file. `lines` are appended.
  */
-export async function startMosquitto (options: { persistent?: boolean, lines?: string[] } = {}): Promise<ExternalServer> {
+export async function startMosquitto (options: { persistent?: boolean, lines?: string[], auth?: { passwordFile: string, aclFile: string } } = {}): Promise<ExternalServer> {
   const dir = await tempDir('mosquitto-')
   const port = await freePort()
   const conf = join(dir.dir, 'mosquitto.conf')
   const persistence = options.persistent === true
-    ? ['persistence true', `persistence_location ${dir.dir}/`, 'autosave_interval 1',
-        // Started as root, mosquitto switches to its own user, which could not write the private temp dir.
-        `user ${userInfo().username}`]
+    ? ['persistence true', `persistence_location ${dir.dir}/`, 'autosave_interval 1', 'autosave_on_changes true']
     : ['persistence false']
-  await writeFile(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...persistence, 'max_queued_messages 100000', ...options.lines ?? []].join('\n') + '\n')
+  const access = options.auth === undefined ? ['allow_anonymous true'] : ['allow_anonymous false', `password_file ${options.auth.passwordFile}`, `acl_file ${options.auth.aclFile}`]
+  // Started as root, mosquitto switches to its own user, which could not read or write the private temp dir.
+  await writeFile(conf, [`listener ${port} 127.0.0.1`, `user ${userInfo().username}`, ...access, ...persistence, 'max_queued_messages 100000', ...options.lines ?? []].join('\n') + '\n')
   return await startServerProcess('mosquitto', '/usr/sbin/mosquitto', ['-c', conf], port, `mqtt://127.0.0.1:${port}`, dir)
 }
 
