@@ -197,9 +197,6 @@ class Detector extends EventEmitter implements DetectorHandle, PipelineSink {
     await new Promise<void>((resolve) => {
       client.on('connect', (connack) => {
         this.connected = true
-        // Events are small and latency matters more than packet count: no Nagle delay on our side.
-        const socket = client.stream as { setNoDelay?: (on: boolean) => void }
-        socket.setNoDelay?.(true)
         // The persistent session keeps the subscription; subscribing again is harmless and covers a broker that lost it.
         client.subscribe(topic, { qos: 1 }, (err, granted) => {
           if (err !== null && err !== undefined) {

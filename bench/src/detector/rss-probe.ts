@@ -9,7 +9,7 @@ import { createLogger, Random } from '@factory-edge/shared'
 const [url, modelPath, machinesText, perMachineText] = process.argv.slice(2)
 const machines = Number(machinesText)
 const perMachine = Number(perMachineText)
-const detector = await startDetector({ brokerUrl: url, modelPath, logger: createLogger('rss-probe', { level: 'warn' }), maxMachines: machines, watchModel: false })
+const detector = await startDetector({ brokerUrl: url, modelPath, logger: createLogger('rss-probe', { level: 'warn' }), maxMachines: machines, watchModel: false, publishRejected: false })
 const before = process.memoryUsage().rss
 // Readings are made one at a time (AI4I-like ranges), so that what stays in memory is the detector's state.
 const random = new Random(5)
@@ -18,7 +18,7 @@ const start = Date.now() - 3_600_000
 for (let seq = 0; seq < perMachine; seq++) {
   for (const machineId of ids) {
     const air = 25 + random.normal(0, 2)
-    const reading = { machineId, ts: start + seq * 1000, seq, airTemperature: air, temperature: air + 10 + random.normal(0, 1), rpm: 1540 + random.normal(0, 180), torque: 40 + random.normal(0, 10), toolWear: random.uniform(0, 200), humidity: 50 + random.normal(0, 5) }
+    const reading = { machineId, ts: start + seq * 1000, seq, airTemperature: air, temperature: air + 10 + random.normal(0, 1), rpm: 1540 + random.normal(0, 180), torque: Math.max(0, 40 + random.normal(0, 10)), toolWear: random.uniform(0, 200), humidity: 50 + random.normal(0, 5) }
     detector.pipeline.process(`factory/${machineId}/telemetry`, Buffer.from(JSON.stringify(reading)))
   }
 }
