@@ -145,7 +145,7 @@ async function benchEndToEnd (ctx: BenchContext, dir: string, modelPath: string,
   const broker = await startBrokerProcess()
   let detector: { child: ChildProcess, http: string } | undefined
   const machines = 100
-  const perMachine = ctx.quick ? 200 : 500
+  const perMachine = ctx.quick ? 100 : 300
   const total = machines * perMachine
   try {
     if (parts.includes('e2e')) await throughput()
