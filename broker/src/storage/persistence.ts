@@ -5,6 +5,7 @@ import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js'
 import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js'
 import createRedisEmitter from 'mqemitter-redis'
 import type { Logger } from '@factory-edge/shared'
+import { InOrder } from './in-order.js'
 
 /** Where sessions, QoS 1/2 messages in flight and retained messages are kept. */
 export type PersistenceKind = 'memory' | 'level' | 'redis'
@@ -37,6 +38,27 @@ class RedisPersistence extends AsyncRedisPersistence {
 
   override createRetainedStream (pattern: string): NodeJS.ReadableStream {
     return this.createRetainedStreamCombi([pattern])
+  }
+}
+
+/**
+ * aedes forwards a QoS 1 message to an online persistent session only after the store has queued it
+ * (`subscriptionsByTopic`, then `outgoingEnqueueCombi`), and the client drops, as a duplicate, any
+ * message whose broker counter is below one it already forwarded, leaving its stored copy to wait for
+ * the next reconnect. LevelDB's latency varies from call to call, so concurrent publishes overtook
+ * each other and 3–6 % of the messages stalled. Releasing both steps in call order keeps the counter
+ * order, while the writes still overlap.
+ */
+class LevelPersistence extends AsyncLevelPersistence {
+  private readonly subscribers = new InOrder()
+  private readonly enqueues = new InOrder()
+
+  override async subscriptionsByTopic (topic: string): Promise<unknown> {
+    return await this.subscribers.run(super.subscriptionsByTopic(topic))
+  }
+
+  override async outgoingEnqueueCombi (subs: unknown, packet: unknown): Promise<void> {
+    await this.enqueues.run(super.outgoingEnqueueCombi(subs, packet))
   }
 }
 
@@ -79,7 +101,7 @@ export async function openStorage (options: StorageOptions): Promise<Storage> {
         const cause = (err as { cause?: Error }).cause
         throw new Error(`cannot open the persistence store in ${options.persistenceDir}: ${cause?.message ?? (err as Error).message}`)
       }
-      const persistence = new AsyncLevelPersistence(db)
+      const persistence = new LevelPersistence(db)
       return { persistence, close: async () => { await persistence.destroy() } }
     }
     case 'redis': {

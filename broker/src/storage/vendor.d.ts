@@ -5,6 +5,8 @@ declare module 'aedes-persistence-level/asyncPersistence.js' {
     constructor (db: unknown)
     setup (broker: unknown): Promise<void>
     destroy (): Promise<void>
+    subscriptionsByTopic (topic: string): Promise<unknown>
+    outgoingEnqueueCombi (subs: unknown, packet: unknown): Promise<void>
   }
 }
 

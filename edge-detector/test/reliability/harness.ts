@@ -357,18 +357,8 @@ interface TestContextLike {
   name: string
 }
 
-/**
- * aedes 1.2 with aedes-persistence-level 9.2 (factory-broker --persistence level) leaves some QoS 1
- * messages for an online persistent session in its store: they are delivered only when that client
- * reconnects (reproduced with two plain mqtt.js clients, no detector involved). Until that is fixed the
- * durable aedes variants are skipped in `npm test` (they would spend their timeouts waiting), and run
- * as TODO with REL_ALL=1.
- */
-export const AEDES_LEVEL_STALL = 'aedes + LevelDB store stalls some QoS 1 deliveries to an online persistent session until it reconnects (docs/reliability.md)'
-
-/** Test options of a scenario that needs durable broker sessions. */
-export function durableOptions (kind: BrokerKind, otherTodo?: string): { skip?: string, todo?: string } {
-  if (kind === 'aedes') return process.env.REL_ALL === undefined ? { skip: `${AEDES_LEVEL_STALL}; REL_ALL=1 runs it` } : { todo: AEDES_LEVEL_STALL }
+/** Test options of a scenario that needs durable broker sessions (a known gap, when given, makes it TODO). */
+export function durableOptions (_kind: BrokerKind, otherTodo?: string): { todo?: string } {
   return otherTodo === undefined ? {} : { todo: otherTodo }
 }
 
