@@ -13,7 +13,7 @@ describe('reliability: malformed input', () => {
   for (const kind of BROKERS) {
     test(`${kind}: ${BAD} fuzzed payloads each counted under their reason, every good reading scored`, { timeout: 120_000 }, async (t) => {
       // Packets of up to 2 MB pass the broker, so that the 1 MB strings reach the detector. Sessions in
-      // memory: this scenario is about input (and aedes' LevelDB store stalls some deliveries, see harness).
+      // memory: this scenario is about input, not durability.
       const stack = await startStack(t, kind, { name: 'fuzz', durable: false, maxPacketSize: 2 * 1024 * 1024 })
       const good = readingPlan(machineIds('good-', 10), 100)
       const expected: Record<string, number> = {}
