@@ -99,23 +99,41 @@ export class FeatureExtractor {
     }
   }
 
-  private statistic (window: MachineWindow, base: number, newest: number, stat: number): number {
+  /** Readings of the window that count: all held, or those within `windowMs` of the newest. */
+  private activeCount (window: MachineWindow, newest: number): number {
     const n = window.count
+    const limit = this.spec.windowMs
+    if (limit === undefined) return n
+    const cap = this.capacity
+    const oldestAllowed = window.ts[newest] - limit
+    let k = 1
+    while (k < n) {
+      let idx = newest - k
+      if (idx < 0) idx += cap
+      if (window.ts[idx] < oldestAllowed) break
+      k++
+    }
+    return k
+  }
+
+  private statistic (window: MachineWindow, base: number, newest: number, stat: number): number {
+    const n = this.activeCount(window, newest)
     const cap = this.capacity
     const values = window.values
     const latest = values[base + newest]
     if (stat === 4) {
       if (n < 2) return 0
-      const oldest = (newest - n + 1 + cap) % cap
+      let oldest = newest - n + 1
+      if (oldest < 0) oldest += cap
       return (latest - values[base + oldest]) / (n - 1)
     }
     let sum = 0
-    for (let i = 0; i < n; i++) sum += values[base + i]
+    for (let j = 0, idx = newest; j < n; j++, idx = idx === 0 ? cap - 1 : idx - 1) sum += values[base + idx]
     const mean = sum / n
     if (stat === 1) return mean
     let sq = 0
-    for (let i = 0; i < n; i++) {
-      const d = values[base + i] - mean
+    for (let j = 0, idx = newest; j < n; j++, idx = idx === 0 ? cap - 1 : idx - 1) {
+      const d = values[base + idx] - mean
       sq += d * d
     }
     const std = n > 1 ? Math.sqrt(sq / (n - 1)) : 0
@@ -123,11 +141,11 @@ export class FeatureExtractor {
     return std > 0 ? (latest - mean) / std : 0
   }
 
-  /** Timestamps of the oldest and newest readings in a window. */
+  /** Timestamps of the oldest and newest readings that count in a window. */
   windowSpan (window: MachineWindow): { from: number, to: number } {
     if (window.count === 0) return { from: 0, to: 0 }
     const newest = (window.head - 1 + this.capacity) % this.capacity
-    const oldest = (window.head - window.count + this.capacity) % this.capacity
+    const oldest = (newest - this.activeCount(window, newest) + 1 + this.capacity) % this.capacity
     return { from: window.ts[oldest], to: window.ts[newest] }
   }
 }

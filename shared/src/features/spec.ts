@@ -16,6 +16,11 @@ const STATISTIC_TEXT: Record<Statistic, string> = {
 export interface FeatureSpec {
   /** Readings per machine window (window statistics use the newest `window` readings). */
   window: number
+  /**
+   * Time limit of the window in ms: when set, window statistics use only the readings at most this much
+   * older than the newest one (a time-based window of at most `window` readings).
+   */
+  windowMs?: number
   /** Feature names: `<signal>` or `<signal>.<statistic>`, e.g. `power` or `rpm.z`. */
   features: string[]
 }
@@ -46,6 +51,8 @@ export const FEATURE_SETS: Record<string, FeatureSpec> = {
   physical: { window: 1, features: ['tempDelta', 'power', 'strain'] }
 }
 
+const MAX_WINDOW_MS = 30 * 24 * 3600 * 1000
+
 /** Thrown for a feature specification that cannot be computed. */
 export class FeatureSpecError extends Error {
   override name = 'FeatureSpecError'
@@ -72,7 +79,10 @@ export function describeFeature (name: string): FeatureInfo {
 /** Validates an untrusted feature specification (e.g. from a model file) and returns a clean copy. */
 export function validateFeatureSpec (value: unknown): FeatureSpec {
   if (typeof value !== 'object' || value === null) throw new FeatureSpecError('feature specification must be an object')
-  const { window, features } = value as Record<string, unknown>
+  const { window, windowMs, features } = value as Record<string, unknown>
+  if (windowMs !== undefined && (typeof windowMs !== 'number' || !Number.isInteger(windowMs) || windowMs < 1 || windowMs > MAX_WINDOW_MS)) {
+    throw new FeatureSpecError(`feature windowMs must be an integer number of ms from 1 to ${MAX_WINDOW_MS} (30 days), got ${JSON.stringify(windowMs)}`)
+  }
   if (typeof window !== 'number' || !Number.isInteger(window) || window < 1 || window > 10000) {
     throw new FeatureSpecError(`feature window must be an integer from 1 to 10000, got ${JSON.stringify(window)}`)
   }
@@ -84,12 +94,13 @@ export function validateFeatureSpec (value: unknown): FeatureSpec {
   if (window < 2 && infos.some((f) => f.statistic !== 'value')) {
     throw new FeatureSpecError('window statistics (mean, std, z, rate) need a window of at least 2 readings')
   }
-  return { window, features: [...features] }
+  return windowMs === undefined ? { window, features: [...features] } : { window, windowMs, features: [...features] }
 }
 
 /**
  * Parses `--features`: a named set (`default`, `original`, `raw`, `physical`) or a comma-separated list of names,
- * optionally followed by `@<window>`, e.g. `tempDelta,power,rpm.z@30`.
+ * optionally followed by `@<window>` (readings) or `@<window>/<seconds>s` (at most that many readings,
+ * none older than that many seconds), e.g. `tempDelta,power,rpm.z@30` or `rpm.z,power.mean@60/30s`.
  */
 export function parseFeatureSpec (text: string): FeatureSpec {
   const named = FEATURE_SETS[text]
@@ -98,6 +109,10 @@ export function parseFeatureSpec (text: string): FeatureSpec {
   const list = at === -1 ? text : text.slice(0, at)
   const features = list.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
   const needsWindow = features.some((f) => f.includes('.'))
-  const window = at === -1 ? (needsWindow ? DEFAULT_FEATURES.window : 1) : Number(text.slice(at + 1))
-  return validateFeatureSpec({ window, features })
+  if (at === -1) return validateFeatureSpec({ window: needsWindow ? DEFAULT_FEATURES.window : 1, features })
+  const [count, time] = text.slice(at + 1).split('/')
+  if (time === undefined) return validateFeatureSpec({ window: Number(count), features })
+  const seconds = /^(\d+(?:\.\d+)?)s$/.exec(time)
+  if (seconds === null) throw new FeatureSpecError(`window time "${time}" must be a number of seconds such as 30s`)
+  return validateFeatureSpec({ window: Number(count), windowMs: Math.round(Number(seconds[1]) * 1000), features })
 }

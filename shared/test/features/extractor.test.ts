@@ -63,3 +63,18 @@ test('dissipation is the temperature difference times the rotational speed', () 
   fx.push(fx.createWindow(), reading(2), 0, out)
   assert.equal(out[0], 12 * 1500)
 })
+
+test('a time-limited window uses only the readings within windowMs of the newest', () => {
+  const fx = new FeatureExtractor({ window: 10, windowMs: 2500, features: ['torque.mean', 'torque.rate', 'torque.std'] })
+  const w = fx.createWindow()
+  const out = new Float64Array(fx.size)
+  // torque 40, 41, 42, 43 at 0 s, 1 s, 2 s, 3 s; then 50 at 10 s, after a pause
+  for (let i = 0; i < 4; i++) fx.push(w, reading(i), i * 1000, out)
+  assert.deepEqual([...out], [42, 1, 1]) // 41, 42, 43 are within 2.5 s of 3 s; 40 is not
+  assert.deepEqual(fx.windowSpan(w), { from: 1000, to: 3000 })
+  fx.push(w, { ...reading(0), torque: 50 }, 10_000, out)
+  assert.deepEqual([...out], [50, 0, 0])
+  assert.deepEqual(parseFeatureSpec('torque.mean@60/30s'), { window: 60, windowMs: 30_000, features: ['torque.mean'] })
+  assert.throws(() => parseFeatureSpec('torque.mean@60/30m'), /number of seconds/)
+  assert.throws(() => validateFeatureSpec({ window: 5, windowMs: 0, features: ['rpm.mean'] }), /windowMs/)
+})
