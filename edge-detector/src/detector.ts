@@ -141,7 +141,7 @@ class Detector extends EventEmitter implements DetectorHandle, PipelineSink {
   async start (): Promise<void> {
     const o = this.options
     if (o.influx !== undefined) {
-      this.writer = await MetricsWriter.open(o.influx, this.logger.child({ component: 'influx' }))
+      this.writer = await MetricsWriter.open({ ...o.influx, journal: o.influx.journal ?? true }, this.logger.child({ component: 'influx' }))
       this.logger.info({ url: o.influx.url, org: o.influx.org, bucket: o.influx.bucket, spool: o.influx.spoolDir }, 'writing metrics to InfluxDB')
       const interval = o.statsIntervalMs ?? 10_000
       this.statsTimer = setInterval(() => this.writeStatsPoint(), interval)
@@ -182,7 +182,20 @@ class Detector extends EventEmitter implements DetectorHandle, PipelineSink {
     })
     const client = this.client
     client.on('message', (t: string, payload: Buffer) => { this.pipeline.process(t, payload) })
+    // mqtt.js emits 'message' and then calls handleMessage, whose callback sends the PUBACK: the
+    // reading's points are journalled in between, so an acknowledged reading survives a SIGKILL.
+    if (this.writer !== undefined) client.handleMessage = this.commitThenAck
     await this.subscribed(client, topic)
+  }
+
+  private readonly commitThenAck = (_packet: unknown, callback: (error?: Error) => void): void => {
+    try {
+      this.writer?.commit()
+    } catch (err) {
+      // A full or broken disk must not stop the stream: the points stay in memory, as without a journal.
+      this.rateLimited.warn('journal-error', { error: (err as Error).message }, 'could not journal InfluxDB points')
+    }
+    callback()
   }
 
   private async subscribed (client: MqttClient, topic: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client'
 import type { Logger } from '@factory-edge/shared'
 import { DiskSpool } from './spool.js'
+import { PointJournal } from './journal.js'
 
 /** InfluxDB v2 connection and write behaviour. */
 export interface InfluxOptions {
@@ -23,6 +24,11 @@ export interface InfluxOptions {
   spoolDir: string
   /** Most points kept in the spool; beyond it the oldest batches are dropped and counted. */
   spoolMaxPoints?: number
+  /**
+   * Journal queued points in the spool directory (see {@link MetricsWriter.commit}), so that a killed
+   * process loses none of them; off by default.
+   */
+  journal?: boolean
 }
 
 export type InfluxState = 'ok' | 'failing'
@@ -47,6 +53,8 @@ interface Batch {
   lines: string[]
   /** Set when the batch came from the spool. */
   seq?: number
+  /** The journal file holding this batch, deleted once it is written or spooled. */
+  journal?: string
 }
 
 /** HTTP statuses that mean "this batch is bad", not "InfluxDB is unavailable". */
@@ -82,7 +90,7 @@ export class MetricsWriter {
   private idleWaiters: Array<() => void> = []
   private lastDropLog = 0
 
-  private constructor (options: InfluxOptions, private readonly spool: DiskSpool, private readonly logger: Logger) {
+  private constructor (options: InfluxOptions, private readonly spool: DiskSpool, private readonly journal: PointJournal | undefined, private readonly logger: Logger) {
     this.batchSize = options.batchSize ?? 5000
     this.flushIntervalMs = options.flushIntervalMs ?? 1000
     this.minRetryDelayMs = options.minRetryDelayMs ?? 1000
@@ -107,15 +115,37 @@ export class MetricsWriter {
   static async open (options: InfluxOptions, logger: Logger): Promise<MetricsWriter> {
     routeClientLogs(logger)
     const spool = await DiskSpool.open(options.spoolDir, options.spoolMaxPoints ?? 1_000_000)
-    return new MetricsWriter(options, spool, logger)
+    let journal: PointJournal | undefined
+    if (options.journal === true) {
+      // Points a killed process had queued go to the spool first, so they are replayed before any new one.
+      const { files, nextSeq } = PointJournal.leftovers(options.spoolDir)
+      let recovered = 0
+      for (const file of files) {
+        await spool.append(file.lines)
+        recovered += file.lines.length
+        PointJournal.remove(file.path)
+      }
+      if (recovered > 0) logger.info({ points: recovered, files: files.length }, 'recovered journalled InfluxDB points of a killed process into the spool')
+      journal = PointJournal.open(options.spoolDir, nextSeq)
+    }
+    return new MetricsWriter(options, spool, journal, logger)
   }
 
   /** Queues one line of line protocol. */
   write (line: string): void {
     if (this.closing) return
     this.current.push(line)
+    this.journal?.add(line)
     if (this.current.length >= this.batchSize) this.cut()
     else if (this.flushTimer === undefined) this.flushTimer = setTimeout(() => this.cut(), this.flushIntervalMs)
+  }
+
+  /**
+   * Makes the lines queued since the last call durable (one append to the journal), so the reading they
+   * came from may be acknowledged. A no-op without a journal.
+   */
+  commit (): void {
+    this.journal?.commit()
   }
 
   /** Sends everything queued so far; resolves when it is written or spooled. */
@@ -136,9 +166,10 @@ export class MetricsWriter {
     this.wakeUp()
     await this.worker
     if (outcome === 'timeout' || this.backlog.length > 0) {
-      for (const batch of this.backlog.splice(0)) if (batch.seq === undefined) await this.spoolBatch(batch.lines)
+      for (const batch of this.backlog.splice(0)) if (batch.seq === undefined) await this.spoolBatch(batch)
       this.backlogLines = 0
     }
+    this.journal?.close()
     if (this.spool.size > 0) this.logger.warn({ spooled: this.spool.size, dir: this.spool.dir }, 'InfluxDB points left in the spool; they are written on the next start')
   }
 
@@ -160,7 +191,7 @@ export class MetricsWriter {
       this.flushTimer = undefined
     }
     if (this.current.length === 0) return
-    this.backlog.push({ lines: this.current })
+    this.backlog.push({ lines: this.current, journal: this.journal?.rotate() })
     this.backlogLines += this.current.length
     this.current = []
     this.wakeUp()
@@ -196,7 +227,7 @@ export class MetricsWriter {
         while (this.backlog.length > 0) {
           const batch = this.backlog.shift() as Batch
           this.backlogLines -= batch.lines.length
-          await this.spoolBatch(batch.lines)
+          await this.spoolBatch(batch)
         }
         this.settle()
         const wait = this.retryAt - Date.now()
@@ -223,6 +254,7 @@ export class MetricsWriter {
       if (ok || this.state === 'ok') {
         this.backlog.shift()
         this.backlogLines -= batch.lines.length
+        this.journal?.release(batch.journal)
       }
       this.settle()
     }
@@ -257,15 +289,17 @@ export class MetricsWriter {
         // The failed batch is the oldest not yet written: it goes to the spool first.
         this.backlog.shift()
         this.backlogLines -= batch.lines.length
-        await this.spoolBatch(batch.lines)
+        await this.spoolBatch(batch)
       }
       return false
     }
   }
 
-  private async spoolBatch (lines: string[]): Promise<void> {
+  /** Moves a batch into the spool; its journal file goes once the spool file is complete. */
+  private async spoolBatch (batch: Batch): Promise<void> {
     const dropped = this.spool.dropped
-    await this.spool.append(lines)
+    await this.spool.append(batch.lines)
+    this.journal?.release(batch.journal)
     if (this.spool.dropped > dropped && Date.now() - this.lastDropLog > 10_000) {
       this.lastDropLog = Date.now()
       this.logger.warn({ droppedTotal: this.spool.dropped, maxPoints: this.spool.maxPoints }, 'InfluxDB spool is full: dropping the oldest points')

@@ -109,3 +109,28 @@ test('close() while InfluxDB is down leaves the points on disk for the next star
   await eventually(() => second.stats().spooled === 0 && second.stats().written === 30, 20_000, 'the next start to replay the spool')
   await eventually(async () => await countPoints(vm.url, 'telemetry_rpm') === 30, 20_000, '30 points in VictoriaMetrics')
 })
+
+test('with the journal, committed points of a process that never flushed are replayed by the next start, in order', async (t) => {
+  const vm = await startVictoriaMetrics()
+  t.after(async () => { await vm.stop(); await vm.cleanup() })
+  const { dir, cleanup } = await tempDir()
+  t.after(cleanup)
+  const spoolDir = join(dir, 'spool')
+  const base = Date.now() - 120_000
+  // A long flush interval keeps the points in memory, as at the moment of a SIGKILL.
+  const killed = await MetricsWriter.open({ ...influx(vm.url, spoolDir), flushIntervalMs: 600_000, batchSize: 10_000, journal: true }, quietLogger())
+  for (let i = 0; i < 30; i++) {
+    killed.write(`telemetry,machine=journal rpm=${i} ${base + i}`)
+    if (i % 3 === 2) killed.commit()
+  }
+  assert.equal(killed.stats().written, 0)
+
+  const next = await MetricsWriter.open({ ...influx(vm.url, spoolDir), journal: true }, quietLogger())
+  t.after(() => next.close(500))
+  await eventually(() => next.stats().written === 30 && next.stats().spooled === 0, 20_000, 'the journalled points replayed')
+  const series = await exportSeries(vm.url, 'telemetry_rpm{machine="journal"}')
+  assert.deepEqual(series[0]?.values, Array.from({ length: 30 }, (_, i) => i), 'every committed point, once, in order')
+  await next.flush()
+  // The abandoned writer would send its batch again; closing it here only releases its timer.
+  await killed.close(100)
+})
