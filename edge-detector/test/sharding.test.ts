@@ -34,7 +34,8 @@ test('with Mosquitto: three shards cover every machine exactly once, and a persi
   }
   await publishRound(0)
   await publishRound(1)
-  await eventually(() => detectors.reduce((n, d) => n + d.stats().scored, 0) === 120, 15_000, '120 readings scored in all')
+  // Every shard receives every reading; wait until the last one reached the shards that skip it too.
+  await eventually(() => detectors.reduce((n, d) => n + d.stats().scored, 0) === 120 && detectors.every((d) => d.stats().otherShard + d.stats().messagesIn >= 120), 15_000, '120 readings scored in all and seen by every shard')
   const owned = detectors.map((d) => d.pipeline.machines.machineIds())
   assert.deepEqual(owned.flat().sort(), [...machines].sort(), 'every machine exactly once')
   for (const d of detectors) assert.equal(d.stats().otherShard + d.stats().messagesIn, 120, 'each shard sees everything and skips what is not its own')
