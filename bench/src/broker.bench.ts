@@ -8,27 +8,17 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
-import { connect as connectTcp, createServer, type Socket } from 'node:net'
+import { connect as connectTcp, type Socket } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import mqttPacket from 'mqtt-packet'
-import type { BenchContext } from './harness.js'
+import { freePort, type BenchContext } from './harness.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = join(root, 'broker/dist/src/bin/factory-broker.js')
 const PAYLOAD = Buffer.from(JSON.stringify({ machineId: 'machine-1', ts: 1764012345000, seq: 1, temperature: 310.2, airTemperature: 300.1, rpm: 1538, torque: 40.2, toolWear: 108, humidity: 41.5, productType: 'M' }))
 
-function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0))
-    })
-  })
-}
 
 function open (port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {

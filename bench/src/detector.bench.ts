@@ -14,12 +14,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer, connect } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DetectorPipeline, type PipelineSink } from '@factory-edge/edge-detector'
-import type { BenchContext } from './harness.js'
+import { freePort, type BenchContext } from './harness.js'
 import { benchReadings, trainBenchModel, writeBenchModel } from './detector/fixtures.js'
 import { rawConnect } from './detector/mqtt-raw.js'
 
@@ -28,16 +28,6 @@ const root = resolve(here, '../..')
 const BROKER = join(root, 'broker/dist/src/bin/factory-broker.js')
 const DETECTOR = join(root, 'edge-detector/dist/src/bin/edge-detector.js')
 
-function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0))
-    })
-  })
-}
 
 async function waitFor (check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs

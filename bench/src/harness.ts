@@ -1,3 +1,4 @@
+import { createServer } from 'node:net'
 /** One measured figure: printed as one JSON line with `--json`. */
 export interface Measurement {
   name: string
@@ -29,4 +30,16 @@ export function timeIt (fn: () => void, minMs = 300): number {
     elapsed = Number(process.hrtime.bigint() - start) / 1e6
   } while (elapsed < minMs)
   return elapsed / calls
+}
+
+/** A TCP port that was free on the loopback interface a moment ago. */
+export function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.on('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0))
+    })
+  })
 }

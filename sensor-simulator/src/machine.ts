@@ -1,4 +1,4 @@
-import type { GroundTruth, ProductType, Random } from '@factory-edge/shared'
+import type { GroundTruth, ProductType, Random, ReadingValues } from '@factory-edge/shared'
 import { AI4I_FAILURE_COUNTS, FAILURE_MODES, KELVIN_OFFSET, isFailureMode, type FailureMode } from './physics/ai4i.js'
 import { CycleEvent, MachineProcess } from './physics/process.js'
 import { syntheticHumidity } from './physics/humidity.js'
@@ -6,15 +6,9 @@ import { FailureEpisode, failureTargets, failureTiming } from './failures/machin
 import { createSensorFault, FaultEffect, garbagePayload, SENSOR_FAULT_MODES, type SensorFaultEpisode, type SensorFaultMode } from './failures/sensor-fault.js'
 
 /** One reading as it is published: °C, rounded like a real sensor reports. */
-export interface Reading {
+export interface Reading extends ReadingValues {
   ts: number
   seq: number
-  temperature: number
-  airTemperature: number
-  rpm: number
-  torque: number
-  toolWear: number
-  humidity: number
   productType: ProductType
 }
 
