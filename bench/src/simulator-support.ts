@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import mqtt from 'mqtt'
+import { freePort } from './harness.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const repoRoot = resolve(here, '../..')
@@ -16,14 +17,6 @@ export interface Mosquitto {
   /** PUBLISH packets the broker has received so far ($SYS, refreshed every second). */
   publishReceived: () => Promise<number>
   close: () => Promise<void>
-}
-
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise<void>((r) => server.close(() => r()))
-  return port
 }
 
 /** Starts Debian's mosquitto on a free port (a separate process, so the broker does not share our CPU time). */

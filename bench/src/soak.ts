@@ -10,13 +10,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer, connect } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { generateLabelledTelemetry } from '@factory-edge/sensor-simulator'
 import { writeBenchModel } from './detector/fixtures.js'
+import { freePort } from './harness.js'
 import { publishPacket, rawConnect } from './detector/mqtt-raw.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -53,16 +54,6 @@ function note (text: string): void {
   process.stderr.write(`[soak] ${text}\n`)
 }
 
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 async function waitFor (check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms

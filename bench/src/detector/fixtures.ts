@@ -1,20 +1,11 @@
 /** Model and readings shared by the detector benchmarks and their child processes. */
-import { DEFAULT_FEATURES, FeatureExtractor, saveModel, trainModel, type FeatureSpec, type MachineWindow, type Model, type Telemetry } from '@factory-edge/shared'
+import { DEFAULT_FEATURES, FeatureExtractor, saveModel, trainModel, type FeatureSpec, type Model, type Telemetry } from '@factory-edge/shared'
 import { generateTelemetry } from '@factory-edge/sensor-simulator'
 
 /** Trains the benchmark model on simulated healthy readings, with the detector's own feature code. */
 export function trainBenchModel (spec: FeatureSpec = DEFAULT_FEATURES): Model {
   const readings = generateTelemetry({ machines: 20, readingsPerMachine: 250, seed: 3 })
-  const extractor = new FeatureExtractor(spec)
-  const windows = new Map<string, MachineWindow>()
-  const data = new Float64Array(readings.length * extractor.size)
-  const row = new Float64Array(extractor.size)
-  readings.forEach((r, i) => {
-    let w = windows.get(r.machineId)
-    if (w === undefined) windows.set(r.machineId, w = extractor.createWindow())
-    extractor.push(w, r, r.ts, row)
-    data.set(row, i * extractor.size)
-  })
+  const data = new FeatureExtractor(spec).rows(readings)
   return trainModel(spec, data, { nEstimators: 100, contamination: 0.01, seed: 1 }, { source: 'benchmark: simulated healthy readings' })
 }
 

@@ -27,20 +27,13 @@ export const TEST_SPEC: FeatureSpec = { window: 10, features: ['tempDelta', 'pow
 /** Trains a model on features of synthetic normal streams. */
 export function trainTestModel (spec: FeatureSpec = TEST_SPEC, options: { seed?: number, machines?: number, perMachine?: number, nEstimators?: number } = {}): Model {
   const random = new Random(options.seed ?? 7)
-  const extractor = new FeatureExtractor(spec)
   const machines = options.machines ?? 10
   const perMachine = options.perMachine ?? 200
-  const data = new Float64Array(machines * perMachine * extractor.size)
-  const row = new Float64Array(extractor.size)
-  let r = 0
+  const readings = []
   for (let m = 0; m < machines; m++) {
-    const window = extractor.createWindow()
-    for (let i = 0; i < perMachine; i++) {
-      const reading = normalReading(`m${m}`, i, 1_000_000 + i * 1000, random)
-      extractor.push(window, reading, reading.ts, row)
-      data.set(row, r++ * extractor.size)
-    }
+    for (let i = 0; i < perMachine; i++) readings.push(normalReading(`m${m}`, i, 1_000_000 + i * 1000, random))
   }
+  const data = new FeatureExtractor(spec).rows(readings)
   return trainModel(spec, data, { nEstimators: options.nEstimators ?? 100, seed: options.seed ?? 7, contamination: 0.01 }, { source: 'synthetic test data', createdAt: '2026-01-01T00:00:00.000Z' })
 }
 

@@ -141,6 +141,25 @@ export class FeatureExtractor {
     return std > 0 ? (latest - mean) / std : 0
   }
 
+  /**
+   * Feature rows (row-major) of readings in stream order, one window per machine: exactly what the
+   * detector computes for them, for training and evaluating on recorded or generated streams.
+   */
+  rows (readings: Iterable<ReadingValues & { machineId: string, ts: number }>): Float64Array {
+    const windows = new Map<string, MachineWindow>()
+    const list = Array.isArray(readings) ? readings as ReadonlyArray<ReadingValues & { machineId: string, ts: number }> : [...readings]
+    const out = new Float64Array(list.length * this.size)
+    const row = new Float64Array(this.size)
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i]
+      let w = windows.get(r.machineId)
+      if (w === undefined) windows.set(r.machineId, w = this.createWindow())
+      this.push(w, r, r.ts, row)
+      out.set(row, i * this.size)
+    }
+    return out
+  }
+
   /** Timestamps of the oldest and newest readings that count in a window. */
   windowSpan (window: MachineWindow): { from: number, to: number } {
     if (window.count === 0) return { from: 0, to: 0 }

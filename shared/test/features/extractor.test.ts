@@ -78,3 +78,10 @@ test('a time-limited window uses only the readings within windowMs of the newest
   assert.throws(() => parseFeatureSpec('torque.mean@60/30m'), /number of seconds/)
   assert.throws(() => validateFeatureSpec({ window: 5, windowMs: 0, features: ['rpm.mean'] }), /windowMs/)
 })
+
+test('rows() gives each reading the features of its own machine window, in stream order', () => {
+  const fx = new FeatureExtractor({ window: 3, features: ['torque', 'torque.mean'] })
+  const stream = [0, 1, 2, 3].map((i) => ({ ...reading(i), machineId: i % 2 === 0 ? 'a' : 'b', ts: i * 1000 }))
+  // a: torque 40, 42; b: torque 41, 43 — each mean is over its own machine only
+  assert.deepEqual([...fx.rows(stream)], [40, 40, 41, 41, 42, 41, 43, 42])
+})
