@@ -11,9 +11,9 @@ import type { AlertPolicy } from './pipeline/alert-policy.js'
 import { parseShard, type Shard } from './pipeline/shard.js'
 import { LATENCY_BUCKETS } from './pipeline/stats.js'
 import { detectorLine } from './pipeline/line-protocol.js'
-import { MetricsWriter, type InfluxOptions, type MetricsWriterStats } from './influx/metrics-writer.js'
+import type { InfluxOptions, MetricsWriter, MetricsWriterStats } from './influx/metrics-writer.js'
 import { ModelWatcher } from './model/model-watcher.js'
-import { Retrainer, type RetrainOptions } from './model/retrainer.js'
+import type { Retrainer, RetrainOptions } from './model/retrainer.js'
 import { startOpsServer, type HealthReport } from './http/ops-server.js'
 import { PrometheusText } from './http/prometheus.js'
 import { RateLimitedLog } from './log/rate-limited-log.js'
@@ -141,6 +141,8 @@ class Detector extends EventEmitter implements DetectorHandle, PipelineSink {
   async start (): Promise<void> {
     const o = this.options
     if (o.influx !== undefined) {
+      // Loaded only when used: a gateway without InfluxDB or retraining keeps their modules out of memory.
+      const { MetricsWriter } = await import('./influx/metrics-writer.js')
       this.writer = await MetricsWriter.open({ ...o.influx, journal: o.influx.journal ?? true }, this.logger.child({ component: 'influx' }))
       this.logger.info({ url: o.influx.url, org: o.influx.org, bucket: o.influx.bucket, spool: o.influx.spoolDir }, 'writing metrics to InfluxDB')
       const interval = o.statsIntervalMs ?? 10_000
@@ -153,10 +155,7 @@ class Detector extends EventEmitter implements DetectorHandle, PipelineSink {
       this.watcher = new ModelWatcher(o.modelPath, () => this.model, (m) => this.swapModel(m), this.logger.child({ component: 'model' }))
       this.watcher.start()
     }
-    if (o.retrain !== undefined) {
-      this.retrainer = new Retrainer(o.retrain, this.pipeline, o.modelPath, (m) => this.swapModel(m), this.logger.child({ component: 'retrain' }))
-      this.retrainer.start()
-    }
+    if (o.retrain !== undefined) (await this.loadRetrainer()).start()
     if (o.httpPort !== undefined && o.httpPort !== null) {
       const { server, url } = await startOpsServer(o.httpHost ?? '127.0.0.1', o.httpPort, { health: () => this.health(), metrics: () => this.metrics() })
       this.server = server
@@ -268,9 +267,16 @@ class Detector extends EventEmitter implements DetectorHandle, PipelineSink {
     this.emit('model', model)
   }
 
-  retrain (): Promise<Model | undefined> {
-    if (this.retrainer === undefined) this.retrainer = new Retrainer(this.options.retrain ?? {}, this.pipeline, this.options.modelPath, (m) => this.swapModel(m), this.logger.child({ component: 'retrain' }))
-    return this.retrainer.run()
+  async retrain (): Promise<Model | undefined> {
+    return await (await this.loadRetrainer()).run()
+  }
+
+  private async loadRetrainer (): Promise<Retrainer> {
+    if (this.retrainer === undefined) {
+      const { Retrainer } = await import('./model/retrainer.js')
+      this.retrainer ??= new Retrainer(this.options.retrain ?? {}, this.pipeline, this.options.modelPath, (m) => this.swapModel(m), this.logger.child({ component: 'retrain' }))
+    }
+    return this.retrainer
   }
 
   stats (): DetectorStats {
@@ -337,6 +343,11 @@ class Detector extends EventEmitter implements DetectorHandle, PipelineSink {
     c('edge_detector_influx_written_total', 'Points written to InfluxDB', w?.written ?? 0)
     c('edge_detector_influx_failures_total', 'Failed InfluxDB write requests', w?.failures ?? 0)
     g('edge_detector_influx_up', '1 when InfluxDB writes succeed, 0 when failing or off', w?.state === 'ok' ? 1 : 0)
+    // The usual names of Prometheus' process and Node.js collectors, so existing gateway dashboards work.
+    const memory = process.memoryUsage()
+    g('process_resident_memory_bytes', 'Resident memory size in bytes', memory.rss)
+    g('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes', memory.heapUsed)
+    g('nodejs_external_memory_bytes', 'Memory of objects outside the V8 heap (typed arrays, buffers), in bytes', memory.external)
     return p.toString()
   }
 

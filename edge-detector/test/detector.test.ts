@@ -75,6 +75,9 @@ test('detector service: events, retained state, rejects, health and metrics over
   assert.match(metrics, /^edge_detector_processing_seconds_count 36$/m)
   assert.match(metrics, /^edge_detector_machines 1$/m)
   assert.match(metrics, /^edge_detector_spool_points 0$/m)
+  const rss = Number(/^process_resident_memory_bytes (\d+)$/m.exec(metrics)?.[1])
+  assert.ok(rss > 10 * 1048576 && rss < 4096 * 1048576, `resident memory ${rss} bytes`)
+  assert.match(metrics, /^nodejs_heap_size_used_bytes \d+$/m)
   assert.equal((await fetch(`${detector.httpUrl}/nope`)).status, 404)
 })
 

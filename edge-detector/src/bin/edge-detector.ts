@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 import { createLogger, formatHelp, onShutdown, parseConfig, runMain, type LoggerOptions } from '@factory-edge/shared'
-import { evaluateCommand } from '../cli/evaluate.js'
-import { trainCommand } from '../cli/train.js'
 import { detectorConfigSpec, detectorOptionsFromConfig } from '../config.js'
 import { startDetector } from '../detector.js'
 
-/** Sub-commands other than `run` (the default: the detector service). */
+/** Sub-commands other than `run` (the default: the detector service), loaded only when chosen. */
 const COMMANDS: Record<string, (argv: readonly string[]) => Promise<void>> = {
-  train: trainCommand,
-  evaluate: evaluateCommand
+  train: async (argv) => await (await import('../cli/train.js')).trainCommand(argv),
+  evaluate: async (argv) => await (await import('../cli/evaluate.js')).evaluateCommand(argv)
 }
 
 const USAGE = 'edge-detector [run] [options]\n       edge-detector train --help\n       edge-detector evaluate --help'

@@ -1,12 +1,16 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { writeTestModel } from '../helpers/readings.js'
 import { eventually, startTestBroker, tempDir } from '../helpers/services.js'
 
-const bin = join(dirname(fileURLToPath(import.meta.url)), '../../src/bin/edge-detector.js')
+const here = dirname(fileURLToPath(import.meta.url))
+const bin = join(here, '../../src/bin/edge-detector.js')
+/** The committed command npm links: its #! line carries the node flags the service runs with. */
+const command = join(here, '../../../bin/edge-detector.js')
 
 function run (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
   return new Promise((resolve) => {
@@ -31,19 +35,23 @@ test('--help documents every option; bad settings exit 2 with one clear line', a
   assert.match(env.stderr, /ALERT_K/)
 })
 
-test('the service starts, logs that metrics are off, and exits 0 on SIGTERM', async (t) => {
+test('the command starts the service with a capped young generation, logs that metrics are off, and exits 0 on SIGTERM', async (t) => {
   const broker = await startTestBroker()
   t.after(() => broker.close())
   const { dir, cleanup } = await tempDir()
   t.after(cleanup)
   const modelPath = join(dir, 'model.json')
   await writeTestModel(modelPath)
-  const child = spawn(process.execPath, [bin, '--broker-url', broker.url, '--model', modelPath, '--http-port', '0', '--log-format', 'json'])
+  const child = spawn(command, ['--broker-url', broker.url, '--model', modelPath, '--http-port', '0', '--log-format', 'json'])
   t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   let stdout = ''
   child.stdout.on('data', (d) => { stdout += String(d) })
   await eventually(() => stdout.includes('connected and subscribed'), 20_000, 'the service to connect')
   assert.match(stdout, /metrics are off/)
+  // env(1) execs node in place, so the service is this very process; the 10,000-machine memory figure
+  // (README) depends on the flag.
+  const argv = (await readFile(`/proc/${child.pid as number}/cmdline`, 'utf8')).split('\0')
+  assert.ok(argv.includes('--max-semi-space-size=4'), `node runs with ${argv.join(' ')}`)
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   child.kill('SIGTERM')
   assert.equal(await exited, 0)
