@@ -1,4 +1,4 @@
-import type { Telemetry } from '@factory-edge/shared'
+import { telemetryOf, type Telemetry } from '@factory-edge/shared'
 import type { FailureMode } from './physics/ai4i.js'
 import { createMachines, machineIds, perReadingProbability, readingTime } from './fleet.js'
 import { ScenarioSchedule, type Scenario } from './scenario.js'
@@ -53,20 +53,8 @@ export function * generateLabelledTelemetry (options: GenerateOptions): Generato
       schedule.apply(i, cycle, m)
       m.step(readingTime(startTs, intervalMs, cycle, i, machines.length))
       m.truth.length = 0
-      const r = m.reading
       yield {
-        telemetry: {
-          machineId: m.id,
-          ts: r.ts,
-          seq: r.seq,
-          temperature: r.temperature,
-          airTemperature: r.airTemperature,
-          rpm: r.rpm,
-          torque: r.torque,
-          toolWear: r.toolWear,
-          humidity: r.humidity,
-          productType: r.productType
-        },
+        telemetry: telemetryOf(m.id, m.reading),
         failure: m.label
       }
     }

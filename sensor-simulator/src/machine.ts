@@ -1,7 +1,7 @@
 import type { GroundTruth, ProductType, Random, ReadingValues } from '@factory-edge/shared'
 import { AI4I_FAILURE_COUNTS, FAILURE_MODES, KELVIN_OFFSET, isFailureMode, type FailureMode } from './physics/ai4i.js'
 import { CycleEvent, MachineProcess } from './physics/process.js'
-import { syntheticHumidity } from './physics/humidity.js'
+import { syntheticHumidity } from '@factory-edge/shared/data'
 import { FailureEpisode, failureTargets, failureTiming } from './failures/machine-failure.js'
 import { createSensorFault, FaultEffect, garbagePayload, SENSOR_FAULT_MODES, type SensorFaultEpisode, type SensorFaultMode } from './failures/sensor-fault.js'
 

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger, decodeTelemetry, type GroundTruth, type Telemetry } from '@factory-edge/shared'
-import { detectFormat, replayFile } from '../src/index.js'
+import { DataError } from '@factory-edge/shared/data'
+import { replayFile } from '../src/index.js'
 import { eventually, record, startAedes } from './helpers/brokers.js'
 
 const logger = createLogger('replay-test', { level: 'silent' })
@@ -27,12 +28,12 @@ test('replays an AI4I CSV (with BOM) in order, skips and counts a bad row, and p
     '5,L47184,L,298.2,308.7,1408,40.0,9,0,0,0,0,0,0',
     ''
   ].join('\r\n'))
-  assert.equal(await detectFormat(file), 'ai4i')
   const broker = await startAedes()
   cleanups.push(broker.close)
   const rec = await record(broker.url, 'factory/#')
   cleanups.push(rec.close)
   const result = await replayFile({ brokerUrl: broker.url, file, speed: 20, machine: 'mill-7', logger })
+  assert.equal(result.format, 'csv')
   assert.equal(result.published, 4)
   assert.equal(result.bad, 1)
   assert.equal(result.truthEvents, 2)
@@ -63,12 +64,12 @@ test('replays recorded NDJSON in time order, filtered by machine, and names bad 
     JSON.stringify({ ...reading('a', 5000, 4), rpm: -5 }),
     JSON.stringify(reading('a', 6000, 5))
   ].join('\n') + '\n')
-  assert.equal(await detectFormat(file), 'ndjson')
   const broker = await startAedes()
   cleanups.push(broker.close)
   const rec = await record(broker.url, 'factory/#')
   cleanups.push(rec.close)
   const result = await replayFile({ brokerUrl: broker.url, file, speed: 0, machine: 'a', originalTimestamps: true, logger })
+  assert.equal(result.format, 'ndjson')
   assert.equal(result.bad, 2)
   assert.equal(result.published, 4)
   await eventually(() => rec.of('telemetry').length === 4, 10_000, 'replayed messages')
@@ -77,10 +78,9 @@ test('replays recorded NDJSON in time order, filtered by machine, and names bad 
   assert.ok(readings.every((r) => r.machineId === 'a'))
 })
 
-test('replays a recorded telemetry CSV and rejects an unknown format by naming its header', async () => {
+test('replays a recorded telemetry CSV, and refuses a file without the reading columns before connecting', async () => {
   const file = join(dir, 'recorded.csv')
   writeFileSync(file, 'machineId,ts,seq,temperature,airTemperature,rpm,torque,toolWear,humidity,productType\nm1,100,0,36.1,26.2,1500,40.1,3,44.2,L\nm1,200,1,36.2,26.2,1490,41.1,5,44.0,L\n')
-  assert.equal(await detectFormat(file), 'telemetry-csv')
   const broker = await startAedes()
   cleanups.push(broker.close)
   const result = await replayFile({ brokerUrl: broker.url, file, speed: 0, logger })
@@ -88,5 +88,10 @@ test('replays a recorded telemetry CSV and rejects an unknown format by naming i
   assert.equal(result.bad, 0)
   const other = join(dir, 'other.csv')
   writeFileSync(other, 'a,b,c\n1,2,3\n')
-  await assert.rejects(detectFormat(other), /unknown format.*"a,b,c"/)
+  // A dead broker address: the file is refused before any connection is tried.
+  await assert.rejects(replayFile({ brokerUrl: 'mqtt://127.0.0.1:1', file: other, speed: 0, logger }), (err: Error) => {
+    assert.ok(err instanceof DataError)
+    assert.match(err.message, /other\.csv: missing column .*; columns found: "a", "b", "c"$/)
+    return true
+  })
 })

@@ -1,4 +1,4 @@
-import { DataError } from './errors.js'
+import { DataError } from '@factory-edge/shared/data'
 
 const EXAMPLES = 5
 

@@ -3,22 +3,9 @@
  * %), which machine and when, and, when the file has them, labels and failure modes.
  */
 
-/** AI4I 2020 failure modes, in the order of their bits in {@link Dataset.modes}. */
-export const FAILURE_MODES = ['TWF', 'HDF', 'PWF', 'OSF', 'RNF'] as const
-export type FailureMode = typeof FAILURE_MODES[number]
+import { FAILURE_MODES, READING_FIELDS, type FailureMode, type ReadingField } from '@factory-edge/shared/data'
 
-/** Long names, as in Kaggle's `Failure Type` column and in reports. */
-export const FAILURE_MODE_NAMES: Record<FailureMode, string> = {
-  TWF: 'Tool wear failure',
-  HDF: 'Heat dissipation failure',
-  PWF: 'Power failure',
-  OSF: 'Overstrain failure',
-  RNF: 'Random failure'
-}
-
-/** The reading fields stored per row (those of a Telemetry message that features are computed from). */
-export const READING_FIELDS = ['temperature', 'airTemperature', 'rpm', 'torque', 'toolWear', 'humidity'] as const
-export type ReadingField = typeof READING_FIELDS[number]
+export { FAILURE_MODES, FAILURE_MODE_NAMES, READING_FIELDS, type FailureMode, type ReadingField } from '@factory-edge/shared/data'
 
 export interface Dataset {
   /** File (or description) the rows came from. */

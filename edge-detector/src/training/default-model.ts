@@ -1,5 +1,5 @@
 import { downloadAi4i, type DownloadOptions } from './download.js'
-import { DataError } from './errors.js'
+import { DataError } from '@factory-edge/shared/data'
 import { loadDataset } from './load.js'
 import { trainOnDataset, trainSynthetic, type TrainOptions, type TrainResult } from './train.js'
 import type { TelemetryGenerator } from './synthetic.js'

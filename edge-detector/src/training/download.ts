@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { writeFileAtomic } from '@factory-edge/shared'
-import { DataError } from './errors.js'
+import { DataError } from '@factory-edge/shared/data'
 import { listZip, readZipEntry, ZipError } from './zip.js'
 
 /** UCI Machine Learning Repository, data set 601 (AI4I 2020 Predictive Maintenance). */

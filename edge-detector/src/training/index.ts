@@ -1,6 +1,6 @@
-export * from './errors.js'
+export { DataError } from '@factory-edge/shared/data'
 export * from './dataset.js'
-export * from './columns.js'
+export { matchColumns, type ColumnMatch, type ColumnRole } from '@factory-edge/shared/data'
 export * from './load.js'
 export * from './matrix.js'
 export * from './metrics.js'

@@ -1,7 +1,6 @@
-import { loadCsv } from './load-csv.js'
-import { loadNdjson } from './load-ndjson.js'
-import { sniffDataFile } from './sniff.js'
-import type { Dataset } from './dataset.js'
+import { DataError, openDataFile, READING_FIELDS } from '@factory-edge/shared/data'
+import { BadRows } from './bad-rows.js'
+import { DatasetBuilder, type Dataset } from './dataset.js'
 
 export interface LoadOptions {
   /** Skip (count and report) rows that cannot be used instead of failing on the first. */
@@ -18,6 +17,17 @@ export interface LoadOptions {
 
 /** Loads a CSV or NDJSON data file, whichever it is; throws a one-line DataError for anything unusable. */
 export async function loadDataset (path: string, options: LoadOptions = {}): Promise<Dataset> {
-  const { format } = await sniffDataFile(path)
-  return format === 'ndjson' ? await loadNdjson(path, options) : await loadCsv(path, options)
+  const bad = new BadRows(path, options.skipBadRows === true)
+  const file = await openDataFile(path, { ...options, onBad: (line, reason) => bad.reject(line, reason) })
+  const builder = new DatasetBuilder()
+  const values = new Float64Array(READING_FIELDS.length)
+  for await (const r of file.records()) {
+    for (let f = 0; f < READING_FIELDS.length; f++) values[f] = r[READING_FIELDS[f]]
+    builder.push(values, builder.machineId(r.machineId), r.ts, r.label, r.modes)
+  }
+  if (builder.rows === 0) {
+    const what = file.format === 'csv' ? 'rows' : 'telemetry lines'
+    throw new DataError(`${path} has no usable ${what}${bad.count > 0 ? ` (${bad.count} bad ${file.format === 'csv' ? 'rows' : 'lines'} skipped, first: ${bad.examples[0]})` : ''}`)
+  }
+  return builder.build({ source: path, hasLabel: file.hasLabel, syntheticHumidity: file.syntheticHumidity, skipped: bad.summary() })
 }

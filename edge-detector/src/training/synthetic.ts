@@ -1,7 +1,7 @@
 import { generateTelemetry } from '@factory-edge/sensor-simulator'
 import type { Telemetry } from '@factory-edge/shared'
 import { DatasetBuilder, READING_FIELDS, type Dataset } from './dataset.js'
-import { DataError } from './errors.js'
+import { DataError } from '@factory-edge/shared/data'
 
 /** Produces `rows` simulated telemetry readings, deterministically for a seed. */
 export type TelemetryGenerator = (rows: number, seed: number) => Iterable<Telemetry>

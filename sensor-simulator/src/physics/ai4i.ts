@@ -3,8 +3,9 @@
  * (Matzka, "Explainable Artificial Intelligence for Predictive Maintenance Applications", 2020).
  */
 import type { ProductType } from '@factory-edge/shared'
+import { FAILURE_MODES, type FailureMode } from '@factory-edge/shared/data'
 
-export const KELVIN_OFFSET = 273.15
+export { FAILURE_MODES, KELVIN_OFFSET, isFailureMode, type FailureMode } from '@factory-edge/shared/data'
 export const RPM_TO_RAD_PER_S = (2 * Math.PI) / 60
 
 /** Share of products per quality variant, as in the published data (6,000 L, 2,997 M, 1,003 H of 10,000). */
@@ -29,17 +30,8 @@ export const TOOL_FAILURE_SHARE = 51 / 120
 /** Random failures, independent of the process. */
 export const RANDOM_FAILURE_PROBABILITY = 0.001
 
-/** Machine failure modes of AI4I 2020. */
-export const FAILURE_MODES = ['TWF', 'HDF', 'PWF', 'OSF', 'RNF'] as const
-export type FailureMode = typeof FAILURE_MODES[number]
-
 /** How often each mode occurs in the published data (failures per 10,000 cycles). */
 export const AI4I_FAILURE_COUNTS: Readonly<Record<FailureMode, number>> = { TWF: 46, HDF: 115, PWF: 95, OSF: 98, RNF: 19 }
-
-/** True when `mode` is an AI4I failure mode. */
-export function isFailureMode (mode: string): mode is FailureMode {
-  return (FAILURE_MODES as readonly string[]).includes(mode)
-}
 
 /** One process cycle in SI units, as AI4I records it. */
 export interface ProcessValues {

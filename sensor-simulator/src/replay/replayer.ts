@@ -4,16 +4,16 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createLogger, DEFAULT_TOPIC_PREFIX, machineTopic, type Logger, type Telemetry } from '@factory-edge/shared'
 import { MqttLink, type ConnectionOptions } from '../mqtt/link.js'
 import { encodeStatus, encodeTruth } from '../payload.js'
-import { detectFormat, readReplayFile, type BadRow, type ReplayRecord } from './sources.js'
+import { openReplayFile, type BadRow, type ReplayRecord } from './sources.js'
 import { ReorderBuffer } from './reorder.js'
 
 export interface ReplayOptions extends ConnectionOptions {
   file: string
   /** Times real time; 0 = as fast as possible. Default 1. */
   speed?: number
-  /** AI4I: machine id of the rows (default ai4i-1); recordings: only this machine. */
+  /** Files without a machine column (AI4I): machine id of the rows (default ai4i-1); recordings: only this machine. */
   machine?: string
-  /** AI4I: milliseconds between rows (default 1000). */
+  /** Files without a time column (AI4I): milliseconds between rows (default 1000). */
   intervalMs?: number
   /** Publish the recorded timestamps; by default they are shifted so the first reading is now. */
   originalTimestamps?: boolean
@@ -45,9 +45,16 @@ const BAD_LOG_LIMIT = 20
 /** Streams a replay file through MQTT in time order, paced by its timestamps. */
 export async function replayFile (options: ReplayOptions): Promise<ReplayResult> {
   const logger = options.logger ?? createLogger('sensor-simulator')
-  const format = await detectFormat(options.file)
-  const speed = options.speed ?? 1
+  let bad = 0
+  const onBad = (row: BadRow): void => {
+    bad++
+    if (bad <= BAD_LOG_LIMIT) logger.warn({ file: options.file, line: row.line, reason: row.reason }, 'skipping a bad row')
+    else if (bad === BAD_LOG_LIMIT + 1) logger.warn('more bad rows: no longer logging each one (see the final count)')
+  }
   const intervalMs = options.intervalMs ?? 1000
+  const source = await openReplayFile(options.file, { machine: options.machine, intervalMs, onBad })
+  const format = source.format
+  const speed = options.speed ?? 1
   const prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX
   const seen = new Set<string>()
   const link = new MqttLink({
@@ -63,15 +70,9 @@ export async function replayFile (options: ReplayOptions): Promise<ReplayResult>
   await link.waitConnected(10_000).catch((err: Error) => logger.warn({ err: err.message }, 'broker not reachable yet: replaying anyway, readings are queued until it is'))
   logger.info({ file: options.file, format, speed }, 'replay started')
 
-  let bad = 0
   let published = 0
   let outOfOrder = 0
   let truthEvents = 0
-  const onBad = (row: BadRow): void => {
-    bad++
-    if (bad <= BAD_LOG_LIMIT) logger.warn({ file: options.file, line: row.line, reason: row.reason }, 'skipping a bad row')
-    else if (bad === BAD_LOG_LIMIT + 1) logger.warn('more bad rows: no longer logging each one (see the final count)')
-  }
   const started = performance.now()
   const wallStart = Date.now()
   /** Timestamp shift and sequence offset of the current pass (loops continue where the last pass ended). */
@@ -128,7 +129,7 @@ export async function replayFile (options: ReplayOptions): Promise<ReplayResult>
       let passLast = -Infinity
       let passFirst: number | undefined
       let maxSeq = 0
-      for await (const rec of readReplayFile(options.file, format, { machine: options.machine, intervalMs, onBad })) {
+      for await (const rec of source.records()) {
         if (options.signal?.aborted === true) break
         passFirst ??= rec.telemetry.ts
         passLast = Math.max(passLast, rec.telemetry.ts)

@@ -1,5 +1,8 @@
-import { Telemetry } from '@factory-edge/shared'
-import { READING_FIELDS, type ReadingField } from './dataset.js'
+import { Telemetry } from '../messages/schemas.js'
+
+/** The reading fields of a Telemetry message that features are computed from. */
+export const READING_FIELDS = ['temperature', 'airTemperature', 'rpm', 'torque', 'toolWear', 'humidity'] as const
+export type ReadingField = typeof READING_FIELDS[number]
 
 /** Physically possible range of each reading, taken from the Telemetry schema so both agree. */
 export const READING_RANGES: Record<ReadingField, { min: number, max: number }> = Object.fromEntries(

@@ -7,7 +7,7 @@
 /** What a column of a data file holds. */
 export type ColumnRole =
   | 'temperature' | 'airTemperature' | 'rpm' | 'torque' | 'toolWear' | 'humidity'
-  | 'label' | 'failureType' | 'TWF' | 'HDF' | 'PWF' | 'OSF' | 'RNF' | 'machineId' | 'ts'
+  | 'label' | 'failureType' | 'TWF' | 'HDF' | 'PWF' | 'OSF' | 'RNF' | 'machineId' | 'ts' | 'seq' | 'udi' | 'productType'
 
 /** Accepted names per role, normalised (lower case, letters and digits only, unit removed). */
 const ALIASES: Record<ColumnRole, readonly string[]> = {
@@ -25,7 +25,11 @@ const ALIASES: Record<ColumnRole, readonly string[]> = {
   OSF: ['osf'],
   RNF: ['rnf'],
   machineId: ['machineid', 'machine'],
-  ts: ['ts', 'timestamp', 'time']
+  ts: ['ts', 'timestamp', 'time'],
+  seq: ['seq', 'sequence'],
+  // AI4I numbers its process cycles: the UDI gives the time and sequence of a row.
+  udi: ['udi'],
+  productType: ['type', 'producttype']
 }
 
 /** Unit suffixes that may be glued to a name once brackets are gone, e.g. `air_temperature_k`. */
@@ -101,5 +105,8 @@ export const ROLE_LABELS: Record<ColumnRole, string> = {
   OSF: 'OSF',
   RNF: 'RNF',
   machineId: 'machineId',
-  ts: 'ts'
+  ts: 'ts',
+  seq: 'seq',
+  udi: 'UDI',
+  productType: 'Type'
 }
