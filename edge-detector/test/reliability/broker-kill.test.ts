@@ -8,6 +8,9 @@ import { BROKERS, checkAccount, durableOptions, machineIds, publishReadings, rea
 // twice: those whose PUBACK the kill swallowed, or that the restored store still held) and every
 // anomaly event reaches the DB. After the restart the broker's backlog and the publisher's resends
 // interleave, so a few readings may arrive out of order: they are stored but not scored (late).
+// Mosquitto's store is a snapshot (saved here after every change, but not before its PUBACK): a reading
+// it acknowledged just before the kill can be gone after the restart, never delivered. Its account
+// allows 1 % such losses and reports them; the detector must still account for every delivery exactly.
 describe('reliability: broker SIGKILL mid-stream and restart', () => {
   for (const kind of BROKERS) {
     test(`${kind}: no reading lost, redeliveries dropped as duplicates, every event in the DB`, { timeout: 120_000, ...durableOptions(kind) }, async (t) => {
@@ -21,7 +24,7 @@ describe('reliability: broker SIGKILL mid-stream and restart', () => {
       await stack.broker.restart()
       await publisher.done
       assert.equal(publisher.failed, 0)
-      await checkAccount(t, stack, plan, { minEvents: 40 })
+      await checkAccount(t, stack, plan, { minEvents: 40, brokerMayLose: kind === 'mosquitto' ? plan.length / 100 : 0 })
     })
   }
 })

@@ -331,12 +331,13 @@ export function formatAccount (published: number, c: Counters): string {
  * late copy. A reading is scored at most once (its sequence number is then behind the machine's), so
  * published - scored - rejected readings were late on first delivery, and the rest of `late` are copies.
  */
-export function assertAccount (published: number, c: Counters, rejected = 0): { lateFirst: number, redelivered: number } {
+export function assertAccount (published: number, c: Counters, rejected = 0, brokerMayLose = 0): { lateFirst: number, redelivered: number } {
   const account = formatAccount(published, c)
   assert.equal(c.rejectedTotal, rejected, account)
   assert.equal(c.messages, c.scored + c.rejectedTotal + c.duplicates + c.late, `every message counted once: ${account}`)
   const lateFirst = published - c.scored - c.rejectedTotal
-  assert.ok(lateFirst >= 0 && lateFirst <= c.late, `readings neither scored, rejected nor late: ${account}`)
+  // Readings beyond `late` never reached the detector: only a broker that may lose some explains them.
+  assert.ok(lateFirst >= 0 && lateFirst - c.late <= brokerMayLose, `readings neither scored, rejected nor late: ${account}`)
   return { lateFirst, redelivered: c.messages - published }
 }
 
@@ -389,17 +390,19 @@ export async function startStack (t: TestContextLike, kind: BrokerKind, options:
  * late or rejected exactly as {@link assertAccount} requires, and every reading and every anomaly event
  * published on MQTT is in VictoriaMetrics.
  */
-export async function checkAccount (t: TestContextLike, stack: Stack, plan: readonly Telemetry[], options: { published?: number, rejected?: number, minEvents?: number, counters?: Counters } = {}): Promise<Counters> {
+export async function checkAccount (t: TestContextLike, stack: Stack, plan: readonly Telemetry[], options: { published?: number, rejected?: number, minEvents?: number, counters?: Counters, brokerMayLose?: number } = {}): Promise<Counters> {
   const published = options.published ?? plan.length
+  const brokerMayLose = options.brokerMayLose ?? 0
   // A detector restarted mid-run counts only what the new process received: the DB is then the account.
   const c = options.counters ?? await settledCounters(stack.detector.counters, published, 20_000)
   t.diagnostic(formatAccount(published, c))
-  if (options.counters === undefined) assertAccount(published, c, options.rejected ?? 0)
+  if (options.counters === undefined) assertAccount(published, c, options.rejected ?? 0, brokerMayLose)
   const minEvents = options.minEvents ?? 0
   await eventually(() => stack.anomalies.events.size >= minEvents, 30_000, `${minEvents} anomaly events`)
   const db = await waitForDb(stack.vm.url, new Set(plan.map((r) => `${r.machineId}|${r.ts}`)).size)
   const missing = missingFromDb(plan, db, stack.anomalies.events)
-  assert.equal(missing.readings, 0, `readings missing from the DB; ${formatAccount(published, c)}`)
+  assert.ok(missing.readings <= brokerMayLose, `${missing.readings} readings missing from the DB; ${formatAccount(published, c)}`)
+  if (missing.readings > 0) t.diagnostic(`${missing.readings} readings acknowledged by the broker never reached the detector (lost in the broker's crash)`)
   assert.deepEqual(missing.events, [], 'anomaly events missing from the DB')
   return c
 }
