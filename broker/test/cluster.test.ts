@@ -84,6 +84,17 @@ describe('a two-node cluster on Redis', { skip: !hasRedis && 'redis-server is no
     const detector = await connect(url('a'), { clientId: 'cluster-detector', clean: false })
     await detector.subscribeAsync('factory/+/telemetry', { qos: 1 })
     await endClient(detector)
+    // Node B learns of A's new subscription through Redis, asynchronously: until it has, what B
+    // receives is not queued for the offline session. Probe until a message through B is queued.
+    const probe = await connect(url('b'))
+    let queued: string[] = []
+    for (let i = 0; i < 50 && queued.length === 0; i++) {
+      await probe.publishAsync('factory/m2/telemetry', `probe-${i}`, { qos: 1 })
+      queued = await resume(url('a'), 'cluster-detector', 1, 300)
+    }
+    await endClient(probe)
+    assert.ok(queued.length > 0, 'node B never queued for the session of node A')
+    await resume(url('a'), 'cluster-detector', Infinity, 300) // a late probe must not count below
     const sensorB = await connect(url('b'))
     for (let i = 0; i < 10; i++) await sensorB.publishAsync('factory/m2/telemetry', `first-${i}`, { qos: 1 })
     await endClient(sensorB)
