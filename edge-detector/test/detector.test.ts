@@ -1,20 +1,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import mqtt from 'mqtt'
 import { Random, saveModel, type AnomalyEvent, type MachineState, type RejectedMessage } from '@factory-edge/shared'
 import { startDetector } from '../src/index.js'
-import { anomalousReading, normalReading, payload, trainTestModel, writeTestModel } from './helpers/readings.js'
-import { eventually, quietLogger, startTestBroker, tempDir } from './helpers/services.js'
+import { anomalousReading, normalReading, payload, trainTestModel } from './helpers/readings.js'
+import { brokerAndModel, eventually, quietLogger } from './helpers/services.js'
 
 test('detector service: events, retained state, rejects, health and metrics over a real broker', async (t) => {
-  const broker = await startTestBroker()
-  t.after(() => broker.close())
-  const { dir, cleanup } = await tempDir()
-  t.after(cleanup)
-  const modelPath = join(dir, 'model.json')
-  const model = await writeTestModel(modelPath)
+  const { broker, modelPath, model } = await brokerAndModel(t)
   const detector = await startDetector({ brokerUrl: broker.url, modelPath, httpPort: 0, logger: quietLogger(), alert: { k: 3, m: 5, cooldownMs: 0 } })
   t.after(() => detector.close())
   assert.equal(detector.model.version, model.version)
@@ -82,12 +76,7 @@ test('detector service: events, retained state, rejects, health and metrics over
 })
 
 test('model file: a new version is swapped in, a corrupt one is refused and the running model stays', async (t) => {
-  const broker = await startTestBroker()
-  t.after(() => broker.close())
-  const { dir, cleanup } = await tempDir()
-  t.after(cleanup)
-  const modelPath = join(dir, 'model.json')
-  const first = await writeTestModel(modelPath)
+  const { broker, modelPath, model: first } = await brokerAndModel(t)
   const detector = await startDetector({ brokerUrl: broker.url, modelPath, logger: quietLogger() })
   t.after(() => detector.close())
   const swapped: string[] = []
@@ -114,11 +103,7 @@ test('startDetector fails clearly when the model file is missing', async () => {
 })
 
 test('close() finishes when the broker has gone away', async (t) => {
-  const broker = await startTestBroker()
-  const { dir, cleanup } = await tempDir()
-  t.after(cleanup)
-  const modelPath = join(dir, 'model.json')
-  await writeTestModel(modelPath)
+  const { broker, modelPath } = await brokerAndModel(t)
   const detector = await startDetector({ brokerUrl: broker.url, modelPath, logger: quietLogger(), watchModel: false })
   const offline = new Promise((resolve) => detector.once('offline', resolve))
   await broker.close()

@@ -4,8 +4,7 @@ import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { writeTestModel } from '../helpers/readings.js'
-import { eventually, startTestBroker, tempDir } from '../helpers/services.js'
+import { brokerAndModel, eventually } from '../helpers/services.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const bin = join(here, '../../src/bin/edge-detector.js')
@@ -36,12 +35,7 @@ test('--help documents every option; bad settings exit 2 with one clear line', a
 })
 
 test('the command starts the service with a capped young generation, logs that metrics are off, and exits 0 on SIGTERM', async (t) => {
-  const broker = await startTestBroker()
-  t.after(() => broker.close())
-  const { dir, cleanup } = await tempDir()
-  t.after(cleanup)
-  const modelPath = join(dir, 'model.json')
-  await writeTestModel(modelPath)
+  const { broker, modelPath } = await brokerAndModel(t)
   const child = spawn(command, ['--broker-url', broker.url, '--model', modelPath, '--http-port', '0', '--log-format', 'json'])
   t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   let stdout = ''

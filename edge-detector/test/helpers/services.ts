@@ -4,7 +4,8 @@ import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { startBroker, type BrokerHandle } from '@factory-edge/broker'
-import { createLogger, type Logger } from '@factory-edge/shared'
+import { createLogger, type Logger, type Model } from '@factory-edge/shared'
+import { writeTestModel } from './readings.js'
 
 /** A logger that writes nothing, for quiet tests. */
 export function quietLogger (): Logger {
@@ -132,4 +133,23 @@ export async function exportSeries (vmUrl: string, match: string): Promise<Array
   if (!res.ok) throw new Error(`export failed: ${res.status} ${await res.text()}`)
   const text = await res.text()
   return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l))
+}
+
+/** What most service tests start from: a broker and a temporary directory holding a test model. */
+export interface BrokerAndModel {
+  broker: BrokerHandle
+  dir: string
+  modelPath: string
+  model: Model
+}
+
+/** Starts a test broker and writes a test model to a temporary directory; both go away after the test. */
+export async function brokerAndModel (t: { after: (fn: () => Promise<void>) => void }): Promise<BrokerAndModel> {
+  const broker = await startTestBroker()
+  t.after(() => broker.close())
+  const { dir, cleanup } = await tempDir()
+  t.after(cleanup)
+  const modelPath = join(dir, 'model.json')
+  const model = await writeTestModel(modelPath)
+  return { broker, dir, modelPath, model }
 }

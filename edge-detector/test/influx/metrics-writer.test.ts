@@ -5,8 +5,8 @@ import mqtt from 'mqtt'
 import { Random, type Telemetry } from '@factory-edge/shared'
 import { MetricsWriter } from '../../src/influx/metrics-writer.js'
 import { startDetector } from '../../src/index.js'
-import { normalReading, payload, writeTestModel } from '../helpers/readings.js'
-import { eventually, exportSeries, quietLogger, startTestBroker, startVictoriaMetrics, tempDir } from '../helpers/services.js'
+import { normalReading, payload } from '../helpers/readings.js'
+import { brokerAndModel, eventually, exportSeries, quietLogger, startVictoriaMetrics, tempDir } from '../helpers/services.js'
 
 const influx = (url: string, spoolDir: string): { url: string, org: string, bucket: string, spoolDir: string, flushIntervalMs: number, batchSize: number, minRetryDelayMs: number, maxRetryDelayMs: number, timeoutMs: number } =>
   ({ url, org: 'factory', bucket: 'factory', spoolDir, flushIntervalMs: 50, batchSize: 100, minRetryDelayMs: 100, maxRetryDelayMs: 400, timeoutMs: 2000 })
@@ -19,12 +19,7 @@ async function countPoints (vmUrl: string, metric: string): Promise<number> {
 test('the detector writes telemetry, scores and events to a real InfluxDB-compatible server', async (t) => {
   const vm = await startVictoriaMetrics()
   t.after(async () => { await vm.stop(); await vm.cleanup() })
-  const broker = await startTestBroker()
-  t.after(() => broker.close())
-  const { dir, cleanup } = await tempDir()
-  t.after(cleanup)
-  const modelPath = join(dir, 'model.json')
-  const model = await writeTestModel(modelPath)
+  const { broker, dir, modelPath, model } = await brokerAndModel(t)
   const detector = await startDetector({ brokerUrl: broker.url, modelPath, logger: quietLogger(), influx: influx(vm.url, join(dir, 'spool')) })
   let closed = false
   t.after(async () => { if (!closed) await detector.close() })
