@@ -13,7 +13,7 @@ import { tmpdir, userInfo } from 'node:os'
 import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import mqttPacket from 'mqtt-packet'
-import { freePort, type BenchContext } from './harness.js'
+import { freePort, rssMbOf, type BenchContext } from './harness.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = join(root, 'broker/dist/src/bin/factory-broker.js')
@@ -162,15 +162,10 @@ async function latency (port: number, rate: number, seconds: number): Promise<{ 
   return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] }
 }
 
-async function rssKiB (pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN)
-}
-
 /** Resident memory added per idle connected client (KiB). */
 async function memoryPerConnection (broker: Broker, n: number): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 300))
-  const before = await rssKiB(broker.pid)
+  const before = rssMbOf(broker.pid) * 1024
   const sockets: Socket[] = []
   for (let i = 0; i < n; i += 50) {
     sockets.push(...await Promise.all(Array.from({ length: Math.min(50, n - i) }, async (_, j) => {
@@ -180,7 +175,7 @@ async function memoryPerConnection (broker: Broker, n: number): Promise<number> 
     })))
   }
   await new Promise((resolve) => setTimeout(resolve, 500))
-  const after = await rssKiB(broker.pid)
+  const after = rssMbOf(broker.pid) * 1024
   for (const s of sockets) s.destroy()
   return (after - before) / n
 }

@@ -15,13 +15,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DetectorPipeline, type PipelineSink } from '@factory-edge/edge-detector'
-import { freePort, type BenchContext } from './harness.js'
+import { freePort, rssMbOf, type BenchContext } from './harness.js'
 import { benchReadings, trainBenchModel, writeBenchModel } from './detector/fixtures.js'
 import { rawConnect } from './detector/mqtt-raw.js'
 
@@ -217,14 +217,6 @@ async function benchEndToEnd (ctx: BenchContext, dir: string, modelPath: string,
   }
 }
 
-/** Resident memory of a process, in MB, from /proc (Linux). */
-async function residentMb (pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status)
-  if (match === null) throw new Error(`no VmRSS for process ${pid}`)
-  return Number(match[1]) / 1024
-}
-
 async function benchMemory (ctx: BenchContext, dir: string): Promise<void> {
   const modelPath = join(dir, 'model-60.json')
   await writeBenchModel(modelPath, { window: 60, features: ['tempDelta', 'power', 'strain', 'toolWear', 'rpm.z', 'torque.mean'] })
@@ -242,7 +234,7 @@ async function benchMemory (ctx: BenchContext, dir: string): Promise<void> {
         if (tracked !== machines) throw new Error(`the detector tracks ${tracked} machines, not ${machines}`)
         // Measured as a plant would see it, a moment after the stream: no forced garbage collection.
         await new Promise((resolve) => setTimeout(resolve, 2000))
-        ctx.report(name + suffix, await residentMb(detector.child.pid as number), 'MB')
+        ctx.report(name + suffix, rssMbOf(detector.child.pid), 'MB')
       } finally {
         await stop(detector.child)
         await wipeSession(broker.port, 'factory-edge-detector')

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 /** One measured figure: printed as one JSON line with `--json`. */
 export interface Measurement {
@@ -42,4 +43,21 @@ export function freePort (): Promise<number> {
       s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0))
     })
   })
+}
+
+/** Resident set size of a process in bytes (Linux /proc), or undefined once it has exited. */
+export function rssOf (pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m === null ? undefined : Number(m[1]) * 1024
+  } catch {
+    return undefined
+  }
+}
+
+/** Resident set size of a running process in MB; throws when it is gone. */
+export function rssMbOf (pid: number | undefined): number {
+  const bytes = pid === undefined ? undefined : rssOf(pid)
+  if (bytes === undefined) throw new Error(`no resident memory for process ${pid}: has it exited?`)
+  return bytes / 1048576
 }

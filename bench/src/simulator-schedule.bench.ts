@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process'
 import mqtt from 'mqtt'
-import type { BenchContext } from './harness.js'
-import { buildPiBundle, rssOf, startMosquitto } from './simulator-support.js'
+import { rssOf, type BenchContext } from './harness.js'
+import { buildPiBundle, startMosquitto } from './simulator-support.js'
 
 /** The Node flags of sensor-simulator/deploy/sensor-simulator.service. */
 export const PI_NODE_FLAGS = ['--lite-mode', '--no-expose-wasm', '--max-semi-space-size=1']

@@ -1,6 +1,6 @@
 /** Shared pieces of the simulator benchmarks: a private mosquitto and the Pi bundle. */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -79,16 +79,6 @@ export async function settledPublishCount (broker: Mosquitto): Promise<number> {
 export function buildPiBundle (): string {
   execFileSync(process.execPath, [join(repoRoot, 'sensor-simulator/scripts/build-pi.mjs')], { stdio: 'ignore' })
   return join(repoRoot, 'sensor-simulator/dist-pi/sensor-simulator.cjs')
-}
-
-/** Resident set size of a process in bytes (Linux /proc), or undefined once it has exited. */
-export function rssOf (pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m === null ? undefined : Number(m[1]) * 1024
-  } catch {
-    return undefined
-  }
 }
 
 /** Runs the compiled simulator-child.js with node flags and returns its one-line JSON report. */

@@ -9,7 +9,7 @@
  * the run), --no-db (no VictoriaMetrics).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { generateLabelledTelemetry } from '@factory-edge/sensor-simulator'
 import { writeBenchModel } from './detector/fixtures.js'
-import { freePort } from './harness.js'
+import { freePort, rssMbOf } from './harness.js'
 import { publishPacket, rawConnect } from './detector/mqtt-raw.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -79,11 +79,6 @@ async function stop (child: ChildProcess | undefined): Promise<void> {
   clearTimeout(timer)
 }
 
-async function rssMb (pid: number | undefined): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024
-}
-
 async function counters (http: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${http}/metrics`)).text()
   const out: Record<string, number> = {}
@@ -115,7 +110,7 @@ try {
     '--http-port', String(httpPort), '--spool-dir', join(dir, 'spool'), '--log-level', 'warn', '--log-format', 'json', ...influxArgs], { stdio: ['ignore', 'ignore', 'inherit'] })
   children.push(detector)
   await waitFor(async () => (await fetch(`${http}/healthz`)).ok, 30_000, 'edge-detector')
-  const rssIdle = await rssMb(detector.pid)
+  const rssIdle = rssMbOf(detector.pid)
   note(`${minutes} min at ${rate} readings/s over ${machines} machines; detector RSS idle ${rssIdle.toFixed(1)} MB`)
 
   // Readings from the simulator's physics, in real time: each machine reads every machines/rate seconds.
@@ -145,11 +140,13 @@ try {
       if (chunk.length > 0) client.socket.write(Buffer.concat(chunk))
       if (!rssStartTaken && elapsed >= warmupMs) {
         rssStartTaken = true
-        void rssMb(detector.pid).then((mb) => { rssStart = mb; note(`RSS at start (after ${(warmupMs / 1000).toFixed(0)} s warm-up): ${mb.toFixed(1)} MB`) })
+        rssStart = rssMbOf(detector.pid)
+        note(`RSS at start (after ${(warmupMs / 1000).toFixed(0)} s warm-up): ${rssStart.toFixed(1)} MB`)
       }
       if (elapsed >= nextProgress) {
         nextProgress += 60_000
-        void Promise.all([rssMb(detector.pid), counters(http)]).then(([mb, c]) => note(`${(elapsed / 60_000).toFixed(0)} min: sent ${sent}, scored ${c.scored_total}, RSS ${mb.toFixed(1)} MB`))
+        const mb = rssMbOf(detector.pid)
+        void counters(http).then((c) => note(`${(elapsed / 60_000).toFixed(0)} min: sent ${sent}, scored ${c.scored_total}, RSS ${mb.toFixed(1)} MB`))
       }
       if (sent >= total) {
         clearInterval(timer)
@@ -164,7 +161,7 @@ try {
     c = await counters(http)
     return c.messages_total >= sent
   }, 120_000, 'the detector to take every reading').catch((err: Error) => note(err.message))
-  const rssEnd = await rssMb(detector.pid)
+  const rssEnd = rssMbOf(detector.pid)
   client.socket.end()
 
   const rejected = Object.entries(c).filter(([k]) => k.startsWith('rejected_total.')).reduce((a, [, v]) => a + v, 0)
