@@ -3,7 +3,7 @@
  * (Matzka, "Explainable Artificial Intelligence for Predictive Maintenance Applications", 2020).
  */
 import type { ProductType } from '@factory-edge/shared'
-import { FAILURE_MODES, type FailureMode } from '@factory-edge/shared/data'
+import type { FailureMode } from '@factory-edge/shared/data'
 
 export { FAILURE_MODES, KELVIN_OFFSET, isFailureMode, type FailureMode } from '@factory-edge/shared/data'
 export const RPM_TO_RAD_PER_S = (2 * Math.PI) / 60

@@ -9,7 +9,7 @@ const NOISE = 1.5
 /** Default seed of the synthetic humidity, so that the same file always gives the same readings. */
 export const HUMIDITY_SEED = 2020
 /** Base relative humidity in %, that of the simulator's machines. */
-export const HUMIDITY_BASE = 45
+const HUMIDITY_BASE = 45
 
 /**
  * Synthetic relative humidity in % (AI4I has none; the original design made it up too): a daily cycle
