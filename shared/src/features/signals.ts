@@ -19,7 +19,8 @@ export interface SignalInfo {
   compute: (r: ReadingValues) => number
 }
 
-const RPM_TO_RAD_PER_S = (2 * Math.PI) / 60
+/** Revolutions per minute to radians per second. */
+export const RPM_TO_RAD_PER_S = (2 * Math.PI) / 60
 
 /** Every signal a feature may be built from. */
 export const SIGNALS = {
