@@ -16,7 +16,7 @@ import { ModelWatcher } from './model/model-watcher.js'
 import type { Retrainer, RetrainOptions } from './model/retrainer.js'
 import { startOpsServer, type HealthReport } from './http/ops-server.js'
 import { PrometheusText } from './http/prometheus.js'
-import { RateLimitedLog } from './log/rate-limited-log.js'
+import { RateLimitedLog } from '@factory-edge/shared/runtime'
 
 export interface DetectorOptions {
   /** MQTT broker URL, e.g. mqtt://127.0.0.1:1883. */

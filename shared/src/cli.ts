@@ -1,14 +1,14 @@
-import { ConfigError } from './config/options.js'
+import { FactoryEdgeError } from './errors.js'
 
 /**
- * Runs a command-line entry point: a configuration error becomes one line on stderr and exit code 2
- * (no stack trace); any other failure exit code 1.
+ * Runs a command-line entry point: an error of ours becomes one line on stderr (no stack trace) and its
+ * exit code (2 for a configuration mistake); any other failure exit code 1.
  */
 export function runMain (name: string, main: () => Promise<void>): void {
   main().catch((err: unknown) => {
-    if (err instanceof ConfigError) {
+    if (err instanceof FactoryEdgeError) {
       process.stderr.write(`${name}: ${err.message}\n`)
-      process.exit(2)
+      process.exit(err.exitCode)
     }
     const message = err instanceof Error ? err.message : String(err)
     process.stderr.write(`${name}: ${message}\n`)

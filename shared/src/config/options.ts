@@ -5,6 +5,9 @@
  * description); the same description drives parsing, validation and `--help`, so the three can never
  * disagree. Precedence is flag > environment > default (12-factor).
  */
+import { ConfigError } from '../errors.js'
+
+export { ConfigError }
 
 interface BaseOption {
   /** Long flag without the leading dashes, e.g. `port` for `--port`. */
@@ -66,10 +69,6 @@ export type ConfigOf<S extends ConfigSpec> = {
   -readonly [K in keyof S]: S[K] extends { default: unknown } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined
 }
 
-/** A setting that is unknown or has a value that is not allowed; the message names both. */
-export class ConfigError extends Error {
-  override name = 'ConfigError'
-}
 
 export interface ParsedArgs<S extends ConfigSpec> {
   config: ConfigOf<S>

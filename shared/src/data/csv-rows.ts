@@ -1,6 +1,6 @@
 import { KELVIN_OFFSET, FAILURE_MODES, type FailureMode } from './ai4i.js'
 import { matchColumns, REQUIRED_ROLES, ROLE_LABELS, type ColumnMatch, type ColumnRole } from './columns.js'
-import { DataError } from './errors.js'
+import { DataError } from '../errors.js'
 import { SyntheticHumidity } from './humidity.js'
 import { checkReading, READING_FIELDS } from './ranges.js'
 import type { DataFileOptions, DataRecord } from './data-file.js'

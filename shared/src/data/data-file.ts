@@ -5,7 +5,7 @@ import { decodeTelemetry } from '../messages/decode.js'
 import type { ProductType } from '../messages/schemas.js'
 import type { ReadingValues } from '../features/signals.js'
 import { CsvRows } from './csv-rows.js'
-import { DataError } from './errors.js'
+import { DataError } from '../errors.js'
 import { sniffDataFile, type FileFormat } from './sniff.js'
 
 /** One usable row of a data file: a reading in telemetry units (°C, rpm, Nm, min, %) and its labels. */

@@ -1,7 +1,7 @@
 export * from './ai4i.js'
 export * from './columns.js'
 export * from './data-file.js'
-export * from './errors.js'
+export { DataError } from '../errors.js'
 export * from './humidity.js'
 export * from './ranges.js'
 export * from './sniff.js'

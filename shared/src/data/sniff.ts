@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises'
-import { DataError } from './errors.js'
+import { DataError } from '../errors.js'
 
 export type FileFormat = 'csv' | 'ndjson'
 

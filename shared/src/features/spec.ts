@@ -1,4 +1,7 @@
+import { FeatureSpecError } from '../errors.js'
 import { isSignalName, SIGNALS, type SignalName } from './signals.js'
+
+export { FeatureSpecError }
 
 /** Statistics over a machine's window; `value` is the newest reading itself. */
 export const STATISTICS = ['value', 'mean', 'std', 'z', 'rate'] as const
@@ -53,10 +56,6 @@ export const FEATURE_SETS: Record<string, FeatureSpec> = {
 
 const MAX_WINDOW_MS = 30 * 24 * 3600 * 1000
 
-/** Thrown for a feature specification that cannot be computed. */
-export class FeatureSpecError extends Error {
-  override name = 'FeatureSpecError'
-}
 
 /** Parses one feature name, or throws a FeatureSpecError listing what is allowed. */
 export function describeFeature (name: string): FeatureInfo {

@@ -1,4 +1,4 @@
-import { ForestInputError } from './errors.js'
+import { ForestInputError } from '../errors.js'
 import { averagePathLength } from './path-length.js'
 import { heightLimit, type PreorderTrees } from './tree-builder.js'
 

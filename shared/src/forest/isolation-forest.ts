@@ -1,11 +1,11 @@
 import { Random } from '../random.js'
-import { ForestInputError } from './errors.js'
+import { ForestInputError } from '../errors.js'
 import { layOutForest, type ForestLayout } from './forest-layout.js'
 import { BLOCK_ROWS, CompleteScorer } from './complete-scorer.js'
 import { averagePathLength } from './path-length.js'
 import { TreeBuilder, type PreorderTrees } from './tree-builder.js'
 
-export { ForestInputError } from './errors.js'
+export { ForestInputError } from '../errors.js'
 
 export interface ForestOptions {
   /** Number of trees. */

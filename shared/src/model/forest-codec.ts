@@ -1,5 +1,5 @@
 import type { ForestState } from '../forest/index.js'
-import { ModelFileError } from './errors.js'
+import { ModelFileError } from '../errors.js'
 
 /**
  * A forest's trees as stored in the model file. Child links are implicit in pre-order, and an external

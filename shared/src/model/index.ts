@@ -1,4 +1,4 @@
 export * from './model.js'
 export * from './model-file.js'
 export * from './forest-codec.js'
-export * from './errors.js'
+export { ModelFileError } from '../errors.js'

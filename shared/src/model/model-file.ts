@@ -4,7 +4,7 @@ import { IsolationForest, ForestInputError, type ForestOptions } from '../forest
 import { validateFeatureSpec, FeatureSpecError, type FeatureSpec } from '../features/index.js'
 import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, type FeatureSummary } from './model.js'
 import { decodeForest, encodeForest, type EncodedForest } from './forest-codec.js'
-import { ModelFileError } from './errors.js'
+import { ModelFileError } from '../errors.js'
 
 /** Serialises a model to the versioned JSON file format (deterministic for equal models). */
 export function serializeModel (model: Model): string {

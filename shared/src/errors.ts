@@ -1,0 +1,46 @@
+/**
+ * Base of every error factory-edge raises on purpose: `code` tells the cases apart without parsing the
+ * message, and `exitCode` is what a command exits with when the error reaches `runMain` (2: the command
+ * was called wrongly, a setting or a file it names is not usable; 1: anything else). Messages are one line.
+ */
+export class FactoryEdgeError extends Error {
+  override name = 'FactoryEdgeError'
+  readonly code: string = 'ERR_FACTORY_EDGE'
+  readonly exitCode: number = 1
+}
+
+/** A setting that is unknown or has a value that is not allowed; the message names both. */
+export class ConfigError extends FactoryEdgeError {
+  override name = 'ConfigError'
+  override readonly code = 'ERR_CONFIG'
+  override readonly exitCode = 2
+}
+
+/**
+ * A data file that cannot be used: missing, empty, binary, wrongly delimited, missing a column or
+ * holding a bad value. The message names the file and the problem. Exit code 1: the command was right,
+ * the data is not.
+ */
+export class DataError extends FactoryEdgeError {
+  override name = 'DataError'
+  override readonly code = 'ERR_DATA'
+}
+
+/** Thrown for input the forest cannot learn from or score, and for forest arrays that are inconsistent. */
+export class ForestInputError extends FactoryEdgeError {
+  override name = 'ForestInputError'
+  override readonly code = 'ERR_FOREST_INPUT'
+}
+
+/** A model file that is missing, corrupt, truncated or of an incompatible format. */
+export class ModelFileError extends FactoryEdgeError {
+  override name = 'ModelFileError'
+  override readonly code = 'ERR_MODEL_FILE'
+}
+
+/** A feature specification that cannot be computed; it comes from the user's flags, hence exit code 2. */
+export class FeatureSpecError extends FactoryEdgeError {
+  override name = 'FeatureSpecError'
+  override readonly code = 'ERR_FEATURE_SPEC'
+  override readonly exitCode = 2
+}

@@ -1,0 +1,34 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import * as root from '../src/index.js'
+import { ConfigError, DataError, FactoryEdgeError, FeatureSpecError, ForestInputError, ModelFileError } from '../src/errors.js'
+import { ConfigError as ConfigErrorOfOptions } from '../src/config/options.js'
+import { DataError as DataErrorOfData } from '../src/data/index.js'
+
+test('every error class has a code and an exit code, 2 for configuration mistakes', () => {
+  const cases: Array<[FactoryEdgeError, string, string, number]> = [
+    [new ConfigError('x'), 'ConfigError', 'ERR_CONFIG', 2],
+    [new FeatureSpecError('x'), 'FeatureSpecError', 'ERR_FEATURE_SPEC', 2],
+    [new DataError('x'), 'DataError', 'ERR_DATA', 1],
+    [new ModelFileError('x'), 'ModelFileError', 'ERR_MODEL_FILE', 1],
+    [new ForestInputError('x'), 'ForestInputError', 'ERR_FOREST_INPUT', 1]
+  ]
+  for (const [err, name, code, exitCode] of cases) {
+    assert.ok(err instanceof FactoryEdgeError, name)
+    assert.ok(err instanceof Error, name)
+    assert.equal(err.name, name)
+    assert.equal(err.code, code)
+    assert.equal(err.exitCode, exitCode)
+    assert.equal(err.message, 'x')
+  }
+})
+
+test('the old import paths give the same classes', () => {
+  assert.equal(ConfigErrorOfOptions, ConfigError)
+  assert.equal(DataErrorOfData, DataError)
+  assert.equal(root.ConfigError, ConfigError)
+  assert.equal(root.ModelFileError, ModelFileError)
+  assert.equal(root.FeatureSpecError, FeatureSpecError)
+  assert.equal(root.ForestInputError, ForestInputError)
+  assert.equal(root.FactoryEdgeError, FactoryEdgeError)
+})
