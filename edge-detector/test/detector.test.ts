@@ -54,7 +54,7 @@ test('detector service: events, retained state, rejects, health and metrics over
   assert.equal(stats.scored, 36)
   assert.equal(stats.rejectedByReason.not_json, 1)
   assert.equal(stats.machines, 1)
-  assert.equal(stats.influx, undefined, 'metrics are off without a URL')
+  assert.equal(stats.influx, undefined, 'no InfluxDB output without a URL')
 
   const health = await fetch(`${detector.httpUrl}/healthz`)
   assert.equal(health.status, 200)
@@ -105,7 +105,7 @@ test('startDetector fails clearly when the model file is missing', async () => {
 test('close() finishes when the broker has gone away', async (t) => {
   const { broker, modelPath } = await brokerAndModel(t)
   const detector = await startDetector({ brokerUrl: broker.url, modelPath, logger: quietLogger(), watchModel: false })
-  const offline = new Promise((resolve) => detector.once('offline', resolve))
+  const offline = new Promise<void>((resolve) => detector.once('offline', resolve))
   await broker.close()
   await offline
   assert.equal(detector.health().ok, false, 'unhealthy without a broker')

@@ -8,7 +8,7 @@ import { connect } from 'mqtt'
 import { startBroker } from '@factory-edge/broker'
 import { startSimulator } from '@factory-edge/sensor-simulator'
 import { allMachinesTopic, createLogger, saveModel, type AnomalyEvent } from '@factory-edge/shared'
-import { startDetector } from '../src/detector.js'
+import { startDetector } from '../src/service/detector.js'
 import { trainSynthetic } from '../src/training/train.js'
 
 interface Received { event: AnomalyEvent, at: number }

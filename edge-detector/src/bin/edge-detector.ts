@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createLogger, formatHelp, onShutdown, parseConfig, runMain, type LoggerOptions } from '@factory-edge/shared'
 import { detectorConfigSpec, detectorOptionsFromConfig } from '../config.js'
-import { startDetector } from '../detector.js'
+import { startDetector } from '../service/detector.js'
 
 /** Sub-commands other than `run` (the default: the detector service), loaded only when chosen. */
 const COMMANDS: Record<string, (argv: readonly string[]) => Promise<void>> = {

@@ -2,6 +2,7 @@ import { readdir, stat, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { schedule, validate, type ScheduledTask } from 'node-cron'
 import { saveModel, trainModel, type Logger, type Model } from '@factory-edge/shared'
+import { DETECTOR_DEFAULTS } from '../defaults.js'
 import type { DetectorPipeline } from '../pipeline/pipeline.js'
 
 /** Scheduled retraining on the recent readings that were not anomalous. */
@@ -50,7 +51,7 @@ export class Retrainer {
   }
 
   private get minRows (): number {
-    return this.options.minRows ?? 1000
+    return this.options.minRows ?? DETECTOR_DEFAULTS.retrain.minRows
   }
 
   /** Retrains now; resolves to the new model, or undefined when there is too little data or it failed. */
@@ -73,7 +74,7 @@ export class Retrainer {
       const newMean = meanScore(model, data)
       const dir = this.options.modelsDir ?? join(dirname(this.modelPath), 'models')
       await saveModel(join(dir, `${model.version}.json`), model)
-      await prune(dir, this.options.keep ?? 5)
+      await prune(dir, this.options.keep ?? DETECTOR_DEFAULTS.retrain.keep)
       await saveModel(this.modelPath, model)
       if (this.pipeline.model === old) this.swap(model)
       this.logger.info({

@@ -1,4 +1,4 @@
-import { NORMAL, RAISED, type MachineTable } from './machine-table.js'
+import { DETECTOR_DEFAULTS } from '../defaults.js'
 
 /** When a machine's alert is raised and cleared. */
 export interface AlertPolicy {
@@ -17,12 +17,18 @@ export interface AlertPolicy {
   criticalMargin: number
 }
 
-export const DEFAULT_ALERT_POLICY: AlertPolicy = { k: 3, m: 5, hysteresis: 0.02, cooldownMs: 30_000, criticalMargin: 0.1 }
+export const DEFAULT_ALERT_POLICY: Readonly<AlertPolicy> = DETECTOR_DEFAULTS.alert
 
-/** Result of one alert update. */
-export const UNCHANGED = 0
-export const BECAME_RAISED = 1
-export const BECAME_CLEARED = 2
+/** What one score did to a machine's alert. */
+export type AlertChange = 'unchanged' | 'raised' | 'cleared'
+
+/** A machine's alert state, as stored per slot (a typed array holds numbers, not names). */
+export const AlertState = { normal: 0, raised: 1 } as const
+export type AlertState = typeof AlertState[keyof typeof AlertState]
+
+/** Names of the severity codes stored per slot. */
+export const SEVERITIES = ['warning', 'critical'] as const
+export type Severity = typeof SEVERITIES[number]
 
 /** Checks a policy and returns a clean copy; throws a RangeError naming the bad setting. */
 export function validateAlertPolicy (policy: Partial<AlertPolicy>): AlertPolicy {
@@ -42,44 +48,89 @@ export function popcount (x: number): number {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24
 }
 
-/** The k-of-m alert state machine, applied to the per-machine state of a {@link MachineTable}. */
+/**
+ * The k-of-m alert state machine and the alert state of every machine slot, kept together: typed arrays
+ * indexed by the slot of the machine table, so that an update allocates nothing.
+ */
 export class AlertTracker {
   readonly policy: AlertPolicy
+  /** Bit i set: the i-th most recent score was over the threshold. */
+  readonly overMask: Uint32Array
+  /** Bit i set: the i-th most recent score was over the clearing threshold (threshold - hysteresis). */
+  readonly hotMask: Uint32Array
+  /** Scores recorded, capped at 32. */
+  readonly scored: Uint8Array
+  /** {@link AlertState} per slot. */
+  readonly state: Uint8Array
+  /** Index into {@link SEVERITIES}: the severity of the current or last episode. */
+  readonly severity: Uint8Array
+  readonly lastRaiseTs: Float64Array
+  readonly lastClearTs: Float64Array
+  readonly lastScore: Float64Array
   private readonly mask: number
 
-  constructor (policy: Partial<AlertPolicy> = {}) {
+  constructor (capacity: number, policy: Partial<AlertPolicy> = {}) {
     this.policy = validateAlertPolicy(policy)
     this.mask = this.policy.m === 32 ? 0xffffffff : ((1 << this.policy.m) >>> 0) - 1
+    this.overMask = new Uint32Array(capacity)
+    this.hotMask = new Uint32Array(capacity)
+    this.scored = new Uint8Array(capacity)
+    this.state = new Uint8Array(capacity)
+    this.severity = new Uint8Array(capacity)
+    this.lastRaiseTs = new Float64Array(capacity)
+    this.lastClearTs = new Float64Array(capacity)
+    this.lastScore = new Float64Array(capacity)
   }
 
-  /** Records one score for a machine and returns UNCHANGED, BECAME_RAISED or BECAME_CLEARED. */
-  update (table: MachineTable, slot: number, score: number, threshold: number, ts: number): number {
+  /** Forgets a slot's history (the slot now holds another machine). */
+  reset (slot: number): void {
+    this.overMask[slot] = 0
+    this.hotMask[slot] = 0
+    this.scored[slot] = 0
+    this.state[slot] = AlertState.normal
+    this.severity[slot] = 0
+    this.lastRaiseTs[slot] = 0
+    this.lastClearTs[slot] = 0
+    this.lastScore[slot] = 0
+  }
+
+  /** Records one score of the machine in `slot` at reading time `ts`. */
+  update (slot: number, score: number, threshold: number, ts: number): AlertChange {
     const p = this.policy
-    table.overMask[slot] = ((table.overMask[slot] << 1) | (score > threshold ? 1 : 0)) >>> 0
-    table.hotMask[slot] = ((table.hotMask[slot] << 1) | (score > threshold - p.hysteresis ? 1 : 0)) >>> 0
-    if (table.scored[slot] < 32) table.scored[slot]++
-    table.lastScore[slot] = score
-    if (table.alert[slot] === NORMAL) {
-      if (popcount(table.overMask[slot] & this.mask) < p.k) return UNCHANGED
-      if (table.lastClearTs[slot] > 0 && ts - table.lastClearTs[slot] < p.cooldownMs) return UNCHANGED
-      table.alert[slot] = RAISED
-      table.severity[slot] = score >= threshold + p.criticalMargin ? 1 : 0
-      table.lastRaiseTs[slot] = ts
-      return BECAME_RAISED
+    this.overMask[slot] = ((this.overMask[slot] << 1) | (score > threshold ? 1 : 0)) >>> 0
+    this.hotMask[slot] = ((this.hotMask[slot] << 1) | (score > threshold - p.hysteresis ? 1 : 0)) >>> 0
+    if (this.scored[slot] < 32) this.scored[slot]++
+    this.lastScore[slot] = score
+    if (this.state[slot] === AlertState.normal) {
+      if (popcount(this.overMask[slot] & this.mask) < p.k) return 'unchanged'
+      if (this.lastClearTs[slot] > 0 && ts - this.lastClearTs[slot] < p.cooldownMs) return 'unchanged'
+      this.state[slot] = AlertState.raised
+      this.severity[slot] = score >= threshold + p.criticalMargin ? 1 : 0
+      this.lastRaiseTs[slot] = ts
+      return 'raised'
     }
-    if (popcount(table.hotMask[slot] & this.mask) >= p.k) return UNCHANGED
-    table.alert[slot] = NORMAL
-    table.lastClearTs[slot] = ts
-    return BECAME_CLEARED
+    if (popcount(this.hotMask[slot] & this.mask) >= p.k) return 'unchanged'
+    this.state[slot] = AlertState.normal
+    this.lastClearTs[slot] = ts
+    return 'cleared'
+  }
+
+  /** True while the machine in `slot` has an alert up. */
+  isRaised (slot: number): boolean {
+    return this.state[slot] === AlertState.raised
+  }
+
+  severityOf (slot: number): Severity {
+    return SEVERITIES[this.severity[slot]]
   }
 
   /** Scores over the threshold among the last m. */
-  overCount (table: MachineTable, slot: number): number {
-    return popcount(table.overMask[slot] & this.mask)
+  overCount (slot: number): number {
+    return popcount(this.overMask[slot] & this.mask)
   }
 
   /** Scores considered so far, at most m. */
-  consideredCount (table: MachineTable, slot: number): number {
-    return Math.min(table.scored[slot], this.policy.m)
+  consideredCount (slot: number): number {
+    return Math.min(this.scored[slot], this.policy.m)
   }
 }

@@ -4,14 +4,12 @@ import type { MachineWindow } from '@factory-edge/shared'
 export const SEEN_SEQS = 256
 export const SEEN_WORDS = SEEN_SEQS / 32
 
-/** Alert state codes kept per machine. */
-export const NORMAL = 0
-export const RAISED = 1
-
 /**
- * Per-machine state for a bounded number of machines, as a structure of typed arrays indexed by slot,
- * with an intrusive least-recently-seen list, so that looking up, touching and evicting a machine
- * allocates nothing on the hot path.
+ * Which machines are tracked, in which slot, and their reading order (sequence numbers, newest
+ * timestamp, window), for a bounded number of machines: a structure of typed arrays indexed by slot, with
+ * an intrusive least-recently-seen list, so that looking up, touching and evicting a machine allocates
+ * nothing on the hot path. Other per-machine state (alerts, point tags) lives with its owner, in arrays
+ * indexed by the same slot.
  */
 export class MachineTable {
   readonly capacity: number
@@ -19,8 +17,6 @@ export class MachineTable {
   readonly ids: Array<string | undefined>
   /** Feature window per slot, created on first use and reused after an eviction. */
   readonly windows: Array<MachineWindow | undefined>
-  /** Precomputed InfluxDB tag set per slot (`machine=..,model_version=..`). */
-  readonly tags: Array<string | undefined>
   /** Highest sequence number seen, -1 before the first reading. */
   readonly maxSeq: Float64Array
   /** Timestamp of the newest reading added to the window. */
@@ -30,18 +26,6 @@ export class MachineTable {
    * seq mod SEEN_SEQS ({@link SEEN_WORDS} words per slot): tells a duplicate from a late reading.
    */
   readonly seen: Uint32Array
-  /** Bit i set: the i-th most recent score was over the threshold. */
-  readonly overMask: Uint32Array
-  /** Bit i set: the i-th most recent score was over the clearing threshold (threshold - hysteresis). */
-  readonly hotMask: Uint32Array
-  /** Scores recorded, capped at 32. */
-  readonly scored: Uint8Array
-  readonly alert: Uint8Array
-  /** 0 warning, 1 critical: the severity of the current or last episode. */
-  readonly severity: Uint8Array
-  readonly lastRaiseTs: Float64Array
-  readonly lastClearTs: Float64Array
-  readonly lastScore: Float64Array
 
   private readonly index = new Map<string, number>()
   private readonly prev: Int32Array
@@ -61,18 +45,9 @@ export class MachineTable {
     this.capacity = capacity
     this.ids = new Array(capacity).fill(undefined)
     this.windows = new Array(capacity).fill(undefined)
-    this.tags = new Array(capacity).fill(undefined)
     this.maxSeq = new Float64Array(capacity)
     this.lastTs = new Float64Array(capacity)
     this.seen = new Uint32Array(capacity * SEEN_WORDS)
-    this.overMask = new Uint32Array(capacity)
-    this.hotMask = new Uint32Array(capacity)
-    this.scored = new Uint8Array(capacity)
-    this.alert = new Uint8Array(capacity)
-    this.severity = new Uint8Array(capacity)
-    this.lastRaiseTs = new Float64Array(capacity)
-    this.lastClearTs = new Float64Array(capacity)
-    this.lastScore = new Float64Array(capacity)
     this.prev = new Int32Array(capacity).fill(-1)
     this.next = new Int32Array(capacity).fill(-1)
   }
@@ -113,18 +88,9 @@ export class MachineTable {
     }
     this.index.set(id, slot)
     this.ids[slot] = id
-    this.tags[slot] = undefined
     this.maxSeq[slot] = -1
     this.lastTs[slot] = 0
     this.seen.fill(0, slot * SEEN_WORDS, (slot + 1) * SEEN_WORDS)
-    this.overMask[slot] = 0
-    this.hotMask[slot] = 0
-    this.scored[slot] = 0
-    this.alert[slot] = NORMAL
-    this.severity[slot] = 0
-    this.lastRaiseTs[slot] = 0
-    this.lastClearTs[slot] = 0
-    this.lastScore[slot] = 0
     this.pushFront(slot)
     return slot
   }
@@ -156,11 +122,6 @@ export class MachineTable {
   /** Forgets every machine's feature window (after a model with another feature specification). */
   dropWindows (): void {
     this.windows.fill(undefined)
-  }
-
-  /** Forgets the cached tag sets (after a model swap changes the version tag). */
-  dropTags (): void {
-    this.tags.fill(undefined)
   }
 
   /** Ids of the tracked machines, most recently seen first. */

@@ -1,14 +1,15 @@
 import { performance } from 'node:perf_hooks'
 import {
-  DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TOPIC_PREFIX, FeatureExtractor, decodeTelemetry, machineIdFromTopic,
+  FeatureExtractor, decodeTelemetry, machineIdFromTopic,
   type AnomalyEvent, type FeatureContribution, type MachineState, type Model, type RejectedMessage, type Telemetry
 } from '@factory-edge/shared'
-import { AlertTracker, BECAME_CLEARED, BECAME_RAISED, UNCHANGED, type AlertPolicy } from './alert-policy.js'
-import { MachineTable, RAISED, SEEN_SEQS } from './machine-table.js'
+import { DETECTOR_DEFAULTS } from '../defaults.js'
+import { AlertTracker, type AlertPolicy } from './alert-policy.js'
+import { MachineTable, SEEN_SEQS } from './machine-table.js'
+import { MachinePoints } from './machine-points.js'
 import { FeatureReservoir } from './reservoir.js'
 import { machineHash, type Shard } from './shard.js'
 import { PipelineStats } from './stats.js'
-import { eventLine, featureFieldKeys, machineTags, scoreLine, telemetryLine, thresholdField } from './line-protocol.js'
 
 /** Where the pipeline's results go. Called synchronously from {@link DetectorPipeline.process}. */
 export interface PipelineSink {
@@ -42,14 +43,13 @@ export interface PipelineOptions {
   reservoirSize?: number
 }
 
-/** What {@link DetectorPipeline.process} did with a message. */
-export const SCORED = 0
-export const REJECTED = 1
-export const DUPLICATE = 2
-export const LATE = 3
-export const OTHER_SHARD = 4
+/**
+ * What {@link DetectorPipeline.process} did with a message: scored; rejected (invalid, see the sink);
+ * a duplicate (same sequence number, dropped); late (too far out of order to score, stored only);
+ * or skipped because another shard handles the machine.
+ */
+export type Outcome = 'scored' | 'rejected' | 'duplicate' | 'late' | 'other-shard'
 
-const SEVERITY = ['warning', 'critical'] as const
 const REJECTED_PAYLOAD_CHARS = 256
 
 /**
@@ -63,8 +63,7 @@ export class DetectorPipeline {
   readonly prefix: string
   private currentModel: Model
   private extractor: FeatureExtractor
-  private featureKeys: string[]
-  private thresholdText: string
+  private readonly points: MachinePoints | undefined
   private features: Float64Array
   private contributions: Float64Array
   private reservoirRows: FeatureReservoir
@@ -72,23 +71,22 @@ export class DetectorPipeline {
   private readonly gapMs: number
   private readonly maxPayloadBytes: number
   private readonly shard: Shard | undefined
-  private readonly points: boolean
   private readonly reservoirSize: number
 
   constructor (options: PipelineOptions) {
     this.sink = options.sink
-    this.prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX
-    this.machines = new MachineTable(options.maxMachines ?? 10_000)
-    this.alerts = new AlertTracker(options.alert)
-    this.gapMs = options.gapMs ?? 60_000
-    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+    this.prefix = options.topicPrefix ?? DETECTOR_DEFAULTS.topicPrefix
+    const capacity = options.maxMachines ?? DETECTOR_DEFAULTS.maxMachines
+    this.machines = new MachineTable(capacity)
+    this.alerts = new AlertTracker(capacity, options.alert)
+    this.gapMs = options.gapMs ?? DETECTOR_DEFAULTS.gapMs
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DETECTOR_DEFAULTS.maxPayloadBytes
     this.shard = options.shard !== undefined && options.shard.count > 1 ? options.shard : undefined
-    this.points = options.points ?? true
-    this.reservoirSize = options.reservoirSize ?? 10_000
+    this.points = (options.points ?? true) ? new MachinePoints(capacity) : undefined
+    this.reservoirSize = options.reservoirSize ?? DETECTOR_DEFAULTS.reservoirSize
     this.currentModel = options.model
     this.extractor = new FeatureExtractor(options.model.featureSpec)
-    this.featureKeys = featureFieldKeys(this.extractor.spec.features)
-    this.thresholdText = thresholdField(options.model.threshold)
+    this.points?.setModel(options.model.version, options.model.threshold, this.extractor.spec.features)
     this.features = new Float64Array(this.extractor.size)
     this.contributions = new Float64Array(this.extractor.size)
     this.reservoirRows = new FeatureReservoir(this.reservoirSize, this.extractor.size)
@@ -110,15 +108,14 @@ export class DetectorPipeline {
   setModel (model: Model): void {
     const sameSpec = JSON.stringify(model.featureSpec) === JSON.stringify(this.currentModel.featureSpec)
     this.currentModel = model
-    this.thresholdText = thresholdField(model.threshold)
-    this.machines.dropTags()
-    if (sameSpec) return
-    this.extractor = new FeatureExtractor(model.featureSpec)
-    this.featureKeys = featureFieldKeys(this.extractor.spec.features)
-    this.features = new Float64Array(this.extractor.size)
-    this.contributions = new Float64Array(this.extractor.size)
-    this.reservoirRows = new FeatureReservoir(this.reservoirSize, this.extractor.size)
-    this.machines.dropWindows()
+    if (!sameSpec) {
+      this.extractor = new FeatureExtractor(model.featureSpec)
+      this.features = new Float64Array(this.extractor.size)
+      this.contributions = new Float64Array(this.extractor.size)
+      this.reservoirRows = new FeatureReservoir(this.reservoirSize, this.extractor.size)
+      this.machines.dropWindows()
+    }
+    this.points?.setModel(model.version, model.threshold, this.extractor.spec.features)
   }
 
   /** True when this detector handles the machine (always, unless sharded). */
@@ -126,36 +123,38 @@ export class DetectorPipeline {
     return this.shard === undefined || (machineHash(machineId) % this.shard.count) + 1 === this.shard.index
   }
 
-  /** Processes one message; returns SCORED, REJECTED, DUPLICATE, LATE or OTHER_SHARD. */
-  process (topic: string, payload: Uint8Array): number {
+  /** Processes one message and says what it did with it. */
+  process (topic: string, payload: Uint8Array): Outcome {
     const started = performance.now()
     const topicId = machineIdFromTopic(topic, this.prefix)
     if (topicId !== undefined && this.shard !== undefined && !this.handles(topicId)) {
       this.stats.otherShard++
-      return OTHER_SHARD
+      return 'other-shard'
     }
     this.stats.messagesIn++
     const decoded = decodeTelemetry(payload, topicId ?? '', this.maxPayloadBytes)
     if (!decoded.ok) {
       this.reject(topic, topicId, payload, decoded.reason, decoded.detail)
-      return REJECTED
+      return 'rejected'
     }
     const outcome = this.score(decoded.value)
     this.stats.observeLatency((performance.now() - started) / 1000)
     return outcome
   }
 
-  private score (r: Telemetry): number {
+  private score (r: Telemetry): Outcome {
     const table = this.machines
     const slot = table.lookup(r.machineId)
     if (table.evictedId !== undefined) {
       this.stats.evictions++
       this.sink.evicted(table.evictedId, table.size)
     }
-    if (table.created) this.sink.tracked(this.stateOf(slot, r.ts))
+    if (table.created) {
+      this.alerts.reset(slot)
+      this.points?.reset(slot)
+      this.sink.tracked(this.stateOf(slot, r.ts))
+    }
     const model = this.currentModel
-    let tags = table.tags[slot]
-    if (tags === undefined) tags = table.tags[slot] = machineTags(r.machineId, model.version)
 
     const maxSeq = table.maxSeq[slot]
     const seq = r.seq
@@ -172,7 +171,7 @@ export class DetectorPipeline {
     } else if (maxSeq - seq < SEEN_SEQS) {
       if (table.testAndSetSeen(slot, seq)) {
         this.stats.duplicates++
-        return DUPLICATE
+        return 'duplicate'
       }
       // Out of order but recent (a broker redelivering its backlog after a restart): scored like the rest.
       this.stats.outOfOrder++
@@ -180,8 +179,8 @@ export class DetectorPipeline {
     } else {
       // Too far behind to tell from a redelivered copy: a good reading, so it is stored, but not scored twice.
       this.stats.late++
-      if (this.points) this.sink.line(telemetryLine(tags, r))
-      return LATE
+      if (this.points !== undefined) this.sink.line(this.points.telemetry(slot, r))
+      return 'late'
     }
 
     let window = table.windows[slot]
@@ -199,17 +198,17 @@ export class DetectorPipeline {
     const threshold = forest.threshold
     this.stats.scored++
 
-    const change = this.alerts.update(table, slot, score, threshold, r.ts)
-    if (change !== UNCHANGED) this.emitEvent(slot, r, score, change === BECAME_RAISED, tags)
-    if (this.points) {
-      this.sink.line(telemetryLine(tags, r))
-      this.sink.line(scoreLine(tags, r.ts, score, threshold, this.thresholdText, this.featureKeys, features))
+    const change = this.alerts.update(slot, score, threshold, r.ts)
+    if (change !== 'unchanged') this.emitEvent(slot, r, score, change === 'raised')
+    if (this.points !== undefined) {
+      this.sink.line(this.points.telemetry(slot, r))
+      this.sink.line(this.points.score(slot, r, score, threshold, features))
     }
-    if (score <= threshold && table.alert[slot] !== RAISED) this.reservoirRows.add(features)
-    return SCORED
+    if (score <= threshold && !this.alerts.isRaised(slot)) this.reservoirRows.add(features)
+    return 'scored'
   }
 
-  private emitEvent (slot: number, r: Telemetry, score: number, raised: boolean, tags: string): void {
+  private emitEvent (slot: number, r: Telemetry, score: number, raised: boolean): void {
     const table = this.machines
     const model = this.currentModel
     if (raised) this.stats.raised++
@@ -228,7 +227,7 @@ export class DetectorPipeline {
       ts: r.ts,
       seq: r.seq,
       state: raised ? 'raised' : 'cleared',
-      severity: SEVERITY[table.severity[slot]],
+      severity: this.alerts.severityOf(slot),
       score,
       threshold: model.threshold,
       modelVersion: model.version,
@@ -237,12 +236,12 @@ export class DetectorPipeline {
         size: window?.count ?? 0,
         from: span.from,
         to: span.to,
-        over: this.alerts.overCount(table, slot),
-        of: this.alerts.consideredCount(table, slot)
+        over: this.alerts.overCount(slot),
+        of: this.alerts.consideredCount(slot)
       }
     }
     this.sink.anomaly(event, this.stateOf(slot, r.ts))
-    if (this.points) this.sink.line(eventLine(tags, r.ts, event.state, event.severity, score, model.threshold, features[0]?.name ?? ''))
+    if (this.points !== undefined) this.sink.line(this.points.event(slot, r, event.state, event.severity, score, model.threshold, features[0]?.name ?? ''))
   }
 
   /** The retained state of a tracked machine. */
@@ -251,8 +250,8 @@ export class DetectorPipeline {
     return {
       machineId: table.ids[slot] as string,
       ts,
-      state: table.alert[slot] === RAISED ? 'anomalous' : 'normal',
-      score: table.lastScore[slot],
+      state: this.alerts.isRaised(slot) ? 'anomalous' : 'normal',
+      score: this.alerts.lastScore[slot],
       threshold: this.currentModel.threshold,
       modelVersion: this.currentModel.version
     }

@@ -34,14 +34,14 @@ test('--help documents every option; bad settings exit 2 with one clear line', a
   assert.match(env.stderr, /ALERT_K/)
 })
 
-test('the command starts the service with a capped young generation, logs that metrics are off, and exits 0 on SIGTERM', async (t) => {
+test('the command starts the service with a capped young generation, logs that the InfluxDB output is off, and exits 0 on SIGTERM', async (t) => {
   const { broker, modelPath } = await brokerAndModel(t)
   const child = spawn(command, ['--broker-url', broker.url, '--model', modelPath, '--http-port', '0', '--log-format', 'json'])
   t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   let stdout = ''
   child.stdout.on('data', (d) => { stdout += String(d) })
   await eventually(() => stdout.includes('connected and subscribed'), 20_000, 'the service to connect')
-  assert.match(stdout, /metrics are off/)
+  assert.match(stdout, /InfluxDB output is off/)
   // env(1) execs node in place, so the service is this very process; the 10,000-machine memory figure
   // (README) depends on the flag.
   const argv = (await readFile(`/proc/${child.pid as number}/cmdline`, 'utf8')).split('\0')

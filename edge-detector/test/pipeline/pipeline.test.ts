@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Value } from '@sinclair/typebox/value'
 import { AnomalyEvent, MachineState, MEASUREMENTS, Random, RejectedMessage } from '@factory-edge/shared'
-import { DetectorPipeline, DUPLICATE, LATE, OTHER_SHARD, REJECTED, SCORED, type PipelineOptions } from '../../src/pipeline/pipeline.js'
+import { DetectorPipeline, type Outcome, type PipelineOptions } from '../../src/pipeline/pipeline.js'
 import { shardOf } from '../../src/pipeline/shard.js'
 import { anomalousReading, normalReading, payload, trainTestModel, TEST_SPEC } from '../helpers/readings.js'
 import { RecordingSink } from '../helpers/recording-sink.js'
@@ -17,11 +17,11 @@ function setup (options: Partial<PipelineOptions> = {}): { pipeline: DetectorPip
 }
 
 /** Feeds one machine: `n` readings from `make`, advancing seq and a 1 s clock. */
-function feeder (pipeline: DetectorPipeline, id: string, seed = 1): (n: number, anomalous?: boolean) => number[] {
+function feeder (pipeline: DetectorPipeline, id: string, seed = 1): (n: number, anomalous?: boolean) => Outcome[] {
   const random = new Random(seed)
   let seq = 0
   return (n, anomalous = false) => {
-    const out: number[] = []
+    const out: Outcome[] = []
     for (let i = 0; i < n; i++, seq++) {
       const ts = 1_000_000 + seq * 1000
       const r = anomalous ? anomalousReading(id, seq, ts) : normalReading(id, seq, ts, random)
@@ -34,7 +34,7 @@ function feeder (pipeline: DetectorPipeline, id: string, seed = 1): (n: number, 
 test('normal readings raise nothing; a burst raises once after k of m, then clears once', () => {
   const { pipeline, sink } = setup()
   const feed = feeder(pipeline, 'press-1')
-  assert.deepEqual(new Set(feed(50)), new Set([SCORED]))
+  assert.deepEqual(new Set(feed(50)), new Set(['scored']))
   assert.equal(sink.events.length, 0, 'no alert on normal data')
   feed(2, true)
   assert.equal(sink.events.length, 0, 'two of five is not enough (k = 3)')
@@ -80,10 +80,10 @@ test('every bad payload is rejected with its reason, counted, and good readings 
   ]
   let seq = 1
   for (const [reason, body, detail] of cases) {
-    assert.equal(pipeline.process(topic('m1'), Buffer.from(body)), REJECTED, reason)
+    assert.equal(pipeline.process(topic('m1'), Buffer.from(body)), 'rejected', reason)
     const r = normalReading('m1', seq, 1_000_000 + seq * 1000, new Random(seq))
     seq++
-    assert.equal(pipeline.process(topic('m1'), payload(r)), SCORED, `a good reading after ${reason}`)
+    assert.equal(pipeline.process(topic('m1'), payload(r)), 'scored', `a good reading after ${reason}`)
     const reject = sink.rejects.at(-1)
     assert.ok(reject !== undefined)
     assert.equal(reject.reason, reason)
@@ -101,25 +101,25 @@ test('every bad payload is rejected with its reason, counted, and good readings 
 test('duplicates are dropped, out-of-order readings scored, too-late ones stored only, a restarted publisher starts over', () => {
   const { pipeline, sink } = setup()
   const random = new Random(5)
-  const send = (seq: number, ts: number): number => pipeline.process(topic('m1'), payload(normalReading('m1', seq, ts, random)))
-  assert.equal(send(0, 1000), SCORED)
-  assert.equal(send(1, 2000), SCORED)
-  assert.equal(send(3, 4000), SCORED)
-  assert.equal(send(3, 4000), DUPLICATE)
-  assert.equal(send(2, 3000), SCORED, 'seq 2 arrives after seq 3 and is still scored')
-  assert.equal(send(2, 3000), DUPLICATE, 'and a second copy of it is a duplicate')
-  assert.equal(send(1, 2000), DUPLICATE)
-  assert.equal(send(300, 300_000), SCORED)
-  assert.equal(send(4, 5000), LATE, 'more than 256 behind: cannot be told from a copy, so stored only')
-  assert.equal(send(299, 299_000), SCORED, 'recent enough')
+  const send = (seq: number, ts: number): Outcome => pipeline.process(topic('m1'), payload(normalReading('m1', seq, ts, random)))
+  assert.equal(send(0, 1000), 'scored')
+  assert.equal(send(1, 2000), 'scored')
+  assert.equal(send(3, 4000), 'scored')
+  assert.equal(send(3, 4000), 'duplicate')
+  assert.equal(send(2, 3000), 'scored', 'seq 2 arrives after seq 3 and is still scored')
+  assert.equal(send(2, 3000), 'duplicate', 'and a second copy of it is a duplicate')
+  assert.equal(send(1, 2000), 'duplicate')
+  assert.equal(send(300, 300_000), 'scored')
+  assert.equal(send(4, 5000), 'late', 'more than 256 behind: cannot be told from a copy, so stored only')
+  assert.equal(send(299, 299_000), 'scored', 'recent enough')
   assert.deepEqual({ duplicates: pipeline.stats.duplicates, outOfOrder: pipeline.stats.outOfOrder, late: pipeline.stats.late }, { duplicates: 3, outOfOrder: 2, late: 1 })
   const telemetry = sink.lines.filter((l) => l.startsWith(MEASUREMENTS.telemetry + ','))
   assert.equal(telemetry.length, 7, 'every reading stored once, duplicates not')
   assert.equal(sink.lines.filter((l) => l.startsWith(MEASUREMENTS.score + ',')).length, 6, 'the late one is not scored')
-  assert.equal(send(0, 400_000), SCORED, 'seq 0 with a newer timestamp: the publisher restarted')
+  assert.equal(send(0, 400_000), 'scored', 'seq 0 with a newer timestamp: the publisher restarted')
   assert.equal(pipeline.stats.streamRestarts, 1)
-  assert.equal(send(1, 401_000), SCORED)
-  assert.equal(send(1, 401_000), DUPLICATE)
+  assert.equal(send(1, 401_000), 'scored')
+  assert.equal(send(1, 401_000), 'duplicate')
 })
 
 test('a long gap empties the machine window', () => {
@@ -136,7 +136,7 @@ test('a long gap empties the machine window', () => {
 test('memory is bounded: beyond max machines the least recently seen is evicted', () => {
   const { pipeline, sink } = setup({ maxMachines: 3 })
   const random = new Random(2)
-  const send = (id: string, seq: number): number => pipeline.process(topic(id), payload(normalReading(id, seq, 1000 + seq, random)))
+  const send = (id: string, seq: number): Outcome => pipeline.process(topic(id), payload(normalReading(id, seq, 1000 + seq, random)))
   send('a', 0); send('b', 0); send('c', 0)
   send('a', 1)
   send('d', 0)
@@ -144,7 +144,7 @@ test('memory is bounded: beyond max machines the least recently seen is evicted'
   assert.equal(pipeline.machines.size, 3)
   assert.deepEqual(pipeline.machines.machineIds().sort(), ['a', 'c', 'd'])
   assert.equal(pipeline.stats.evictions, 1)
-  assert.equal(send('b', 1), SCORED, 'an evicted machine comes back as new')
+  assert.equal(send('b', 1), 'scored', 'an evicted machine comes back as new')
   assert.deepEqual(sink.evictions, ['b', 'c'])
 })
 
@@ -183,15 +183,15 @@ test('three shards handle every machine exactly once', () => {
   for (const id of ids) {
     const body = payload(normalReading(id, 0, 1000, random))
     const outcomes = shards.map(({ pipeline }) => pipeline.process(topic(id), body))
-    assert.equal(outcomes.filter((o) => o === SCORED).length, 1, `${id} is scored by exactly one shard`)
-    assert.equal(outcomes.filter((o) => o === OTHER_SHARD).length, 2)
-    assert.equal(outcomes.indexOf(SCORED) + 1, shardOf(id, 3))
+    assert.equal(outcomes.filter((o) => o === 'scored').length, 1, `${id} is scored by exactly one shard`)
+    assert.equal(outcomes.filter((o) => o === 'other-shard').length, 2)
+    assert.equal(outcomes.indexOf('scored') + 1, shardOf(id, 3))
   }
   const sizes = shards.map(({ pipeline }) => pipeline.machines.size)
   assert.equal(sizes.reduce((a, b) => a + b), ids.length)
   for (const size of sizes) assert.ok(size > 60, `shards are roughly balanced: ${sizes.join(', ')}`)
   const bad = shards.map(({ pipeline }) => pipeline.process(topic('machine-1'), Buffer.from('garbage')))
-  assert.equal(bad.filter((o) => o === REJECTED).length, 1, 'a bad payload is rejected by the owning shard only')
+  assert.equal(bad.filter((o) => o === 'rejected').length, 1, 'a bad payload is rejected by the owning shard only')
 })
 
 test('a model with another feature specification swaps in and restarts the windows', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import mqtt from 'mqtt'
 import { Random, type Telemetry } from '@factory-edge/shared'
-import { MetricsWriter } from '../../src/influx/metrics-writer.js'
+import { PointWriter } from '../../src/influx/point-writer.js'
 import { startDetector } from '../../src/index.js'
 import { normalReading, payload } from '../helpers/readings.js'
 import { brokerAndModel, eventually, exportSeries, quietLogger, startVictoriaMetrics, tempDir } from '../helpers/services.js'
@@ -61,7 +61,7 @@ test('InfluxDB down, then back: points are spooled to disk and replayed, nothing
   const { dir, cleanup } = await tempDir()
   t.after(cleanup)
   await vm.stop()
-  const writer = await MetricsWriter.open(influx(vm.url, join(dir, 'spool')), quietLogger())
+  const writer = await PointWriter.open(influx(vm.url, join(dir, 'spool')), quietLogger())
   let closed = false
   t.after(async () => { if (!closed) await writer.close(500) })
   const base = Date.now() - 120_000
@@ -93,13 +93,13 @@ test('close() while InfluxDB is down leaves the points on disk for the next star
   await vm.stop()
   const spoolDir = join(dir, 'spool')
   const base = Date.now() - 120_000
-  const first = await MetricsWriter.open(influx(vm.url, spoolDir), quietLogger())
+  const first = await PointWriter.open(influx(vm.url, spoolDir), quietLogger())
   for (let i = 0; i < 30; i++) first.write(`telemetry,machine=restart rpm=${i} ${base + i}`)
   await first.close(1000)
   assert.equal(first.stats().spooled, 30)
 
   await vm.restart()
-  const second = await MetricsWriter.open(influx(vm.url, spoolDir), quietLogger())
+  const second = await PointWriter.open(influx(vm.url, spoolDir), quietLogger())
   t.after(() => second.close(500))
   await eventually(() => second.stats().spooled === 0 && second.stats().written === 30, 20_000, 'the next start to replay the spool')
   await eventually(async () => await countPoints(vm.url, 'telemetry_rpm') === 30, 20_000, '30 points in VictoriaMetrics')
@@ -113,14 +113,14 @@ test('with the journal, committed points of a process that never flushed are rep
   const spoolDir = join(dir, 'spool')
   const base = Date.now() - 120_000
   // A long flush interval keeps the points in memory, as at the moment of a SIGKILL.
-  const killed = await MetricsWriter.open({ ...influx(vm.url, spoolDir), flushIntervalMs: 600_000, batchSize: 10_000, journal: true }, quietLogger())
+  const killed = await PointWriter.open({ ...influx(vm.url, spoolDir), flushIntervalMs: 600_000, batchSize: 10_000, journal: true }, quietLogger())
   for (let i = 0; i < 30; i++) {
     killed.write(`telemetry,machine=journal rpm=${i} ${base + i}`)
     if (i % 3 === 2) killed.commit()
   }
   assert.equal(killed.stats().written, 0)
 
-  const next = await MetricsWriter.open({ ...influx(vm.url, spoolDir), journal: true }, quietLogger())
+  const next = await PointWriter.open({ ...influx(vm.url, spoolDir), journal: true }, quietLogger())
   t.after(() => next.close(500))
   await eventually(() => next.stats().written === 30 && next.stats().spooled === 0, 20_000, 'the journalled points replayed')
   const series = await exportSeries(vm.url, 'telemetry_rpm{machine="journal"}')

@@ -1,53 +1,8 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client'
 import type { Logger } from '@factory-edge/shared'
+import { INFLUX_DEFAULTS, type InfluxOptions, type InfluxState, type PointWriterStats } from './options.js'
 import { DiskSpool } from './spool.js'
 import { PointJournal } from './journal.js'
-
-/** InfluxDB v2 connection and write behaviour. */
-export interface InfluxOptions {
-  url: string
-  token?: string
-  org: string
-  bucket: string
-  /** Lines per write request. */
-  batchSize?: number
-  /** Longest time a line waits before its batch is sent, in ms. */
-  flushIntervalMs?: number
-  /** Request bodies larger than this many bytes are gzipped. */
-  gzipThreshold?: number
-  /** Timeout of one write request, in ms. */
-  timeoutMs?: number
-  /** First retry delay after a failed write, doubled per failure up to maxRetryDelayMs. */
-  minRetryDelayMs?: number
-  maxRetryDelayMs?: number
-  /** Directory of the on-disk spool used while InfluxDB is unreachable. */
-  spoolDir: string
-  /** Most points kept in the spool; beyond it the oldest batches are dropped and counted. */
-  spoolMaxPoints?: number
-  /**
-   * Journal queued points in the spool directory (see {@link MetricsWriter.commit}), so that a killed
-   * process loses none of them; off by default.
-   */
-  journal?: boolean
-}
-
-export type InfluxState = 'ok' | 'failing'
-
-export interface MetricsWriterStats {
-  state: InfluxState
-  /** Points acknowledged by InfluxDB. */
-  written: number
-  /** Points waiting in the on-disk spool. */
-  spooled: number
-  /** Points dropped because the spool was full. */
-  droppedSpoolFull: number
-  /** Points InfluxDB refused as malformed (HTTP 400/413/422), which retrying cannot fix. */
-  refused: number
-  /** Failed write requests. */
-  failures: number
-  /** Lines in memory, not yet sent or spooled. */
-  buffered: number
-}
 
 interface Batch {
   lines: string[]
@@ -68,7 +23,7 @@ const PERMANENT = new Set([400, 413, 422])
  * backoff, until InfluxDB accepts them again. A single worker loop owns sending and the spool, so
  * nothing races.
  */
-export class MetricsWriter {
+export class PointWriter {
   private readonly writeApi: WriteApi
   private readonly batchSize: number
   private readonly flushIntervalMs: number
@@ -91,16 +46,16 @@ export class MetricsWriter {
   private lastDropLog = 0
 
   private constructor (options: InfluxOptions, private readonly spool: DiskSpool, private readonly journal: PointJournal | undefined, private readonly logger: Logger) {
-    this.batchSize = options.batchSize ?? 5000
-    this.flushIntervalMs = options.flushIntervalMs ?? 1000
-    this.minRetryDelayMs = options.minRetryDelayMs ?? 1000
-    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000
-    const influx = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs ?? 5000 })
+    this.batchSize = options.batchSize ?? INFLUX_DEFAULTS.batchSize
+    this.flushIntervalMs = options.flushIntervalMs ?? INFLUX_DEFAULTS.flushIntervalMs
+    this.minRetryDelayMs = options.minRetryDelayMs ?? INFLUX_DEFAULTS.minRetryDelayMs
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? INFLUX_DEFAULTS.maxRetryDelayMs
+    const influx = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs ?? INFLUX_DEFAULTS.timeoutMs })
     this.writeApi = influx.getWriteApi(options.org, options.bucket, 'ms', {
       batchSize: this.batchSize + 1,
       flushInterval: 0,
       maxRetries: 0,
-      gzipThreshold: options.gzipThreshold ?? 1000,
+      gzipThreshold: options.gzipThreshold ?? INFLUX_DEFAULTS.gzipThreshold,
       // Returning a rejected promise hands every failure to us instead of the client's retry buffer.
       writeFailed: (error: Error) => Promise.reject(error)
     })
@@ -112,9 +67,9 @@ export class MetricsWriter {
   }
 
   /** Opens the spool and starts the writer. */
-  static async open (options: InfluxOptions, logger: Logger): Promise<MetricsWriter> {
+  static async open (options: InfluxOptions, logger: Logger): Promise<PointWriter> {
     routeClientLogs(logger)
-    const spool = await DiskSpool.open(options.spoolDir, options.spoolMaxPoints ?? 1_000_000)
+    const spool = await DiskSpool.open(options.spoolDir, options.spoolMaxPoints ?? INFLUX_DEFAULTS.spoolMaxPoints)
     let journal: PointJournal | undefined
     if (options.journal === true) {
       // Points a killed process had queued go to the spool first, so they are replayed before any new one.
@@ -128,7 +83,7 @@ export class MetricsWriter {
       if (recovered > 0) logger.info({ points: recovered, files: files.length }, 'recovered journalled InfluxDB points of a killed process into the spool')
       journal = PointJournal.open(options.spoolDir, nextSeq)
     }
-    return new MetricsWriter(options, spool, journal, logger)
+    return new PointWriter(options, spool, journal, logger)
   }
 
   /** Queues one line of line protocol. */
@@ -173,7 +128,7 @@ export class MetricsWriter {
     if (this.spool.size > 0) this.logger.warn({ spooled: this.spool.size, dir: this.spool.dir }, 'InfluxDB points left in the spool; they are written on the next start')
   }
 
-  stats (): MetricsWriterStats {
+  stats (): PointWriterStats {
     return {
       state: this.state,
       written: this.written,

@@ -1,0 +1,36 @@
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TOPIC_PREFIX } from '@factory-edge/shared'
+
+/**
+ * Every default of the detector service, once: the configuration spec (flags, environment, `--help`),
+ * the classes that fill their options and the generated docs read them from here.
+ */
+export const DETECTOR_DEFAULTS = {
+  topicPrefix: DEFAULT_TOPIC_PREFIX,
+  modelPath: 'results/model.json',
+  watchModel: true,
+  /** A fixed id, so that the broker keeps the persistent session; shards append `-<k>-of-<n>`. */
+  clientId: 'factory-edge-detector',
+  maxMachines: 10_000,
+  gapMs: 60_000,
+  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  publishRejected: true,
+  httpHost: '127.0.0.1',
+  httpPort: 9464,
+  statsIntervalMs: 10_000,
+  /** Recent non-anomalous feature rows kept for retraining. */
+  reservoirSize: 10_000,
+  alert: { k: 3, m: 5, hysteresis: 0.02, cooldownMs: 30_000, criticalMargin: 0.1 },
+  retrain: { minRows: 1000, keep: 5 },
+  influx: {
+    org: 'factory',
+    bucket: 'factory',
+    batchSize: 5000,
+    flushIntervalMs: 1000,
+    gzipThreshold: 1000,
+    timeoutMs: 5000,
+    minRetryDelayMs: 1000,
+    maxRetryDelayMs: 30_000,
+    spoolDir: 'data/spool',
+    spoolMaxPoints: 1_000_000
+  }
+} as const

@@ -1,0 +1,193 @@
+import { EventEmitter } from 'node:events'
+import { allMachinesTopic, createLogger, loadModel, type Logger, type Model } from '@factory-edge/shared'
+import { RateLimitedLog, startOpsServer, type HealthReport, type OpsServer } from '@factory-edge/shared/runtime'
+import { DETECTOR_DEFAULTS } from '../defaults.js'
+import { DetectorPipeline } from '../pipeline/pipeline.js'
+import { parseShard, type Shard } from '../pipeline/shard.js'
+import type { PointWriter } from '../influx/point-writer.js'
+import { ModelWatcher } from '../model/model-watcher.js'
+import type { Retrainer } from '../model/retrainer.js'
+import { MqttInput } from './mqtt-input.js'
+import { DetectorOutputs } from './outputs.js'
+import { DetectorOperations, type OperationsSource } from './operations.js'
+import type { DetectorOptions } from './options.js'
+import type { DetectorEvents, DetectorHandle, DetectorStats } from './types.js'
+
+/**
+ * The detector service's lifecycle: it wires the parts (MQTT input, pipeline, outputs, InfluxDB points,
+ * model watcher, retraining, operations server), starts them in order and stops them in reverse.
+ */
+class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, OperationsSource {
+  readonly pipeline: DetectorPipeline
+  readonly clientId: string
+  readonly brokerUrl: string
+  readonly modelPath: string
+  readonly mqtt: MqttInput
+  points: PointWriter | undefined
+  watcher: ModelWatcher | undefined
+  closing = false
+  private readonly outputs: DetectorOutputs
+  private readonly operations: DetectorOperations
+  private retrainer: Retrainer | undefined
+  private server: OpsServer | undefined
+  private statsTimer: NodeJS.Timeout | undefined
+
+  constructor (private readonly options: DetectorOptions, model: Model, private readonly logger: Logger, shard: Shard | undefined) {
+    super()
+    const prefix = options.topicPrefix ?? DETECTOR_DEFAULTS.topicPrefix
+    const rateLimited = new RateLimitedLog(logger)
+    this.clientId = options.clientId ?? defaultClientId(shard)
+    this.brokerUrl = options.brokerUrl
+    this.modelPath = options.modelPath
+    this.mqtt = new MqttInput({
+      brokerUrl: options.brokerUrl,
+      username: options.username,
+      password: options.password,
+      caFile: options.caFile,
+      clientId: this.clientId,
+      topic: allMachinesTopic('telemetry', prefix),
+      onMessage: (topic, payload) => { this.pipeline.process(topic, payload) },
+      beforeAck: options.influx !== undefined ? () => this.points?.commit() : undefined,
+      logger,
+      rateLimited
+    })
+    this.mqtt.on('connect', () => this.emit('connect'))
+    this.mqtt.on('offline', () => this.emit('offline'))
+    this.outputs = new DetectorOutputs({
+      mqtt: this.mqtt,
+      events: this,
+      topicPrefix: prefix,
+      publishRejected: options.publishRejected ?? DETECTOR_DEFAULTS.publishRejected,
+      logger,
+      rateLimited
+    })
+    this.pipeline = new DetectorPipeline({
+      model,
+      sink: this.outputs,
+      topicPrefix: prefix,
+      maxMachines: options.maxMachines,
+      alert: options.alert,
+      gapMs: options.gapMs,
+      maxPayloadBytes: options.maxPayloadBytes,
+      shard,
+      points: options.influx !== undefined,
+      reservoirSize: options.reservoirSize ?? options.retrain?.reservoirSize
+    })
+    this.operations = new DetectorOperations(this)
+  }
+
+  get model (): Model {
+    return this.pipeline.model
+  }
+
+  get connected (): boolean {
+    return this.mqtt.connected
+  }
+
+  get httpUrl (): string | undefined {
+    return this.server?.url
+  }
+
+  async start (): Promise<void> {
+    const o = this.options
+    if (o.influx !== undefined) {
+      // Loaded only when used: a gateway without InfluxDB or retraining keeps their modules out of memory.
+      const { PointWriter } = await import('../influx/point-writer.js')
+      this.points = await PointWriter.open({ ...o.influx, journal: o.influx.journal ?? true }, this.logger.child({ component: 'influx' }))
+      this.outputs.setPoints(this.points)
+      this.logger.info({ url: o.influx.url, org: o.influx.org, bucket: o.influx.bucket, spool: o.influx.spoolDir }, 'writing points to InfluxDB')
+      this.statsTimer = setInterval(() => this.writeStatsPoint(), o.statsIntervalMs ?? DETECTOR_DEFAULTS.statsIntervalMs)
+      this.statsTimer.unref()
+    } else {
+      this.logger.info('InfluxDB output is off: no InfluxDB URL configured (--influx-url / INFLUX_URL)')
+    }
+    if (o.watchModel ?? DETECTOR_DEFAULTS.watchModel) {
+      this.watcher = new ModelWatcher(o.modelPath, () => this.model, (m) => this.swapModel(m), this.logger.child({ component: 'model' }))
+      this.watcher.start()
+    }
+    if (o.retrain !== undefined) (await this.loadRetrainer()).start()
+    if (o.httpPort !== undefined && o.httpPort !== null) {
+      this.server = await startOpsServer({ host: o.httpHost ?? DETECTOR_DEFAULTS.httpHost, port: o.httpPort, health: () => this.health(), registry: this.operations.registry })
+      this.logger.info({ url: this.server.url }, 'serving /healthz and /metrics')
+    }
+    await this.mqtt.start()
+  }
+
+  private swapModel (model: Model): void {
+    this.pipeline.setModel(model)
+    this.emit('model', model)
+  }
+
+  async retrain (): Promise<Model | undefined> {
+    return await (await this.loadRetrainer()).run()
+  }
+
+  private async loadRetrainer (): Promise<Retrainer> {
+    if (this.retrainer === undefined) {
+      const { Retrainer } = await import('../model/retrainer.js')
+      this.retrainer ??= new Retrainer(this.options.retrain ?? {}, this.pipeline, this.options.modelPath, (m) => this.swapModel(m), this.logger.child({ component: 'retrain' }))
+    }
+    return this.retrainer
+  }
+
+  stats (): DetectorStats {
+    return this.operations.stats()
+  }
+
+  health (): HealthReport {
+    return this.operations.health()
+  }
+
+  async metrics (): Promise<string> {
+    return await this.operations.registry.metrics()
+  }
+
+  private writeStatsPoint (): void {
+    const s = this.pipeline.stats
+    this.outputs.statsPoint(this.clientId, {
+      messages_in: s.messagesIn,
+      rejected: s.rejected,
+      anomalies: s.raised,
+      spool_points: this.points?.stats().spooled ?? 0,
+      machines: this.pipeline.machines.size
+    })
+  }
+
+  async close (): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    this.logger.info('stopping: no longer consuming, flushing')
+    if (this.statsTimer !== undefined) clearInterval(this.statsTimer)
+    this.watcher?.close()
+    this.retrainer?.stop()
+    await this.mqtt.close()
+    if (this.points !== undefined) {
+      this.writeStatsPoint()
+      await this.points.close()
+    }
+    await this.server?.close()
+    this.logger.info(this.stats(), 'stopped')
+  }
+}
+
+function defaultClientId (shard: Shard | undefined): string {
+  const id = DETECTOR_DEFAULTS.clientId
+  return shard === undefined || shard.count === 1 ? id : `${id}-${shard.index}-of-${shard.count}`
+}
+
+/** Loads the model, connects to the broker and starts scoring; resolves once subscribed. */
+export async function startDetector (options: DetectorOptions): Promise<DetectorHandle> {
+  const logger = options.logger ?? createLogger('edge-detector')
+  const shard = typeof options.shard === 'string' ? parseShard(options.shard) : options.shard
+  const model = await loadModel(options.modelPath)
+  logger.info({ path: options.modelPath, version: model.version, threshold: model.threshold, features: model.featureSpec.features, window: model.featureSpec.window }, 'model loaded')
+  if (shard !== undefined && shard.count > 1) logger.info({ shard: `${shard.index}/${shard.count}` }, 'handling one shard of the machines')
+  const detector = new Detector(options, model, logger, shard)
+  try {
+    await detector.start()
+  } catch (err) {
+    await detector.close().catch(() => {})
+    throw err
+  }
+  return detector
+}

@@ -1,0 +1,101 @@
+import type { Registry } from 'prom-client'
+import type { Model } from '@factory-edge/shared'
+import { collectedCounter, collectedGauge, collectedHistogram, createMetricsRegistry, type HealthReport } from '@factory-edge/shared/runtime'
+import type { DetectorPipeline } from '../pipeline/pipeline.js'
+import { LATENCY_BUCKETS } from '../pipeline/stats.js'
+import type { PointWriter } from '../influx/point-writer.js'
+import type { ModelWatcher } from '../model/model-watcher.js'
+import type { DetectorStats } from './types.js'
+
+/** What the operations view reads; each part may be absent while it is off. */
+export interface OperationsSource {
+  readonly pipeline: DetectorPipeline
+  readonly model: Model
+  readonly connected: boolean
+  readonly closing: boolean
+  readonly points: PointWriter | undefined
+  readonly watcher: ModelWatcher | undefined
+  readonly brokerUrl: string
+  readonly clientId: string
+  readonly modelPath: string
+}
+
+/** The detector's health, counters and Prometheus registry, all read from the running parts on demand. */
+export class DetectorOperations {
+  readonly registry: Registry
+
+  constructor (private readonly s: OperationsSource) {
+    this.registry = detectorRegistry(s)
+  }
+
+  stats (): DetectorStats {
+    const s = this.s
+    const p = s.pipeline.stats
+    return {
+      connected: s.connected,
+      modelVersion: s.model.version,
+      messagesIn: p.messagesIn,
+      scored: p.scored,
+      rejected: p.rejected,
+      rejectedByReason: { ...p.rejectedByReason },
+      duplicates: p.duplicates,
+      late: p.late,
+      outOfOrder: p.outOfOrder,
+      otherShard: p.otherShard,
+      windowResets: p.windowResets,
+      streamRestarts: p.streamRestarts,
+      raised: p.raised,
+      cleared: p.cleared,
+      machines: s.pipeline.machines.size,
+      evictions: p.evictions,
+      modelsRefused: s.watcher?.refused ?? 0,
+      influx: s.points?.stats()
+    }
+  }
+
+  /** As served on /healthz: ok while connected to the broker with a model loaded. */
+  health (): HealthReport {
+    const s = this.s
+    const influx = s.points?.stats()
+    return {
+      ok: s.connected && !s.closing,
+      broker: { connected: s.connected, url: s.brokerUrl, clientId: s.clientId },
+      model: { loaded: true, version: s.model.version, threshold: s.model.threshold, path: s.modelPath, lastError: s.watcher?.lastError },
+      influx: influx === undefined ? { state: 'off' } : { state: influx.state, spooled: influx.spooled, dropped: influx.droppedSpoolFull },
+      machines: s.pipeline.machines.size
+    }
+  }
+}
+
+/** The detector's metric families (plus prom-client's process and Node.js metrics), read at scrape time. */
+function detectorRegistry (s: OperationsSource): Registry {
+  const registry = createMetricsRegistry()
+  const p = (): DetectorPipeline['stats'] => s.pipeline.stats
+  const counter = (name: string, help: string, read: () => number): void => collectedCounter(registry, name, help, read)
+  const gauge = (name: string, help: string, read: () => number): void => collectedGauge(registry, name, help, read)
+  counter('edge_detector_messages_total', 'Telemetry messages received for this shard', () => p().messagesIn)
+  counter('edge_detector_scored_total', 'Readings scored', () => p().scored)
+  collectedCounter(registry, 'edge_detector_rejected_total', 'Messages rejected, by reason',
+    () => Object.entries(p().rejectedByReason).map(([reason, n]) => [{ reason }, n] as const), ['reason'])
+  counter('edge_detector_duplicates_total', 'Readings dropped as duplicates (same sequence number)', () => p().duplicates)
+  counter('edge_detector_late_total', 'Readings too far out of order to score, stored only', () => p().late)
+  counter('edge_detector_out_of_order_total', 'Readings scored although older than their machine\'s newest', () => p().outOfOrder)
+  counter('edge_detector_other_shard_total', 'Messages skipped because another shard handles the machine', () => p().otherShard)
+  counter('edge_detector_window_resets_total', 'Machine windows emptied after a long gap', () => p().windowResets)
+  counter('edge_detector_anomalies_raised_total', 'Anomaly alerts raised', () => p().raised)
+  counter('edge_detector_anomalies_cleared_total', 'Anomaly alerts cleared', () => p().cleared)
+  collectedHistogram(registry, 'edge_detector_processing_seconds', 'Time to decode, validate, window, featurise and score one message',
+    LATENCY_BUCKETS, () => ({ counts: p().latencyBuckets, sum: p().latencySum }))
+  gauge('edge_detector_machines', 'Machines tracked', () => s.pipeline.machines.size)
+  counter('edge_detector_machines_evicted_total', 'Machines forgotten to stay within --max-machines', () => p().evictions)
+  gauge('edge_detector_broker_connected', '1 when connected to the MQTT broker', () => s.connected ? 1 : 0)
+  collectedGauge(registry, 'edge_detector_model_info', 'The model in use', () => [[{ version: s.model.version }, 1]], ['version'])
+  gauge('edge_detector_model_threshold', "The model's score threshold", () => s.model.threshold)
+  counter('edge_detector_model_refused_total', 'Model files refused as corrupt or incompatible', () => s.watcher?.refused ?? 0)
+  gauge('edge_detector_spool_points', 'InfluxDB points waiting in the on-disk spool', () => s.points?.stats().spooled ?? 0)
+  counter('edge_detector_spool_dropped_total', 'InfluxDB points dropped because the spool was full', () => s.points?.stats().droppedSpoolFull ?? 0)
+  counter('edge_detector_influx_written_total', 'Points written to InfluxDB', () => s.points?.stats().written ?? 0)
+  counter('edge_detector_influx_failures_total', 'Failed InfluxDB write requests', () => s.points?.stats().failures ?? 0)
+  gauge('edge_detector_influx_up', '1 when InfluxDB writes succeed, 0 when failing or off', () => s.points?.stats().state === 'ok' ? 1 : 0)
+  return registry
+}

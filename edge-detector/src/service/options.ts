@@ -1,0 +1,46 @@
+import type { Logger } from '@factory-edge/shared'
+import type { AlertPolicy } from '../pipeline/alert-policy.js'
+import type { Shard } from '../pipeline/shard.js'
+import type { InfluxOptions } from '../influx/options.js'
+import type { RetrainOptions } from '../model/retrainer.js'
+
+/** How to run a detector; every setting left out takes its value from DETECTOR_DEFAULTS. */
+export interface DetectorOptions {
+  /** MQTT broker URL, e.g. mqtt://127.0.0.1:1883. */
+  brokerUrl: string
+  username?: string
+  password?: string
+  /** CA certificate (PEM file) for mqtts:// and wss://. */
+  caFile?: string
+  topicPrefix?: string
+  /** Model file; watched for changes unless `watchModel` is false. */
+  modelPath: string
+  watchModel?: boolean
+  /**
+   * MQTT client id. Fixed (not random) so that the broker keeps the persistent session, and with it
+   * the readings published while the detector restarts. Shards get their own by default.
+   */
+  clientId?: string
+  logger?: Logger
+  alert?: Partial<AlertPolicy>
+  /** Machines tracked at once (least recently seen evicted). */
+  maxMachines?: number
+  /** Gap between two readings of a machine that empties its window, in ms. */
+  gapMs?: number
+  maxPayloadBytes?: number
+  /** `k/n` or a Shard: handle only the machines whose id hashes to shard k of n. */
+  shard?: Shard | string
+  /** InfluxDB output; undefined means no points are written. */
+  influx?: InfluxOptions
+  /** Port of /healthz and /metrics; 0 picks a free port; null (the default here) turns the server off. */
+  httpPort?: number | null
+  httpHost?: string
+  /** Scheduled retraining; off when undefined. */
+  retrain?: RetrainOptions
+  /** Interval of the detector's own stats point in InfluxDB, in ms. */
+  statsIntervalMs?: number
+  /** Republish rejected payloads on `<prefix>/<id>/rejected`. */
+  publishRejected?: boolean
+  /** Recent non-anomalous feature rows kept for retraining. */
+  reservoirSize?: number
+}
