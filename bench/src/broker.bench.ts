@@ -19,7 +19,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = join(root, 'broker/dist/src/bin/factory-broker.js')
 const PAYLOAD = Buffer.from(JSON.stringify({ machineId: 'machine-1', ts: 1764012345000, seq: 1, temperature: 310.2, airTemperature: 300.1, rpm: 1538, torque: 40.2, toolWear: 108, humidity: 41.5, productType: 'M' }))
 
-
 function open (port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connectTcp(port, '127.0.0.1')
