@@ -3,7 +3,7 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TOPIC_PREFIX, FeatureExtractor, decodeTelemetry, machineIdFromTopic,
   type AnomalyEvent, type FeatureContribution, type MachineState, type Model, type RejectedMessage, type Telemetry
 } from '@factory-edge/shared'
-import { AlertTracker, BECAME_CLEARED, BECAME_RAISED, UNCHANGED, type AlertPolicy } from './alert-policy.js'
+import { AlertTracker, BECAME_RAISED, UNCHANGED, type AlertPolicy } from './alert-policy.js'
 import { MachineTable, RAISED, SEEN_SEQS } from './machine-table.js'
 import { FeatureReservoir } from './reservoir.js'
 import { machineHash, type Shard } from './shard.js'
