@@ -39,7 +39,6 @@ function shebangNodeFlags (file: string): string[] {
   return match[1].split(' ').filter((f) => f !== '')
 }
 
-
 async function waitFor (check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {

@@ -26,10 +26,10 @@ export default async function (ctx: BenchContext): Promise<void> {
       '--connection', 'shared', '--duration', String(seconds), '--seed', '1', '--log-format', 'json', '--log-level', 'warn', '--stats-interval', '0'], { stdio: ['ignore', 'ignore', 'inherit'] })
     let peak = 0
     const sampler = setInterval(() => { peak = Math.max(peak, rssOf(child.pid as number) ?? 0) }, 500)
-    const code = await new Promise<number | null>((r) => child.once('exit', r))
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
     clearInterval(sampler)
     if (code !== 0) throw new Error(`the bundle exited with ${code}`)
-    await new Promise((r) => setTimeout(r, 1000))
+    await new Promise((resolve) => setTimeout(resolve, 1000))
     const expected = machines * seconds
     ctx.report('simulator.schedule_error_pct', Math.abs(delivered - expected) / expected * 100, '%')
     ctx.report('simulator.schedule_delivered', delivered, 'readings')

@@ -29,23 +29,23 @@ export async function startMosquitto (): Promise<Mosquitto> {
   const url = `mqtt://127.0.0.1:${port}`
   const deadline = Date.now() + 10_000
   for (;;) {
-    const ok = await new Promise<boolean>((r) => {
+    const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect(port, '127.0.0.1')
-      s.once('connect', () => { s.destroy(); r(true) })
-      s.once('error', () => r(false))
+      s.once('connect', () => { s.destroy(); resolve(true) })
+      s.once('error', () => resolve(false))
     })
     if (ok) break
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('mosquitto did not start')
-    await new Promise((r) => setTimeout(r, 50))
+    await new Promise((resolve) => setTimeout(resolve, 50))
   }
   return {
     url,
     publishReceived: async () => {
       const client = await mqtt.connectAsync(url)
       try {
-        return await new Promise<number>((resolveCount, reject) => {
+        return await new Promise<number>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('no $SYS publish count from mosquitto')), 5000)
-          client.on('message', (_t, payload) => { clearTimeout(timer); resolveCount(Number(payload.toString())) })
+          client.on('message', (_t, payload) => { clearTimeout(timer); resolve(Number(payload.toString())) })
           client.subscribe('$SYS/broker/publish/messages/received')
         })
       } finally {
@@ -54,7 +54,7 @@ export async function startMosquitto (): Promise<Mosquitto> {
     },
     close: async () => {
       if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r))
+        const exited = new Promise((resolve) => child.once('exit', resolve))
         child.kill('SIGTERM')
         await exited
       }
@@ -67,7 +67,7 @@ export async function startMosquitto (): Promise<Mosquitto> {
 export async function settledPublishCount (broker: Mosquitto): Promise<number> {
   let last = await broker.publishReceived()
   for (let i = 0; i < 10; i++) {
-    await new Promise((r) => setTimeout(r, 1100))
+    await new Promise((resolve) => setTimeout(resolve, 1100))
     const now = await broker.publishReceived()
     if (now === last) return now
     last = now
@@ -86,7 +86,7 @@ export async function runSimulatorChild (nodeFlags: string[], input: unknown): P
   const child = spawn(process.execPath, [...nodeFlags, join(here, 'simulator-child.js'), JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout?.on('data', (d: Buffer) => { out += d.toString() })
-  const code = await new Promise<number | null>((r) => child.once('exit', r))
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
   if (code !== 0) throw new Error(`simulator child exited with ${code}`)
   return JSON.parse(out.trim().split('\n').at(-1) as string) as Record<string, number>
 }

@@ -54,7 +54,6 @@ function note (text: string): void {
   process.stderr.write(`[soak] ${text}\n`)
 }
 
-
 async function waitFor (check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms
   while (Date.now() < deadline) {

@@ -109,6 +109,7 @@ export async function runAclCases (url: string, cases: AclCase[] = ACL_CASES): P
     // Everything published above was handled before the sentinel, which comes last.
     await observer.publishAsync(sentinel, 'end', { qos: 1 })
     const deadline = Date.now() + 10000
+    // eslint-disable-next-line no-unmodified-loop-condition -- the observer's message handler sets sentinelSeen during the await
     while (!sentinelSeen && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
     if (!sentinelSeen) throw new Error('sentinel message not delivered')
     await new Promise((resolve) => setTimeout(resolve, 200))

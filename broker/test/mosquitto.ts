@@ -98,6 +98,7 @@ export async function startMosquitto (files: MosquittoFiles, confPath = MOSQUITT
     await exit
   }
   const deadline = Date.now() + 15000
+  // eslint-disable-next-line no-unmodified-loop-condition -- tlsPort is fixed on purpose; the awaited port checks are what change
   while (!(await waitForPort(port) && await waitForPort(wsPort) && (tlsPort === undefined || await waitForPort(tlsPort)))) {
     if (exited || Date.now() > deadline) {
       await stop()

@@ -16,7 +16,7 @@ export const detectorConfigSpec = {
   alertCooldownMs: { flag: 'alert-cooldown-ms', env: 'ALERT_COOLDOWN_MS', type: 'integer', min: 0, default: D.alert.cooldownMs, description: 'Minimum time between a clear and the next raise of the same machine (reading time, ms)' },
   criticalMargin: { flag: 'critical-margin', env: 'ALERT_CRITICAL_MARGIN', type: 'number', min: 0, max: 1, default: D.alert.criticalMargin, description: 'A raise is critical when its score is at least threshold plus this, otherwise a warning' },
   maxMachines: { flag: 'max-machines', env: 'MAX_MACHINES', type: 'integer', min: 1, max: 10_000_000, default: D.maxMachines, description: 'Machines tracked at once; the least recently seen is evicted (and logged) beyond this' },
-  gapMs: { flag: 'gap-ms', env: 'WINDOW_GAP_MS', type: 'integer', min: 1, default: D.gapMs, description: "A gap longer than this between two readings of a machine empties its window" },
+  gapMs: { flag: 'gap-ms', env: 'WINDOW_GAP_MS', type: 'integer', min: 1, default: D.gapMs, description: 'A gap longer than this between two readings of a machine empties its window' },
   maxPayloadBytes: { flag: 'max-payload-bytes', env: 'MAX_PAYLOAD_BYTES', type: 'integer', min: 256, max: 1_048_576, default: D.maxPayloadBytes, description: 'Larger telemetry payloads are rejected (too_large)' },
   publishRejected: { flag: 'publish-rejected', env: 'PUBLISH_REJECTED', type: 'boolean', default: D.publishRejected, description: 'Republish rejected payloads, with the reason, on <prefix>/<id>/rejected (QoS 0)' },
   influxUrl: { flag: 'influx-url', env: 'INFLUX_URL', type: 'string', pattern: /^https?:\/\/\S+$/, hint: 'an http(s) URL such as http://127.0.0.1:8086', description: 'InfluxDB v2 URL; without it no points are written' },

@@ -30,7 +30,12 @@ test('a broker that stops reading fills the bounded queue: the oldest readings a
   })
   const sim = await startSimulator({
     brokerUrl: `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    machines: 100, rateHz: 200, seed: 1, logger, connection: 'shared', queueLimit: 500
+    machines: 100,
+    rateHz: 200,
+    seed: 1,
+    logger,
+    connection: 'shared',
+    queueLimit: 500
   })
   cleanups.push(sim.stop)
   await eventually(() => sim.stats().dropped > 0, 30_000, 'drops while the broker does not read')

@@ -55,8 +55,15 @@ test('the same seed and start time give the same bytes on the wire', async () =>
   for (let run = 0; run < 2; run++) {
     const rec = await record(broker.url, 'det/#')
     const sim = await startSimulator({
-      brokerUrl: broker.url, machines: 2, rateHz: 50, seed: 1234, startTs: 1_700_000_000_000, topicPrefix: 'det', logger,
-      connection: 'shared', scenarios: ['PWF:machine-1@0.1s', 'garbage:machine-2@0.2s', 'nan:machine-2@0.4s']
+      brokerUrl: broker.url,
+      machines: 2,
+      rateHz: 50,
+      seed: 1234,
+      startTs: 1_700_000_000_000,
+      topicPrefix: 'det',
+      logger,
+      connection: 'shared',
+      scenarios: ['PWF:machine-1@0.1s', 'garbage:machine-2@0.2s', 'nan:machine-2@0.4s']
     })
     await eventually(() => rec.of('telemetry').length >= 60 && rec.of('truth').length >= 5, 20_000, '60 readings and the truth')
     await sim.stop()
@@ -75,7 +82,11 @@ test('faulty payloads go out as such: garbage is not JSON, nan is not JSON, drop
   const rec = await record(broker.url, 'factory/#')
   cleanups.push(rec.close)
   const sim = await startSimulator({
-    brokerUrl: broker.url, machines: ['press-1', 'lathe-2'], rateHz: 50, seed: 3, logger,
+    brokerUrl: broker.url,
+    machines: ['press-1', 'lathe-2'],
+    rateHz: 50,
+    seed: 3,
+    logger,
     scenarios: ['garbage:press-1@0.1s+0.1s', 'nan:lathe-2@0.1s+0.1s', 'dropout:press-1@0.4s+0.2s']
   })
   cleanups.push(sim.stop)

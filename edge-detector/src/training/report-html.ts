@@ -93,7 +93,7 @@ export function renderReportHtml (r: TrainingReport): string {
   const e = r.evaluation
   const features = r.model.features.map((f) => `<tr><td><code>${esc(f.name)}</code></td><td>${esc(f.description)}</td><td>${esc(f.unit)}</td><td>${fmt(f.mean, 2)}</td><td>${fmt(f.std, 2)}</td><td>${fmt(f.min, 2)}</td><td>${fmt(f.max, 2)}</td></tr>`).join('')
   const sections = [
-    `<h1>factory-edge training report</h1>`,
+    '<h1>factory-edge training report</h1>',
     `<p>Model <code>${esc(r.model.version)}</code> written to <code>${esc(r.model.path)}</code> on ${esc(r.createdAt)}, trained on <code>${esc(r.source)}</code>: ${r.rows} rows` +
       `${r.skippedRows > 0 ? `, ${r.skippedRows} bad rows skipped` : ''}${r.syntheticHumidity ? ', humidity synthesised' : ''}. ` +
       `${r.model.options.nEstimators} trees, contamination ${esc(String(r.model.options.contamination))}, seed ${r.model.options.seed}, threshold ${fmt(r.model.threshold, 4)}. ` +

@@ -73,11 +73,13 @@ export class MqttLink {
     this.flushScheduled = false
     this.flush()
   }
+
   private readonly sendBound = (topic: string, payload: string | Buffer): void => this.send(topic, payload)
   private readonly onDrain = (): void => {
     this.congested = false
     this.drainQueue()
   }
+
   private readonly onAck = (err?: Error): void => {
     if (err !== undefined && err !== null) this.lost++
   }
