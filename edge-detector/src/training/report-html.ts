@@ -1,6 +1,6 @@
 import { FAILURE_MODE_NAMES } from './dataset.js'
-import type { CurvePoint, Evaluation } from './metrics.js'
-import type { Histogram, TrainingReport } from './report.js'
+import type { CurvePoint, Evaluation } from './evaluation.js'
+import type { Histogram, TrainingReport } from './report-schema.js'
 
 const W = 360
 const H = 260

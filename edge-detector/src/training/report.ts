@@ -1,36 +1,11 @@
 import { join } from 'node:path'
-import { writeFileAtomic, type FeatureSpec, type FeatureSummary, type ForestOptions, type Model } from '@factory-edge/shared'
+import { writeFileAtomic, type Model } from '@factory-edge/shared'
 import type { Dataset } from './dataset.js'
-import { prCurve, rocCurve, type CurvePoint, type Evaluation } from './metrics.js'
+import { prCurve, rocCurve, type CurvePoint, type Evaluation } from './evaluation.js'
 import { renderReportHtml } from './report-html.js'
+import { HISTOGRAM_BINS, type Histogram, type TrainingReport } from './report-schema.js'
 
-export const HISTOGRAM_BINS = 40
 const CURVE_POINTS = 200
-
-export interface Histogram {
-  /** Lower edge of each bin, then the upper edge of the last: bins + 1 values. */
-  edges: number[]
-  normal: number[]
-  failures: number[]
-}
-
-/** Everything a training run produced, as written to results/report.json. */
-export interface TrainingReport {
-  createdAt: string
-  source: string
-  rows: number
-  skippedRows: number
-  skippedExamples: string[]
-  syntheticHumidity: boolean
-  model: { path: string, version: string, threshold: number, options: ForestOptions, featureSpec: FeatureSpec, features: readonly FeatureSummary[] }
-  timings: { loadMs: number, featuresMs: number, trainMs: number }
-  /** Null when the training data has no labels. */
-  evaluation: Evaluation | null
-  /** The original design's features (temperature, rpm, humidity) on the same rows, for comparison. */
-  originalDesign: Evaluation | null
-  curves: { roc: CurvePoint[], pr: CurvePoint[] } | null
-  histogram: Histogram
-}
 
 export interface ReportInput {
   dataset: Dataset

@@ -1,7 +1,7 @@
 import { DEFAULT_FEATURES, ORIGINAL_FEATURES, trainModel, type FeatureSpec, type Model } from '@factory-edge/shared'
 import type { Dataset } from './dataset.js'
 import { buildFeatureMatrix } from './matrix.js'
-import { evaluateScores, type Evaluation } from './metrics.js'
+import { evaluateScores, type Evaluation } from './evaluation.js'
 import { syntheticDataset, type TelemetryGenerator } from './synthetic.js'
 
 /**

@@ -3,7 +3,7 @@ import { matchColumns, REQUIRED_ROLES, ROLE_LABELS, type ColumnMatch, type Colum
 import { DataError } from '../errors.js'
 import { SyntheticHumidity } from './humidity.js'
 import { checkReading, READING_FIELDS } from './ranges.js'
-import type { DataFileOptions, DataRecord } from './data-file.js'
+import type { DataFileOptions, DataRecord } from './records.js'
 
 /** Temperatures above this with no unit in the header are taken to be Kelvin (no machine runs at 150 °C air). */
 const KELVIN_GUESS_ABOVE = 150

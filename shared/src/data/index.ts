@@ -1,6 +1,7 @@
 export * from './ai4i.js'
 export * from './columns.js'
 export * from './data-file.js'
+export * from './records.js'
 export { DataError } from '../errors.js'
 export * from './humidity.js'
 export * from './ranges.js'
