@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as root from '../src/index.js'
 import { ConfigError, DataError, FactoryEdgeError, FeatureSpecError, ForestInputError, ModelFileError } from '../src/errors.js'
-import { ConfigError as ConfigErrorOfOptions } from '../src/config/options.js'
+import { ConfigError as ConfigErrorOfOptions } from '../src/runtime/config/options.js'
 import { DataError as DataErrorOfData } from '../src/data/index.js'
 
 test('every error class has a code and an exit code, 2 for configuration mistakes', () => {

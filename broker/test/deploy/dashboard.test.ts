@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import { DETECTOR_FIELDS, EVENT_FIELDS, MEASUREMENTS, SCORE_FIELDS, TAGS, TELEMETRY_FIELDS } from '@factory-edge/shared'
+import { DETECTOR_FIELDS, EVENT_FIELDS, MEASUREMENTS, SCORE_FIELDS, TAGS, SENSOR_FIELDS } from '@factory-edge/shared'
 
 // The Grafana dashboard must query exactly the names the detector writes (shared/src/metrics/measurements.ts).
 
@@ -9,7 +9,7 @@ const DASHBOARD = 'deploy/grafana/dashboards/factory-edge.json'
 
 /** Fields and tags per measurement, as documented in measurements.ts. */
 const SCHEMA: Record<string, { fields: readonly string[], tags: readonly string[] }> = {
-  [MEASUREMENTS.telemetry]: { fields: TELEMETRY_FIELDS, tags: [TAGS.machine, TAGS.modelVersion] },
+  [MEASUREMENTS.telemetry]: { fields: SENSOR_FIELDS, tags: [TAGS.machine, TAGS.modelVersion] },
   [MEASUREMENTS.score]: { fields: SCORE_FIELDS, tags: [TAGS.machine, TAGS.modelVersion] },
   [MEASUREMENTS.event]: { fields: EVENT_FIELDS, tags: [TAGS.machine, TAGS.modelVersion, TAGS.state, TAGS.severity] },
   [MEASUREMENTS.detector]: { fields: DETECTOR_FIELDS, tags: [TAGS.detector] }

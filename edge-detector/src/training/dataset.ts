@@ -3,15 +3,15 @@
  * %), which machine and when, and, when the file has them, labels and failure modes.
  */
 
-import { FAILURE_MODES, READING_FIELDS, type FailureMode, type ReadingField } from '@factory-edge/shared/data'
+import { FAILURE_MODES, SENSOR_FIELDS, type FailureMode, type SensorField } from '@factory-edge/shared/data'
 
-export { FAILURE_MODES, FAILURE_MODE_NAMES, READING_FIELDS, type FailureMode, type ReadingField } from '@factory-edge/shared/data'
+export { FAILURE_MODES, FAILURE_MODE_NAMES, SENSOR_FIELDS, type FailureMode, type SensorField } from '@factory-edge/shared/data'
 
 export interface Dataset {
   /** File (or description) the rows came from. */
   source: string
   rows: number
-  readings: Record<ReadingField, Float64Array>
+  readings: Record<SensorField, Float64Array>
   /** Index into `machines` per row. */
   machine: Int32Array
   machines: string[]
@@ -41,7 +41,7 @@ export function countModes (modes: Uint8Array): Record<FailureMode, number> {
 export class DatasetBuilder {
   private capacity = 1024
   private n = 0
-  private readonly cols = Object.fromEntries(READING_FIELDS.map((f) => [f, new Float64Array(1024)])) as Record<ReadingField, Float64Array>
+  private readonly cols = Object.fromEntries(SENSOR_FIELDS.map((f) => [f, new Float64Array(1024)])) as Record<SensorField, Float64Array>
   private machine = new Int32Array(1024)
   private ts = new Float64Array(1024)
   private label = new Uint8Array(1024)
@@ -60,11 +60,11 @@ export class DatasetBuilder {
     return index
   }
 
-  /** Appends one row; `values` holds the reading fields in READING_FIELDS order. */
+  /** Appends one row; `values` holds the reading fields in SENSOR_FIELDS order. */
   push (values: ArrayLike<number>, machine: number, ts: number, label: number, modes: number): void {
     if (this.n === this.capacity) this.grow()
     const i = this.n++
-    for (let f = 0; f < READING_FIELDS.length; f++) this.cols[READING_FIELDS[f]][i] = values[f]
+    for (let f = 0; f < SENSOR_FIELDS.length; f++) this.cols[SENSOR_FIELDS[f]][i] = values[f]
     this.machine[i] = machine
     this.ts[i] = ts
     this.label[i] = label
@@ -80,7 +80,7 @@ export class DatasetBuilder {
     return {
       source: meta.source,
       rows: n,
-      readings: Object.fromEntries(READING_FIELDS.map((f) => [f, this.cols[f].slice(0, n)])) as Record<ReadingField, Float64Array>,
+      readings: Object.fromEntries(SENSOR_FIELDS.map((f) => [f, this.cols[f].slice(0, n)])) as Record<SensorField, Float64Array>,
       machine: this.machine.slice(0, n),
       machines: [...this.machines],
       ts: this.ts.slice(0, n),
@@ -93,7 +93,7 @@ export class DatasetBuilder {
 
   private grow (): void {
     this.capacity *= 2
-    for (const f of READING_FIELDS) {
+    for (const f of SENSOR_FIELDS) {
       const next = new Float64Array(this.capacity)
       next.set(this.cols[f])
       this.cols[f] = next

@@ -1,4 +1,4 @@
-import { DataError, openDataFile, READING_FIELDS } from '@factory-edge/shared/data'
+import { DataError, openDataFile, SENSOR_FIELDS } from '@factory-edge/shared/data'
 import { BadRows } from './bad-rows.js'
 import { DatasetBuilder, type Dataset } from './dataset.js'
 
@@ -20,9 +20,9 @@ export async function loadDataset (path: string, options: LoadOptions = {}): Pro
   const bad = new BadRows(path, options.skipBadRows === true)
   const file = await openDataFile(path, { ...options, onBad: (line, reason) => bad.reject(line, reason) })
   const builder = new DatasetBuilder()
-  const values = new Float64Array(READING_FIELDS.length)
+  const values = new Float64Array(SENSOR_FIELDS.length)
   for await (const r of file.records()) {
-    for (let f = 0; f < READING_FIELDS.length; f++) values[f] = r[READING_FIELDS[f]]
+    for (let f = 0; f < SENSOR_FIELDS.length; f++) values[f] = r[SENSOR_FIELDS[f]]
     builder.push(values, builder.machineId(r.machineId), r.ts, r.label, r.modes)
   }
   if (builder.rows === 0) {

@@ -1,5 +1,5 @@
 import { FeatureExtractor, type FeatureSpec, type MachineWindow, type ReadingValues } from '@factory-edge/shared'
-import { READING_FIELDS, type Dataset } from './dataset.js'
+import { SENSOR_FIELDS, type Dataset } from './dataset.js'
 
 /**
  * The feature matrix of a data set (row-major, one row per reading), computed with the same
@@ -13,9 +13,9 @@ export function buildFeatureMatrix (dataset: Dataset, spec: FeatureSpec): Float6
   const row = new Float64Array(width)
   const windows: MachineWindow[] = dataset.machines.map(() => extractor.createWindow())
   const reading: ReadingValues = { temperature: 0, airTemperature: 0, rpm: 0, torque: 0, toolWear: 0, humidity: 0 }
-  const columns = READING_FIELDS.map((f) => dataset.readings[f])
+  const columns = SENSOR_FIELDS.map((f) => dataset.readings[f])
   for (let r = 0; r < dataset.rows; r++) {
-    for (let f = 0; f < READING_FIELDS.length; f++) reading[READING_FIELDS[f]] = columns[f][r]
+    for (let f = 0; f < SENSOR_FIELDS.length; f++) reading[SENSOR_FIELDS[f]] = columns[f][r]
     extractor.push(windows[dataset.machine[r]], reading, dataset.ts[r], row)
     out.set(row, r * width)
   }

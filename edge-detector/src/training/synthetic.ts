@@ -1,6 +1,6 @@
 import { generateTelemetry } from '@factory-edge/sensor-simulator'
 import type { Telemetry } from '@factory-edge/shared'
-import { DatasetBuilder, READING_FIELDS, type Dataset } from './dataset.js'
+import { DatasetBuilder, SENSOR_FIELDS, type Dataset } from './dataset.js'
 import { DataError } from '@factory-edge/shared/data'
 
 /** Produces `rows` simulated telemetry readings, deterministically for a seed. */
@@ -17,9 +17,9 @@ const simulatorGenerator: TelemetryGenerator = (rows, seed) =>
 export async function syntheticDataset (rows: number, seed: number, generate?: TelemetryGenerator): Promise<Dataset> {
   const source = generate ?? simulatorGenerator
   const builder = new DatasetBuilder()
-  const values = new Float64Array(READING_FIELDS.length)
+  const values = new Float64Array(SENSOR_FIELDS.length)
   for (const t of source(rows, seed)) {
-    for (let f = 0; f < READING_FIELDS.length; f++) values[f] = t[READING_FIELDS[f]]
+    for (let f = 0; f < SENSOR_FIELDS.length; f++) values[f] = t[SENSOR_FIELDS[f]]
     builder.push(values, builder.machineId(t.machineId), t.ts, 0, 0)
     if (builder.rows >= rows) break
   }

@@ -2,7 +2,8 @@ import { KELVIN_OFFSET, FAILURE_MODES, type FailureMode } from './ai4i.js'
 import { matchColumns, REQUIRED_ROLES, ROLE_LABELS, type ColumnMatch, type ColumnRole } from './columns.js'
 import { DataError } from '../errors.js'
 import { SyntheticHumidity } from './humidity.js'
-import { checkReading, READING_FIELDS } from './ranges.js'
+import { checkReading } from './ranges.js'
+import { SENSOR_FIELDS } from '../contract/sensor-fields.js'
 import type { DataFileOptions, DataRecord } from './records.js'
 
 /** Temperatures above this with no unit in the header are taken to be Kelvin (no machine runs at 150 °C air). */
@@ -11,7 +12,7 @@ const KELVIN_GUESS_ABOVE = 150
 const CELSIUS_SCALE = 1e6
 
 /** Per reading field: true for the temperatures, which may come in Kelvin. */
-const TEMPERATURES = READING_FIELDS.map((f) => f === 'temperature' || f === 'airTemperature')
+const TEMPERATURES = SENSOR_FIELDS.map((f) => f === 'temperature' || f === 'airTemperature')
 
 const FAILURE_TYPES: Record<string, FailureMode | null> = {
   nofailure: null,
@@ -49,8 +50,8 @@ export class CsvRows {
     if (options.requireLabel === true && !this.hasLabel) {
       throw new DataError(`${path}: no label column to evaluate against: expected "Machine failure", "Target" or "Failure Type"; columns found: ${header.map((h) => JSON.stringify(h)).join(', ')}`)
     }
-    this.fieldColumns = READING_FIELDS.map((f) => this.columns[f])
-    this.kelvin = READING_FIELDS.map((f) => this.columns[f]?.kelvin)
+    this.fieldColumns = SENSOR_FIELDS.map((f) => this.columns[f])
+    this.kelvin = SENSOR_FIELDS.map((f) => this.columns[f]?.kelvin)
     this.syntheticHumidity = this.columns.humidity === undefined
     this.humidity = new SyntheticHumidity(options.humiditySeed)
     this.defaultMachine = options.machineId ?? 'ai4i'
@@ -75,7 +76,7 @@ export class CsvRows {
     const seq = this.columns.seq === undefined ? cycle : this.integer(record, this.columns.seq, line)
     if (seq === null) return undefined
     const out: DataRecord = { line, machineId, ts, seq, temperature: 0, airTemperature: 0, rpm: 0, torque: 0, toolWear: 0, humidity: 0, label: 0, modes: 0 }
-    for (let f = 0; f < READING_FIELDS.length; f++) {
+    for (let f = 0; f < SENSOR_FIELDS.length; f++) {
       const column = this.fieldColumns[f]
       let value: number | undefined
       if (column === undefined) {
@@ -84,10 +85,10 @@ export class CsvRows {
         value = this.number(record, column, line)
         if (value === undefined) return undefined
         if (TEMPERATURES[f]) value = this.celsius(f, value)
-        const problem = checkReading(READING_FIELDS[f], value)
+        const problem = checkReading(SENSOR_FIELDS[f], value)
         if (problem !== undefined) return this.bad(line, `column "${column.header}": ${problem}`)
       }
-      out[READING_FIELDS[f]] = value
+      out[SENSOR_FIELDS[f]] = value
     }
     if (!this.readLabels(record, line, out)) return undefined
     const type = this.columns.productType

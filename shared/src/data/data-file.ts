@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { parse, CsvError } from 'csv-parse'
-import { decodeTelemetry } from '../messages/decode.js'
+import { decodeTelemetry } from '../contract/decode.js'
 import { CsvRows } from './csv-rows.js'
 import { DataError } from '../errors.js'
 import { sniffDataFile, type FileFormat } from './sniff.js'

@@ -1,19 +1,15 @@
-import { Telemetry } from '../messages/schemas.js'
-
-/** The reading fields of a Telemetry message that features are computed from. */
-export const READING_FIELDS = ['temperature', 'airTemperature', 'rpm', 'torque', 'toolWear', 'humidity'] as const
-export type ReadingField = typeof READING_FIELDS[number]
+import { SENSOR_FIELDS, SENSOR_SCHEMAS, type SensorField } from '../contract/sensor-fields.js'
 
 /** Physically possible range of each reading, taken from the Telemetry schema so both agree. */
-export const READING_RANGES: Record<ReadingField, { min: number, max: number }> = Object.fromEntries(
-  READING_FIELDS.map((f) => {
-    const schema = Telemetry.properties[f] as { minimum: number, maximum: number }
-    return [f, { min: schema.minimum, max: schema.maximum }]
+export const READING_RANGES: Record<SensorField, { min: number, max: number }> = Object.fromEntries(
+  SENSOR_FIELDS.map((f) => {
+    const schema = SENSOR_SCHEMAS[f]
+    return [f, { min: schema.minimum as number, max: schema.maximum as number }]
   })
-) as Record<ReadingField, { min: number, max: number }>
+) as Record<SensorField, { min: number, max: number }>
 
 /** Why a reading cannot be used, or undefined when it can. */
-export function checkReading (field: ReadingField, value: number): string | undefined {
+export function checkReading (field: SensorField, value: number): string | undefined {
   const { min, max } = READING_RANGES[field]
   if (value < min || value > max) return `${value} is outside the possible range ${min} to ${max}`
   return undefined

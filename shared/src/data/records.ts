@@ -1,5 +1,5 @@
-import type { ProductType } from '../messages/schemas.js'
-import type { ReadingValues } from '../features/signals.js'
+import type { ProductType } from '../contract/schemas.js'
+import type { ReadingValues } from '../contract/sensor-fields.js'
 
 /** One usable row of a data file: a reading in telemetry units (°C, rpm, Nm, min, %) and its labels. */
 export interface DataRecord extends ReadingValues {

@@ -1,4 +1,5 @@
-import { SIGNALS, type ReadingValues, type SignalName } from './signals.js'
+import type { ReadingValues } from '../contract/sensor-fields.js'
+import { SIGNALS, type SignalName } from './signals.js'
 import { describeFeature, validateFeatureSpec, type FeatureInfo, type FeatureSpec, type Statistic } from './spec.js'
 
 const STAT_CODE: Record<Statistic, number> = { value: 0, mean: 1, std: 2, z: 3, rate: 4 }

@@ -2,16 +2,7 @@
  * Signals: per-reading values, raw or derived from one reading. Window features (mean, std, z, rate)
  * are computed over the recent values of a signal.
  */
-
-/** The reading fields the signals are computed from (a telemetry message has all of them). */
-export interface ReadingValues {
-  temperature: number
-  airTemperature: number
-  rpm: number
-  torque: number
-  toolWear: number
-  humidity: number
-}
+import type { ReadingValues } from '../contract/sensor-fields.js'
 
 export interface SignalInfo {
   unit: string

@@ -1,4 +1,4 @@
-export * from './metrics-registry.js'
-export * from './ops-server.js'
+export * from './config/index.js'
+export * from './cli.js'
+export * from './logger.js'
 export * from './rate-limited-log.js'
-export * from './collected-metrics.js'

@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { MACHINE_ID_PATTERN } from './topics.js'
+import { SENSOR_SCHEMAS } from './sensor-fields.js'
 
 const MachineId = Type.String({ pattern: MACHINE_ID_PATTERN, description: 'Machine id, also the second topic level' })
 const Timestamp = Type.Integer({ minimum: 0, description: 'Unix time in milliseconds' })
@@ -17,12 +18,7 @@ export const Telemetry = Type.Object({
   machineId: MachineId,
   ts: Timestamp,
   seq: Type.Integer({ minimum: 0, description: 'Per-machine sequence number, +1 per reading' }),
-  temperature: Type.Number({ minimum: -50, maximum: 400, description: 'Process temperature in °C' }),
-  airTemperature: Type.Number({ minimum: -60, maximum: 200, description: 'Air temperature in °C' }),
-  rpm: Type.Number({ minimum: 0, maximum: 30000, description: 'Rotational speed in rpm (also the sound proxy)' }),
-  torque: Type.Number({ minimum: 0, maximum: 2000, description: 'Torque in Nm' }),
-  toolWear: Type.Number({ minimum: 0, maximum: 100000, description: 'Tool wear in minutes' }),
-  humidity: Type.Number({ minimum: 0, maximum: 100, description: 'Relative humidity in % (synthetic)' }),
+  ...SENSOR_SCHEMAS,
   productType: Type.Optional(ProductType)
 }, { $id: 'Telemetry', description: 'One reading of one machine' })
 export type Telemetry = Static<typeof Telemetry>

@@ -1,4 +1,4 @@
-import { FactoryEdgeError } from './errors.js'
+import { FactoryEdgeError } from '../errors.js'
 
 /**
  * Runs a command-line entry point: an error of ours becomes one line on stderr (no stack trace) and its

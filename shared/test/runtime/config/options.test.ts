@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ConfigError, formatHelp, parseConfig, type ConfigSpec } from '../../src/config/options.js'
+import { ConfigError, formatHelp, parseConfig, type ConfigSpec } from '../../../src/runtime/config/options.js'
 
 const spec = {
   port: { flag: 'port', env: 'T_PORT', type: 'integer', min: 0, max: 65535, default: 1883, description: 'TCP port' },

@@ -5,7 +5,7 @@
  * description); the same description drives parsing, validation and `--help`, so the three can never
  * disagree. Precedence is flag > environment > default (12-factor).
  */
-import { ConfigError } from '../errors.js'
+import { ConfigError } from '../../errors.js'
 
 export { ConfigError }
 

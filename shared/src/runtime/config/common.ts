@@ -1,5 +1,5 @@
 import type { ConfigSpec } from './options.js'
-import { DEFAULT_TOPIC_PREFIX } from '../messages/topics.js'
+import { DEFAULT_TOPIC_PREFIX } from '../../contract/topics.js'
 
 /** Logging settings every service accepts. */
 export const loggingOptions = {

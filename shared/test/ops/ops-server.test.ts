@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Counter, Gauge } from 'prom-client'
-import { createMetricsRegistry, startOpsServer, type HealthReport } from '../../src/runtime/index.js'
+import { createMetricsRegistry, startOpsServer, type HealthReport } from '../../src/ops/index.js'
 
 test('/healthz answers 200 or 503 with the report; /metrics the registry, default metrics included', async (t) => {
   const registry = createMetricsRegistry()

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeTelemetry } from '../../src/messages/decode.js'
+import { decodeTelemetry } from '../../src/contract/decode.js'
 
 const good = { machineId: 'm1', ts: 1700000000000, seq: 1, temperature: 36.5, airTemperature: 26.4, rpm: 1500, torque: 40, toolWear: 10, humidity: 45, productType: 'M' }
 const json = (o: unknown): string => JSON.stringify(o)

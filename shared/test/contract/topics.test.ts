@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { allMachinesTopic, isMachineId, machineIdFromTopic, machineTopic } from '../../src/messages/topics.js'
+import { allMachinesTopic, isMachineId, machineIdFromTopic, machineTopic } from '../../src/contract/topics.js'
 
 test('topics are <prefix>/<machineId>/<kind>', () => {
   assert.equal(machineTopic('telemetry', 'm-1'), 'factory/m-1/telemetry')

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
-import { buildAsyncApiDocument } from '../../src/messages/asyncapi.js'
+import { buildAsyncApiDocument } from '../../src/contract/asyncapi.js'
 
 test('docs/asyncapi.yaml is up to date with the schemas (npm run docs:asyncapi)', () => {
   const committed = parse(readFileSync(new URL('../../../../docs/asyncapi.yaml', import.meta.url), 'utf8')) as unknown

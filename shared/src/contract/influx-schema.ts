@@ -3,7 +3,7 @@
  * and a test checks the dashboard's queries against them.
  */
 export const MEASUREMENTS = {
-  /** Raw readings. Tags: machine, model_version. Fields: the telemetry values. */
+  /** Raw readings. Tags: machine, model_version. Fields: the sensor values (SENSOR_FIELDS). */
   telemetry: 'telemetry',
   /** Per-reading features and score. Tags: machine, model_version. Fields: score, threshold, anomalous, and one field per feature. */
   score: 'anomaly_score',
@@ -15,7 +15,6 @@ export const MEASUREMENTS = {
 
 export const TAGS = { machine: 'machine', modelVersion: 'model_version', state: 'state', severity: 'severity', detector: 'detector' } as const
 
-export const TELEMETRY_FIELDS = ['temperature', 'airTemperature', 'rpm', 'torque', 'toolWear', 'humidity'] as const
 export const SCORE_FIELDS = ['score', 'threshold', 'anomalous'] as const
 export const EVENT_FIELDS = ['score', 'threshold', 'top_feature'] as const
 export const DETECTOR_FIELDS = ['messages_in', 'rejected', 'anomalies', 'spool_points', 'machines'] as const

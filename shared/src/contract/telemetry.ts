@@ -1,4 +1,4 @@
-import type { ReadingValues } from '../features/signals.js'
+import type { ReadingValues } from './sensor-fields.js'
 import type { ProductType, Telemetry } from './schemas.js'
 
 /** A reading of one machine, with at least the fields of a Telemetry message. */

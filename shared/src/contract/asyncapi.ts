@@ -64,7 +64,7 @@ export function buildAsyncApiDocument (): Record<string, unknown> {
       description: [
         'Topics and payloads of factory-edge. Every topic is `<prefix>/<machineId>/<kind>`; the prefix is `factory` unless',
         'configured otherwise (`--topic-prefix`). Payloads are UTF-8 JSON. This file is generated from the TypeBox schemas',
-        'in shared/src/messages/schemas.ts that the services validate with (`npm run docs:asyncapi`).'
+        'in shared/src/contract/schemas.ts that the services validate with (`npm run docs:asyncapi`).'
       ].join('\n')
     },
     defaultContentType: 'application/json',

@@ -1,0 +1,3 @@
+export * from './metrics-registry.js'
+export * from './ops-server.js'
+export * from './collected-metrics.js'
