@@ -14,12 +14,14 @@ COPY shared/package.json shared/
 COPY broker/package.json broker/
 COPY sensor-simulator/package.json sensor-simulator/
 COPY edge-detector/package.json edge-detector/
+COPY launcher/package.json launcher/
 # --ignore-scripts: nothing needs compiling; the `prepare` build runs below, once the sources are in.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY shared/ shared/
 COPY broker/ broker/
 COPY sensor-simulator/ sensor-simulator/
 COPY edge-detector/ edge-detector/
+COPY launcher/ launcher/
 RUN npx tsc -b \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -rf */dist/test */dist/*.tsbuildinfo */src */test

@@ -6,7 +6,7 @@ import { readdirSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
 
-const workspaces = ['shared', 'broker', 'sensor-simulator', 'edge-detector']
+const workspaces = ['shared', 'broker', 'sensor-simulator', 'edge-detector', 'launcher']
 const files = []
 function walk (dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

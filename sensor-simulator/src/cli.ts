@@ -5,8 +5,9 @@ import type { ConnectionOptions } from './mqtt/link.js'
 import { readScenarioFile, ScenarioError, parseScenario, type Scenario } from './scenario.js'
 import { startSimulator, type SimulatorHandle } from './simulator.js'
 import { replayFile } from './replay/replayer.js'
+import { generateCommand } from './generate-command.js'
 
-const RUN_USAGE = 'sensor-simulator [run] [options]\n       sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]'
+const RUN_USAGE = 'sensor-simulator [run] [options]\n       sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]\n       sensor-simulator generate [--readings N] [--out FILE] [options]'
 const RUN_SUMMARY = 'Simulated machines following the AI4I 2020 process publish telemetry on <prefix>/<machineId>/telemetry,\nretained status on .../status and what was injected on .../truth. Failure modes: HDF (overheat), PWF (power,\noverload), OSF (overstrain), TWF (tool-wear), RNF (random); sensor faults: stuck, spike, drift, dropout, nan, garbage.'
 const REPLAY_USAGE = 'sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]'
 const REPLAY_SUMMARY = 'Streams a file through MQTT in time order: the AI4I 2020 CSV (one row per cycle, failures published as\nground truth) or recorded telemetry (CSV with a header of telemetry fields, or one JSON object per line).\nBad rows are reported with their line number, counted and skipped.'
@@ -86,7 +87,7 @@ async function run (argv: string[]): Promise<void> {
     process.stdout.write(formatHelp(RUN_USAGE, RUN_SUMMARY, simulatorConfigSpec))
     return
   }
-  if (positionals.length > 0) throw new ConfigError(`unexpected argument ${positionals[0]}; commands are run and replay`)
+  if (positionals.length > 0) throw new ConfigError(`unexpected argument ${positionals[0]}; commands are run, replay and generate`)
   const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
   const sim = await startSimulator({
     ...toConnectionOptions(config),
@@ -144,10 +145,11 @@ async function replay (argv: string[]): Promise<void> {
   logger.info(result, 'replay finished')
 }
 
-/** The `sensor-simulator` command: `run` (default) or `replay`. */
+/** The `sensor-simulator` command: `run` (default), `replay` or `generate`. */
 export async function main (argv: readonly string[]): Promise<void> {
   const args = joinRepeatedFlags(argv)
   if (args[0] === 'replay') return await replay(args.slice(1))
+  if (args[0] === 'generate') return await generateCommand(args.slice(1))
   if (args[0] === 'run') return await run(args.slice(1))
   return await run(args)
 }

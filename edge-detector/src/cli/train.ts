@@ -3,9 +3,12 @@ import {
   createLogger, formatHelp, loggingOptions, parseConfig, parseFeatureSpec, saveModel, ConfigError, FeatureSpecError, type ConfigSpec
 } from '@factory-edge/shared'
 import {
-  AI4I_SHA256, AI4I_URL, buildReport, DataError, DEFAULT_CONTAMINATION, downloadAi4i, Progress, DEFAULT_SEED, DEFAULT_TREES, evaluateOriginalDesign, syntheticDataset, trainOnDataset, writeReports, type Dataset
+  AI4I_SHA256, AI4I_URL, buildReport, DataError, DEFAULT_CONTAMINATION, downloadAi4i, Progress, DEFAULT_SEED, DEFAULT_TREES, evaluateOriginalDesign, trainOnDataset, writeReports, type Dataset
 } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
+
+// The simulated machines live in the sensor simulator, which the detector does not depend on: their readings come as a file.
+const SIMULATED_INSTEAD = 'write simulated readings with `sensor-simulator generate --readings ROWS --out FILE`, then train on them with --csv FILE'
 
 /** Settings of `edge-detector train`. */
 export const trainOptions = {
@@ -14,7 +17,7 @@ export const trainOptions = {
   downloadUrl: { flag: 'download-url', env: 'AI4I_URL', type: 'string', default: AI4I_URL, description: 'Where --download fetches the archive (zip holding ai4i2020.csv, or the CSV itself)' },
   sha256: { flag: 'sha256', env: 'AI4I_SHA256', type: 'string', default: AI4I_SHA256, pattern: /^[0-9a-fA-F]{64}$/, hint: '64 hex digits', description: 'Expected SHA-256 of the downloaded ai4i2020.csv' },
   dataDir: { flag: 'data-dir', env: 'DATA_DIR', type: 'string', default: 'data', description: 'Cache directory of downloaded data' },
-  synthetic: { flag: 'synthetic', type: 'integer', min: 100, max: 10_000_000, description: 'Train on this many simulated readings instead of a file' },
+  synthetic: { flag: 'synthetic', type: 'string', description: `Removed: ${SIMULATED_INSTEAD}` },
   features: { flag: 'features', env: 'TRAIN_FEATURES', type: 'string', default: 'default', description: 'Feature set: default, original, raw, physical, or a list such as tempDelta,power,rpm.z@30' },
   contamination: { flag: 'contamination', env: 'TRAIN_CONTAMINATION', type: 'number', min: 0.0001, max: 0.5, default: DEFAULT_CONTAMINATION, description: 'Expected share of anomalies; sets the stored threshold' },
   trees: { flag: 'trees', env: 'TRAIN_TREES', type: 'integer', min: 1, max: 10000, default: DEFAULT_TREES, description: 'Number of trees' },
@@ -24,7 +27,7 @@ export const trainOptions = {
   ...loggingOptions
 } as const satisfies ConfigSpec
 
-const USAGE = 'edge-detector train (--csv FILE | --download | --synthetic ROWS) [options]'
+const USAGE = 'edge-detector train (--csv FILE | --download) [options]'
 const SUMMARY = 'Trains an Isolation Forest model and writes it with report.json and report.html (ROC and precision-recall curves, score histogram, recall per failure mode).'
 
 /** `edge-detector train`: data in, model and reports out. */
@@ -34,8 +37,9 @@ export async function trainCommand (argv: readonly string[]): Promise<void> {
     process.stdout.write(formatHelp(USAGE, SUMMARY, trainOptions))
     return
   }
-  if ([config.csv !== undefined, config.download, config.synthetic !== undefined].filter(Boolean).length !== 1) {
-    throw new ConfigError('give exactly one of --csv FILE, --download or --synthetic ROWS')
+  if (config.synthetic !== undefined) throw new ConfigError(`--synthetic is gone: ${SIMULATED_INSTEAD}`)
+  if ([config.csv !== undefined, config.download].filter(Boolean).length !== 1) {
+    throw new ConfigError('give exactly one of --csv FILE or --download (simulated readings: `sensor-simulator generate --out FILE`, then --csv FILE)')
   }
   let features
   try {
@@ -51,14 +55,13 @@ export async function trainCommand (argv: readonly string[]): Promise<void> {
     const progress = new Progress(`downloading ${config.downloadUrl}`, undefined)
     const { path, cached } = await downloadAi4i({ url: config.downloadUrl, sha256: config.sha256, dataDir: config.dataDir, onProgress: (bytes, total) => progress.update(bytes, total) })
       .catch((err: unknown) => {
-        if (err instanceof DataError) throw new DataError(`${err.message}; train from a local copy with --csv FILE, or on simulated readings with --synthetic ROWS`)
+        if (err instanceof DataError) throw new DataError(`${err.message}; train from a local copy with --csv FILE, or on simulated readings written by sensor-simulator generate --out FILE`)
         throw err
       })
       .finally(() => progress.done())
     log.info({ path, cached }, cached ? `using cached ${path}` : `downloaded and verified ${path}`)
     dataset = await loadWithProgress(path, { skipBadRows: config.skipBadRows })
-  } else if (config.csv !== undefined) dataset = await loadWithProgress(config.csv, { skipBadRows: config.skipBadRows })
-  else dataset = await syntheticDataset(config.synthetic as number, config.seed)
+  } else dataset = await loadWithProgress(config.csv as string, { skipBadRows: config.skipBadRows })
   const loadMs = performance.now() - t0
   if (dataset.skipped.count > 0) log.warn({ skipped: dataset.skipped.count, examples: dataset.skipped.examples }, `skipped ${dataset.skipped.count} bad rows`)
   log.info({ rows: dataset.rows, machines: dataset.machines.length, labelled: dataset.label !== null, ms: Math.round(loadMs) }, `loaded ${dataset.rows} rows from ${dataset.source}`)

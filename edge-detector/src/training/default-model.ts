@@ -7,7 +7,8 @@ import type { TelemetryGenerator } from './synthetic.js'
 export interface DefaultModelOptions extends TrainOptions, Omit<DownloadOptions, 'onProgress'> {
   /** Simulated readings to train on when the real data cannot be had. */
   syntheticRows?: number
-  generate?: TelemetryGenerator
+  /** Where the simulated readings come from (the launcher passes the sensor simulator's generator). */
+  generate: TelemetryGenerator
 }
 
 export interface DefaultModel {
@@ -22,13 +23,13 @@ export interface DefaultModel {
  * What `npm start` trains when there is no model yet: the AI4I 2020 data (cached under the data
  * directory, downloaded once), or, when that fails (offline), simulated readings, saying why.
  */
-export async function trainDefaultModel (options: DefaultModelOptions = {}): Promise<DefaultModel> {
+export async function trainDefaultModel (options: DefaultModelOptions): Promise<DefaultModel> {
   try {
     const { path } = await downloadAi4i(options)
     return { result: trainOnDataset(await loadDataset(path), options), data: 'ai4i' }
   } catch (err) {
     if (!(err instanceof DataError)) throw err
-    const result = await trainSynthetic(options.syntheticRows ?? 20_000, options, options.generate)
+    const result = await trainSynthetic(options.syntheticRows ?? 20_000, options.generate, options)
     return { result, data: 'synthetic', fallbackReason: err.message }
   }
 }

@@ -1,4 +1,3 @@
-import { generateTelemetry } from '@factory-edge/sensor-simulator'
 import type { Telemetry } from '@factory-edge/shared'
 import { DatasetBuilder, SENSOR_FIELDS, type Dataset } from './dataset.js'
 import { DataError } from '@factory-edge/shared/data'
@@ -6,23 +5,24 @@ import { DataError } from '@factory-edge/shared/data'
 /** Produces `rows` simulated telemetry readings, deterministically for a seed. */
 export type TelemetryGenerator = (rows: number, seed: number) => Iterable<Telemetry>
 
-/** Machines the simulated training readings are spread over. */
-const SYNTHETIC_MACHINES = 10
-
-/** The sensor simulator's healthy machines: the same physics the live stream follows. */
-const simulatorGenerator: TelemetryGenerator = (rows, seed) =>
-  generateTelemetry({ machines: SYNTHETIC_MACHINES, readingsPerMachine: Math.ceil(rows / SYNTHETIC_MACHINES), seed })
-
-/** A data set of simulated readings (unlabelled), for training without any file. */
-export async function syntheticDataset (rows: number, seed: number, generate?: TelemetryGenerator): Promise<Dataset> {
-  const source = generate ?? simulatorGenerator
+/**
+ * A data set of simulated readings (unlabelled), for training without any file. The caller brings the
+ * generator (the launcher passes the sensor simulator's), so the detector does not depend on the simulator.
+ */
+export async function syntheticDataset (rows: number, seed: number, generate: TelemetryGenerator): Promise<Dataset> {
   const builder = new DatasetBuilder()
+<<<<<<< HEAD
   const values = new Float64Array(SENSOR_FIELDS.length)
   for (const t of source(rows, seed)) {
     for (let f = 0; f < SENSOR_FIELDS.length; f++) values[f] = t[SENSOR_FIELDS[f]]
+=======
+  const values = new Float64Array(READING_FIELDS.length)
+  for (const t of generate(rows, seed)) {
+    for (let f = 0; f < READING_FIELDS.length; f++) values[f] = t[READING_FIELDS[f]]
+>>>>>>> launcher
     builder.push(values, builder.machineId(t.machineId), t.ts, 0, 0)
     if (builder.rows >= rows) break
   }
-  if (builder.rows === 0) throw new DataError('the simulator produced no readings')
+  if (builder.rows === 0) throw new DataError('the generator produced no readings')
   return builder.build({ source: `synthetic:${rows}`, hasLabel: false, syntheticHumidity: false, skipped: { count: 0, examples: [] } })
 }

@@ -54,10 +54,10 @@ export function scoreDataset (model: Model, dataset: Dataset): Float64Array {
 }
 
 /**
- * Trains on simulated readings: what `npm start` falls back to when no training file is available
- * (offline and nothing cached). `generate` defaults to the sensor simulator's generator.
+ * Trains on `rows` readings of `generate`: what `npm start` falls back to when no training file is
+ * available (offline and nothing cached).
  */
-export async function trainSynthetic (rows: number, options: TrainOptions = {}, generate?: TelemetryGenerator): Promise<TrainResult> {
+export async function trainSynthetic (rows: number, generate: TelemetryGenerator, options: TrainOptions = {}): Promise<TrainResult> {
   const dataset = await syntheticDataset(rows, options.seed ?? DEFAULT_SEED, generate)
   return trainOnDataset(dataset, { ...options, source: options.source ?? dataset.source })
 }

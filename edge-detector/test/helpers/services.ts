@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
-import { startBroker, type BrokerHandle } from '@factory-edge/broker'
+import { Aedes } from 'aedes'
 import { createLogger, type Logger, type Model } from '@factory-edge/shared'
 import { writeTestModel } from './readings.js'
 
@@ -29,9 +29,30 @@ export async function freePort (): Promise<number> {
   })
 }
 
-/** Our aedes broker, in process, on a free port. */
-export async function startTestBroker (): Promise<BrokerHandle> {
-  return await startBroker({ port: 0, logger: quietLogger(), allowAnonymous: true })
+/** What the detector's tests need of a broker: where it is, and a way to stop it. */
+export interface TestBroker {
+  url: string
+  close: () => Promise<void>
+}
+
+/**
+ * A plain aedes broker, in process, on a free loopback port: the detector's tests need any MQTT broker,
+ * and the detector depends on `shared` only, not on our broker package.
+ */
+export async function startTestBroker (): Promise<TestBroker> {
+  const aedes = await Aedes.createBroker()
+  const server = createServer(aedes.handle)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  return {
+    url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()))
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }
 }
 
 /** Polls `check` until it returns true or the timeout passes (generous: the machine may be busy). */
@@ -137,7 +158,7 @@ export async function exportSeries (vmUrl: string, match: string): Promise<Array
 
 /** What most service tests start from: a broker and a temporary directory holding a test model. */
 export interface BrokerAndModel {
-  broker: BrokerHandle
+  broker: TestBroker
   dir: string
   modelPath: string
   model: Model

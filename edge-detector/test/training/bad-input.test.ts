@@ -89,5 +89,9 @@ test('the command prints bad input as one line on stderr, no stack trace, exit c
 
   const usage = run(['train'])
   assert.equal(usage.status, 2)
-  assert.match(usage.stderr, /give exactly one of --csv FILE, --download or --synthetic ROWS/)
+  assert.match(usage.stderr, /give exactly one of --csv FILE or --download /)
+
+  const synthetic = run(['train', '--synthetic', '20000'])
+  assert.equal(synthetic.status, 2)
+  assert.match(synthetic.stderr, /^edge-detector train: --synthetic is gone: write simulated readings with `sensor-simulator generate --readings ROWS --out FILE`, then train on them with --csv FILE\n$/)
 })

@@ -178,7 +178,7 @@ test('edge-detector train --download offline: one line that says what to do inst
   await assert.rejects(run(process.execPath, [BIN, 'train', '--download', '--download-url', `http://127.0.0.1:${port}/601.zip`, '--data-dir', dir, '--out', join(dir, 'm.json')], { timeout: 60_000 }),
     (err: Error & { code: number, stderr: string }) => {
       assert.equal(err.code, 1)
-      assert.equal(err.stderr, `edge-detector train: cannot download http://127.0.0.1:${port}/601.zip: ECONNREFUSED (offline?); train from a local copy with --csv FILE, or on simulated readings with --synthetic ROWS\n`)
+      assert.equal(err.stderr, `edge-detector train: cannot download http://127.0.0.1:${port}/601.zip: ECONNREFUSED (offline?); train from a local copy with --csv FILE, or on simulated readings written by sensor-simulator generate --out FILE\n`)
       return true
     })
 })

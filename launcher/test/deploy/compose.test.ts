@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { access, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { tempDir } from '../helpers.js'
+import { tempDir } from '../helpers/processes.js'
 
 // No Docker engine runs here: `docker-compose config` (Debian's docker-compose 1.29) validates and
 // resolves the file, which is as far as this machine can go.
@@ -70,9 +70,9 @@ test('the mosquitto profile runs Mosquitto with the repository mosquitto.conf an
 })
 
 test('a missing secret stops docker-compose with a message naming it', { skip: !hasCompose && 'docker-compose is not installed' }, async (t) => {
-  const dir = await tempDir()
-  t.after(() => dir.remove())
-  const empty = join(dir.path, 'empty.env')
+  const dir = await tempDir('compose-')
+  t.after(() => dir.cleanup())
+  const empty = join(dir.dir, 'empty.env')
   await writeFile(empty, '')
   const result = spawnSync('docker-compose', ['--env-file', empty, '-f', 'docker-compose.yml', 'config', '-q'], { encoding: 'utf8', env: { PATH: process.env.PATH } })
   assert.notEqual(result.status, 0)

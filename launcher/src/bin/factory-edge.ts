@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createLogger, formatHelp, onShutdown, parseConfig, runMain } from '@factory-edge/shared'
-import { launcherOptions } from '../launcher/options.js'
-import { startAll } from '../launcher/start-all.js'
+import { launcherOptions } from '../options.js'
+import { startAll } from '../start-all.js'
 
 const SUMMARY = 'Runs the whole factory-edge pipeline on this machine: the MQTT broker, simulated machines and the\nedge detector, with a live view and a 🚨 line for every anomaly. Injects a failure now and then.'
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { saveModel } from '@factory-edge/shared'
-import { trainSynthetic } from '../../src/training/train.js'
+import { trainSynthetic } from '@factory-edge/edge-detector/training'
+import { simulatedReadings } from '../../src/simulated-readings.js'
 
 const bin = fileURLToPath(new URL('../../src/bin/factory-edge.js', import.meta.url))
 
@@ -34,7 +35,7 @@ test('shows a 🚨 line with machine, score and drivers, then stops within 2 s o
   const dir = await mkdtemp(join(tmpdir(), 'factory-edge-start-'))
   t.after(async () => await rm(dir, { recursive: true, force: true }))
   const modelPath = join(dir, 'model.json')
-  await saveModel(modelPath, (await trainSynthetic(6000, { seed: 3 })).model)
+  await saveModel(modelPath, (await trainSynthetic(6000, simulatedReadings, { seed: 3 })).model)
 
   const proc = run(['--port', '0', '--model', modelPath, '--machines', '3', '--rate', '10', '--failure-every', '4', '--log-format', 'json'])
   t.after(() => { proc.child.kill('SIGKILL') })
@@ -59,7 +60,7 @@ test('a taken port is named, with the flag that changes it', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'factory-edge-start-'))
   t.after(async () => await rm(dir, { recursive: true, force: true }))
   const modelPath = join(dir, 'model.json')
-  await saveModel(modelPath, (await trainSynthetic(2000, { seed: 3 })).model)
+  await saveModel(modelPath, (await trainSynthetic(2000, simulatedReadings, { seed: 3 })).model)
 
   const proc = run(['--port', String(port), '--model', modelPath])
   const { code } = await proc.exited

@@ -8,8 +8,9 @@ import { connect } from 'mqtt'
 import { startBroker } from '@factory-edge/broker'
 import { startSimulator } from '@factory-edge/sensor-simulator'
 import { allMachinesTopic, createLogger, saveModel, type AnomalyEvent } from '@factory-edge/shared'
-import { startDetector } from '../src/service/detector.js'
-import { trainSynthetic } from '../src/training/train.js'
+import { startDetector } from '@factory-edge/edge-detector'
+import { trainSynthetic } from '@factory-edge/edge-detector/training'
+import { simulatedReadings } from '../src/simulated-readings.js'
 
 interface Received { event: AnomalyEvent, at: number }
 
@@ -22,7 +23,7 @@ test('an injected failure raises an anomaly for that machine within 2 s, and non
   const logger = createLogger('e2e', { level: 'warn', format: 'json', destination: process.stderr })
 
   const modelPath = join(dir, 'model.json')
-  const { model } = await trainSynthetic(6000, { seed: 11 })
+  const { model } = await trainSynthetic(6000, simulatedReadings, { seed: 11 })
   await saveModel(modelPath, model)
 
   const broker = await startBroker({ host: '127.0.0.1', port: 0, wsPort: null, httpPort: null, allowAnonymous: true, logger })

@@ -1,13 +1,12 @@
 import { access } from 'node:fs/promises'
 import { startBroker, type BrokerHandle } from '@factory-edge/broker'
 import { startSimulator, type SimulatorHandle } from '@factory-edge/sensor-simulator'
+import { startDetector, type DetectorHandle } from '@factory-edge/edge-detector'
+import { trainDefaultModel, trainSynthetic } from '@factory-edge/edge-detector/training'
 import { saveModel, type Logger } from '@factory-edge/shared'
-import { startDetector } from '../service/detector.js'
-import type { DetectorHandle } from '../service/types.js'
-import { trainDefaultModel } from '../training/default-model.js'
-import { trainSynthetic } from '../training/train.js'
 import { FailureInjector } from './failure-injector.js'
 import { LiveView } from './live-view.js'
+import { simulatedReadings } from './simulated-readings.js'
 
 export interface StartAllOptions {
   host: string
@@ -49,8 +48,8 @@ export async function ensureModel (path: string, trainData: 'synthetic' | 'ai4i'
   out.write(`No model at ${path}: training a first one on ${trainData === 'ai4i' ? 'the AI4I 2020 data set' : 'readings of the simulated machines'}…\n`)
   const started = Date.now()
   const { result, data, fallbackReason } = trainData === 'ai4i'
-    ? await trainDefaultModel({ seed, syntheticRows: FIRST_MODEL_ROWS, timeoutMs: 20_000 })
-    : { result: await trainSynthetic(FIRST_MODEL_ROWS, { seed }), data: 'synthetic', fallbackReason: undefined }
+    ? await trainDefaultModel({ seed, syntheticRows: FIRST_MODEL_ROWS, generate: simulatedReadings, timeoutMs: 20_000 })
+    : { result: await trainSynthetic(FIRST_MODEL_ROWS, simulatedReadings, { seed }), data: 'synthetic', fallbackReason: undefined }
   if (fallbackReason !== undefined) out.write(`Could not use the AI4I 2020 data (${fallbackReason}); trained on simulated readings instead.\n`)
   await saveModel(path, result.model)
   out.write(`Trained model ${result.model.version} on ${data === 'ai4i' ? 'AI4I 2020' : 'simulated'} data in ${Date.now() - started} ms, saved to ${path}\n`)

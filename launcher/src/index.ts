@@ -1,0 +1,5 @@
+export { startAll, ensureModel, type StartAllOptions, type RunningSystem } from './start-all.js'
+export { launcherOptions } from './options.js'
+export { LiveView, formatEvent, formatDrivers, type LiveViewOptions } from './live-view.js'
+export { FailureInjector, DEMO_FAILURE_MODES, type FailureTarget } from './failure-injector.js'
+export { simulatedReadings } from './simulated-readings.js'
