@@ -4,7 +4,7 @@
 // and the labels are only used to score it. Mean over 5 seeds, 100 trees.
 // Usage: npm run build && node scripts/measure-features.mjs [file.csv]
 import { resolve } from 'node:path'
-import { parseFeatureSpec } from '@factory-edge/shared'
+import { parseFeatureSpec } from '@factory-edge/shared/ml'
 import { buildFeatureMatrix, evaluateScores, loadDataset, trainOnDataset, DEFAULT_CONTAMINATION } from '@factory-edge/edge-detector/training'
 
 const file = process.argv[2] ?? resolve(import.meta.dirname, '../../shared/data/ai4i2020.csv')

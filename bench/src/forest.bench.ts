@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { IsolationForest as MlIsolationForest } from 'ml-isolation-forest'
-import { IsolationForest, Random, serializeModel, trainModel, FEATURE_SETS } from '@factory-edge/shared'
+import { IsolationForest, Random, serializeModel, trainModel, FEATURE_SETS } from '@factory-edge/shared/ml'
 import type { BenchContext } from './harness.js'
 
 const N_FEATURES = 5

@@ -3,7 +3,7 @@
  * not mixed with the benchmark runner's. Argument: JSON `{ options, seconds }`; prints one JSON line
  * with the counters, the readings taken inside the window and the resident set size.
  */
-import { createLogger } from '@factory-edge/shared'
+import { createLogger } from '@factory-edge/shared/runtime'
 import { startSimulator, type SimulatorOptions } from '@factory-edge/sensor-simulator'
 
 const { options, seconds } = JSON.parse(process.argv[2]) as { options: SimulatorOptions, seconds: number }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ORIGINAL_FEATURES, Random } from '@factory-edge/shared'
+import { ORIGINAL_FEATURES, Random } from '@factory-edge/shared/ml'
 import { loadDataset, trainOnDataset, type TrainResult } from '@factory-edge/edge-detector/training'
 import type { BenchContext } from './harness.js'
 

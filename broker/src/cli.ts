@@ -1,8 +1,8 @@
-import { ConfigError, createLogger, formatHelp, onShutdown, parseConfig } from '@factory-edge/shared'
+import { ConfigError, createLogger, formatHelp, onShutdown, parseConfig } from '@factory-edge/shared/runtime'
 import { brokerConfigSpec, type BrokerConfig } from './config.js'
 import { startBroker, type BrokerOptions } from './broker.js'
 import { setPassword } from './auth/password-file.js'
-import type { Logger } from '@factory-edge/shared'
+import type { Logger } from '@factory-edge/shared/runtime'
 
 const USAGE = 'factory-broker [options]\n       factory-broker passwd add <user> --password-file <file>   (password read from stdin)'
 const SUMMARY = 'MQTT broker of a factory-edge gateway (aedes): TCP, WebSocket and TLS listeners, password file\nand Mosquitto-style ACL, limits, durable sessions, /healthz and /metrics.'

@@ -1,4 +1,4 @@
-import { loggingOptions, type ConfigOf, type ConfigSpec, type OptionSpec } from '@factory-edge/shared'
+import { loggingOptions, type ConfigOf, type ConfigSpec, type OptionSpec } from '@factory-edge/shared/runtime'
 
 /** Settings of `factory-broker`; each is also a BrokerOptions field (see `toBrokerOptions`). */
 export const brokerConfigSpec = {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
-import { createLogger, type Logger } from '@factory-edge/shared'
+import { createLogger, type Logger } from '@factory-edge/shared/runtime'
 
 /** A logger that writes nothing unless TEST_LOG is set. */
 export function quietLogger (): Logger {

@@ -1,4 +1,4 @@
-import { ConfigError, loggingOptions, mqttClientOptions, type ConfigOf, type ConfigSpec } from '@factory-edge/shared'
+import { ConfigError, loggingOptions, mqttClientOptions, type ConfigOf, type ConfigSpec } from '@factory-edge/shared/runtime'
 import { DETECTOR_DEFAULTS as D } from './defaults.js'
 import { parseShard } from './pipeline/shard.js'
 import type { DetectorOptions } from './service/options.js'

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TOPIC_PREFIX } from '@factory-edge/shared'
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TOPIC_PREFIX } from '@factory-edge/shared/contract'
 
 /**
  * Every default of the detector service, once: the configuration spec (flags, environment, `--help`),

@@ -1,5 +1,5 @@
 import { connect, type MqttClient } from 'mqtt'
-import { allMachinesTopic, machineIdFromTopic, type AnomalyEvent, type Telemetry } from '@factory-edge/shared'
+import { allMachinesTopic, machineIdFromTopic, type AnomalyEvent, type Telemetry } from '@factory-edge/shared/contract'
 
 export interface LiveViewOptions {
   brokerUrl: string

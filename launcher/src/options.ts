@@ -1,4 +1,4 @@
-import { loggingOptions, type ConfigSpec } from '@factory-edge/shared'
+import { loggingOptions, type ConfigSpec } from '@factory-edge/shared/runtime'
 
 /** Settings of `npm start` / `factory-edge`: the whole pipeline on one machine. */
 export const launcherOptions = {

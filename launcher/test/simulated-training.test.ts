@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { trainSynthetic } from '@factory-edge/edge-detector/training'
-import { loadModel } from '@factory-edge/shared'
+import { loadModel } from '@factory-edge/shared/ml'
 import { simulatedReadings } from '../src/simulated-readings.js'
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))

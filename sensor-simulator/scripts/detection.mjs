@@ -5,7 +5,7 @@
 // threshold. Writes the table into docs/simulator.md (between the detection markers), or prints it with --print.
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DEFAULT_FEATURES, FeatureExtractor, trainModel } from '@factory-edge/shared'
+import { DEFAULT_FEATURES, FeatureExtractor, trainModel } from '@factory-edge/shared/ml'
 import { generateLabelledTelemetry, generateTelemetry } from '../dist/src/index.js'
 import { featureRows as rowsOf } from '../dist/test/helpers/feature-rows.js'
 import { writeDocSection } from './doc-section.mjs'

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { ConfigError, createLogger, formatHelp, onShutdown, parseConfig, type Logger } from '@factory-edge/shared'
+import { ConfigError, createLogger, formatHelp, onShutdown, parseConfig, type Logger } from '@factory-edge/shared/runtime'
 import { replayConfigSpec, simulatorConfigSpec, type ReplayConfig, type SimulatorConfig } from './config.js'
 import type { ConnectionOptions } from './mqtt/link.js'
 import { readScenarioFile, ScenarioError, parseScenario, type Scenario } from './scenario.js'

@@ -1,4 +1,4 @@
-import { loggingOptions, mqttClientOptions, type ConfigOf, type ConfigSpec } from '@factory-edge/shared'
+import { loggingOptions, mqttClientOptions, type ConfigOf, type ConfigSpec } from '@factory-edge/shared/runtime'
 
 /** Connection settings of both sub-commands, beyond the shared MQTT client settings. */
 const connectionOptions = {

@@ -1,4 +1,5 @@
-import { isMachineId, Random } from '@factory-edge/shared'
+import { isMachineId } from '@factory-edge/shared/contract'
+import { Random } from '@factory-edge/shared/ml'
 import { SimulatedMachine, type MachineOptions } from './machine.js'
 
 /** The ids of a fleet: `machine-1` … `machine-N` for a count, or the given ids, validated. */

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { formatHelp, parseConfig, type ConfigSpec } from '@factory-edge/shared'
+import { formatHelp, parseConfig, type ConfigSpec } from '@factory-edge/shared/runtime'
 import { DEFAULT_SEED, generateLabelledTelemetry } from './generate.js'
 
 /** Settings of `sensor-simulator generate`. */

@@ -1,4 +1,4 @@
-import { telemetryOf, type Telemetry } from '@factory-edge/shared'
+import { telemetryOf, type Telemetry } from '@factory-edge/shared/contract'
 import type { FailureMode } from './physics/ai4i.js'
 import { createMachines, machineIds, perReadingProbability, readingTime } from './fleet.js'
 import { ScenarioSchedule, type Scenario } from './scenario.js'

@@ -1,4 +1,5 @@
-import type { GroundTruth, ProductType, Random, ReadingValues } from '@factory-edge/shared'
+import type { GroundTruth, ProductType, ReadingValues } from '@factory-edge/shared/contract'
+import type { Random } from '@factory-edge/shared/ml'
 import { AI4I_FAILURE_COUNTS, FAILURE_MODES, KELVIN_OFFSET, isFailureMode, type FailureMode } from './physics/ai4i.js'
 import { CycleEvent, MachineProcess } from './physics/process.js'
 import { syntheticHumidity } from '@factory-edge/shared/data'

@@ -1,4 +1,4 @@
-import type { GroundTruth, MachineStatus } from '@factory-edge/shared'
+import type { GroundTruth, MachineStatus } from '@factory-edge/shared/contract'
 import type { Reading } from './machine.js'
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { createLogger, DEFAULT_TOPIC_PREFIX, machineTopic, type Logger } from '@factory-edge/shared'
+import { DEFAULT_TOPIC_PREFIX, machineTopic } from '@factory-edge/shared/contract'
+import { createLogger, type Logger } from '@factory-edge/shared/runtime'
 import { createMachines, machineIds, perReadingProbability, readingTime } from './fleet.js'
 import type { SimulatedMachine } from './machine.js'
 import { FaultEffect } from './failures/sensor-fault.js'

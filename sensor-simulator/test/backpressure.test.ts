@@ -1,7 +1,7 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import { createLogger } from '@factory-edge/shared'
+import { createLogger } from '@factory-edge/shared/runtime'
 import { startSimulator } from '../src/index.js'
 import { eventually } from './helpers/brokers.js'
 

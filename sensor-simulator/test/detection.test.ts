@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULT_FEATURES, FeatureExtractor, trainModel } from '@factory-edge/shared'
+import { DEFAULT_FEATURES, FeatureExtractor, trainModel } from '@factory-edge/shared/ml'
 import { generateLabelledTelemetry, generateTelemetry, type FailureMode } from '../src/index.js'
 
 test('a forest trained on healthy generated data (project defaults) flags every injected failure within its build-up', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeTelemetry, type Telemetry } from '@factory-edge/shared'
+import { decodeTelemetry, type Telemetry } from '@factory-edge/shared/contract'
 import {
   generateLabelledTelemetry, generateTelemetry, inFailureRegion, isHeatDissipationFailure, isOverstrainFailure,
   isPowerFailure, KELVIN_OFFSET, powerW, type FailureMode, type ProcessValues

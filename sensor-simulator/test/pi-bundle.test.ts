@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { decodeTelemetry } from '@factory-edge/shared'
+import { decodeTelemetry } from '@factory-edge/shared/contract'
 import { eventually, record, startAedes } from './helpers/brokers.js'
 
 const BUILD = fileURLToPath(new URL('../../scripts/build-pi.mjs', import.meta.url))

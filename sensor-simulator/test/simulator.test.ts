@@ -1,7 +1,8 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import { createLogger, decodeTelemetry, type GroundTruth, type MachineStatus } from '@factory-edge/shared'
+import { decodeTelemetry, type GroundTruth, type MachineStatus } from '@factory-edge/shared/contract'
+import { createLogger } from '@factory-edge/shared/runtime'
 import { startSimulator } from '../src/index.js'
 import { eventually, record, startAedes, startMosquitto } from './helpers/brokers.js'
 

@@ -1,5 +1,6 @@
 /** Model and readings shared by the detector benchmarks and their child processes. */
-import { DEFAULT_FEATURES, FeatureExtractor, saveModel, trainModel, type FeatureSpec, type Model, type Telemetry } from '@factory-edge/shared'
+import { type Telemetry } from '@factory-edge/shared/contract'
+import { DEFAULT_FEATURES, FeatureExtractor, saveModel, trainModel, type FeatureSpec, type Model } from '@factory-edge/shared/ml'
 import { generateTelemetry } from '@factory-edge/sensor-simulator'
 
 /** Trains the benchmark model on simulated healthy readings, with the detector's own feature code. */

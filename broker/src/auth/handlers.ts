@@ -1,5 +1,5 @@
 import type { Aedes, AuthenticateError, Client } from 'aedes'
-import type { Logger } from '@factory-edge/shared'
+import type { Logger } from '@factory-edge/shared/runtime'
 import { isAllowed, type Acl, type Action } from './acl.js'
 import { verifyPassword, type PasswordHash } from './password-file.js'
 import type { BrokerMetrics } from '../observability/metrics.js'

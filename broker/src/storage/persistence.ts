@@ -4,7 +4,7 @@ import { ClassicLevel } from 'classic-level'
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js'
 import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js'
 import createRedisEmitter from 'mqemitter-redis'
-import type { Logger } from '@factory-edge/shared'
+import type { Logger } from '@factory-edge/shared/runtime'
 import { InOrder } from './in-order.js'
 
 /** Where sessions, QoS 1/2 messages in flight and retained messages are kept. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger, formatHelp, onShutdown, parseConfig, runMain, type LoggerOptions } from '@factory-edge/shared'
+import { createLogger, formatHelp, onShutdown, parseConfig, runMain, type LoggerOptions } from '@factory-edge/shared/runtime'
 import { detectorConfigSpec, detectorOptionsFromConfig } from '../config.js'
 import { startDetector } from '../service/detector.js'
 

@@ -1,4 +1,5 @@
-import { formatHelp, loadModel, parseConfig, ConfigError, type ConfigSpec } from '@factory-edge/shared'
+import { loadModel } from '@factory-edge/shared/ml'
+import { formatHelp, parseConfig, ConfigError, type ConfigSpec } from '@factory-edge/shared/runtime'
 import { DataError, evaluateOriginalDesign, evaluateScores, FAILURE_MODE_NAMES, scoreDataset, type Evaluation } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
 

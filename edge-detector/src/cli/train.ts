@@ -1,7 +1,6 @@
 import { dirname, resolve } from 'node:path'
-import {
-  createLogger, formatHelp, loggingOptions, parseConfig, parseFeatureSpec, saveModel, ConfigError, FeatureSpecError, type ConfigSpec
-} from '@factory-edge/shared'
+import { parseFeatureSpec, saveModel, FeatureSpecError } from '@factory-edge/shared/ml'
+import { createLogger, formatHelp, loggingOptions, parseConfig, ConfigError, type ConfigSpec } from '@factory-edge/shared/runtime'
 import {
   AI4I_SHA256, AI4I_URL, buildReport, DataError, DEFAULT_CONTAMINATION, downloadAi4i, Progress, DEFAULT_SEED, DEFAULT_TREES, evaluateOriginalDesign, trainOnDataset, writeReports, type Dataset
 } from '../training/index.js'

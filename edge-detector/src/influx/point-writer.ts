@@ -1,5 +1,5 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client'
-import type { Logger } from '@factory-edge/shared'
+import type { Logger } from '@factory-edge/shared/runtime'
 import { INFLUX_DEFAULTS, type InfluxOptions, type InfluxState, type PointWriterStats } from './options.js'
 import { DiskSpool } from './spool.js'
 import { PointJournal } from './journal.js'

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
-import { loadModel, type Logger, type Model } from '@factory-edge/shared'
+import { loadModel, type Model } from '@factory-edge/shared/ml'
+import { type Logger } from '@factory-edge/shared/runtime'
 
 /**
  * Watches a model file and hands each valid new version to `onModel`. The directory is watched, not the

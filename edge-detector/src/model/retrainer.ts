@@ -1,7 +1,8 @@
 import { readdir, stat, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { schedule, validate, type ScheduledTask } from 'node-cron'
-import { saveModel, trainModel, type Logger, type Model } from '@factory-edge/shared'
+import { saveModel, trainModel, type Model } from '@factory-edge/shared/ml'
+import { type Logger } from '@factory-edge/shared/runtime'
 import { DETECTOR_DEFAULTS } from '../defaults.js'
 import type { DetectorPipeline } from '../pipeline/pipeline.js'
 

@@ -1,4 +1,4 @@
-import { MEASUREMENTS, TAGS, type Telemetry } from '@factory-edge/shared'
+import { MEASUREMENTS, TAGS, type Telemetry } from '@factory-edge/shared/contract'
 
 /**
  * InfluxDB line protocol for the detector's points, built as plain strings: machine ids, model versions

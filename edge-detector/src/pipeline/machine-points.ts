@@ -1,4 +1,4 @@
-import type { Telemetry } from '@factory-edge/shared'
+import type { Telemetry } from '@factory-edge/shared/contract'
 import { eventLine, featureFieldKeys, machineTags, scoreLine, telemetryLine, thresholdField } from './line-protocol.js'
 
 /**

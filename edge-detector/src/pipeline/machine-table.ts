@@ -1,4 +1,4 @@
-import type { MachineWindow } from '@factory-edge/shared'
+import type { MachineWindow } from '@factory-edge/shared/ml'
 
 /** Out-of-order readings up to this many sequence numbers behind the newest are told from duplicates. */
 export const SEEN_SEQS = 256

@@ -1,8 +1,6 @@
 import { performance } from 'node:perf_hooks'
-import {
-  FeatureExtractor, decodeTelemetry, machineIdFromTopic,
-  type AnomalyEvent, type FeatureContribution, type MachineState, type Model, type RejectedMessage, type Telemetry
-} from '@factory-edge/shared'
+import { decodeTelemetry, machineIdFromTopic, type AnomalyEvent, type FeatureContribution, type MachineState, type RejectedMessage, type Telemetry } from '@factory-edge/shared/contract'
+import { FeatureExtractor, type Model } from '@factory-edge/shared/ml'
 import { DETECTOR_DEFAULTS } from '../defaults.js'
 import { AlertTracker, type AlertPolicy } from './alert-policy.js'
 import { MachineTable, SEEN_SEQS } from './machine-table.js'

@@ -1,4 +1,4 @@
-import { REJECT_REASONS, type RejectReason } from '@factory-edge/shared'
+import { REJECT_REASONS, type RejectReason } from '@factory-edge/shared/contract'
 
 /** Upper bounds, in seconds, of the processing-latency histogram buckets. */
 export const LATENCY_BUCKETS = [0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05]

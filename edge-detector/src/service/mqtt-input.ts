@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import mqtt, { type IClientPublishOptions, type MqttClient } from 'mqtt'
-import type { Logger } from '@factory-edge/shared'
-import type { RateLimitedLog } from '@factory-edge/shared/runtime'
+import type { Logger, RateLimitedLog } from '@factory-edge/shared/runtime'
 
 export interface MqttInputOptions {
   brokerUrl: string

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client'
-import type { Model } from '@factory-edge/shared'
-import { collectedCounter, collectedGauge, collectedHistogram, createMetricsRegistry, type HealthReport } from '@factory-edge/shared/runtime'
+import type { Model } from '@factory-edge/shared/ml'
+import { collectedCounter, collectedGauge, collectedHistogram, createMetricsRegistry, type HealthReport } from '@factory-edge/shared/ops'
 import type { DetectorPipeline } from '../pipeline/pipeline.js'
 import { LATENCY_BUCKETS } from '../pipeline/stats.js'
 import type { PointWriter } from '../influx/point-writer.js'

@@ -1,4 +1,4 @@
-import type { Logger } from '@factory-edge/shared'
+import type { Logger } from '@factory-edge/shared/runtime'
 import type { AlertPolicy } from '../pipeline/alert-policy.js'
 import type { Shard } from '../pipeline/shard.js'
 import type { InfluxOptions } from '../influx/options.js'

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events'
-import { DETECTOR_FIELDS, machineTopic, type AnomalyEvent, type Logger, type MachineState, type RejectedMessage } from '@factory-edge/shared'
+import { DETECTOR_FIELDS, machineTopic, type AnomalyEvent, type MachineState, type RejectedMessage } from '@factory-edge/shared/contract'
+import { type Logger } from '@factory-edge/shared/runtime'
 import type { RateLimitedLog } from '@factory-edge/shared/runtime'
 import type { PipelineSink } from '../pipeline/pipeline.js'
 import { detectorLine } from '../pipeline/line-protocol.js'

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events'
-import type { AnomalyEvent, Model, RejectedMessage, RejectReason } from '@factory-edge/shared'
-import type { HealthReport } from '@factory-edge/shared/runtime'
+import type { AnomalyEvent, RejectedMessage, RejectReason } from '@factory-edge/shared/contract'
+import type { Model } from '@factory-edge/shared/ml'
+import type { HealthReport } from '@factory-edge/shared/ops'
 import type { DetectorPipeline } from '../pipeline/pipeline.js'
 import type { PointWriterStats } from '../influx/options.js'
 

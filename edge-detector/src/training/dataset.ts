@@ -2,10 +2,10 @@
  * A loaded data set, column by column: readings in the units of a Telemetry message (°C, rpm, Nm, min,
  * %), which machine and when, and, when the file has them, labels and failure modes.
  */
+import { SENSOR_FIELDS, type SensorField } from '@factory-edge/shared/contract'
+import { FAILURE_MODES, type FailureMode } from '@factory-edge/shared/data'
 
-import { FAILURE_MODES, SENSOR_FIELDS, type FailureMode, type SensorField } from '@factory-edge/shared/data'
-
-export { FAILURE_MODES, FAILURE_MODE_NAMES, SENSOR_FIELDS, type FailureMode, type SensorField } from '@factory-edge/shared/data'
+export { FAILURE_MODES, FAILURE_MODE_NAMES, type FailureMode } from '@factory-edge/shared/data'
 
 export interface Dataset {
   /** File (or description) the rows came from. */

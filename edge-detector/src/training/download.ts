@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { writeFileAtomic } from '@factory-edge/shared'
+import { writeFileAtomic } from '@factory-edge/shared/ml'
 import { DataError } from '@factory-edge/shared/data'
 import { listZip, readZipEntry, ZipError } from './zip.js'
 

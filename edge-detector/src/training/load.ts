@@ -1,4 +1,5 @@
-import { DataError, openDataFile, SENSOR_FIELDS } from '@factory-edge/shared/data'
+import { SENSOR_FIELDS } from '@factory-edge/shared/contract'
+import { DataError, openDataFile } from '@factory-edge/shared/data'
 import { BadRows } from './bad-rows.js'
 import { DatasetBuilder, type Dataset } from './dataset.js'
 

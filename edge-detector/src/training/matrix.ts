@@ -1,5 +1,7 @@
-import { FeatureExtractor, type FeatureSpec, type MachineWindow, type ReadingValues } from '@factory-edge/shared'
-import { SENSOR_FIELDS, type Dataset } from './dataset.js'
+import { type ReadingValues } from '@factory-edge/shared/contract'
+import { FeatureExtractor, type FeatureSpec, type MachineWindow } from '@factory-edge/shared/ml'
+import { SENSOR_FIELDS } from '@factory-edge/shared/contract'
+import type { Dataset } from './dataset.js'
 
 /**
  * The feature matrix of a data set (row-major, one row per reading), computed with the same

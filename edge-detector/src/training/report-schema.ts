@@ -1,4 +1,4 @@
-import type { FeatureSpec, FeatureSummary, ForestOptions } from '@factory-edge/shared'
+import type { FeatureSpec, FeatureSummary, ForestOptions } from '@factory-edge/shared/ml'
 import type { CurvePoint, Evaluation } from './evaluation.js'
 
 /** The shape of results/report.json, shared by the report's builder and its HTML page. */

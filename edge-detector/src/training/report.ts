@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { writeFileAtomic, type Model } from '@factory-edge/shared'
+import { writeFileAtomic, type Model } from '@factory-edge/shared/ml'
 import type { Dataset } from './dataset.js'
 import { prCurve, rocCurve, type CurvePoint, type Evaluation } from './evaluation.js'
 import { renderReportHtml } from './report-html.js'

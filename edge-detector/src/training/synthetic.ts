@@ -1,5 +1,6 @@
-import type { Telemetry } from '@factory-edge/shared'
-import { DatasetBuilder, SENSOR_FIELDS, type Dataset } from './dataset.js'
+import type { Telemetry } from '@factory-edge/shared/contract'
+import { SENSOR_FIELDS } from '@factory-edge/shared/contract'
+import { DatasetBuilder, type Dataset } from './dataset.js'
 import { DataError } from '@factory-edge/shared/data'
 
 /** Produces `rows` simulated telemetry readings, deterministically for a seed. */
@@ -11,15 +12,9 @@ export type TelemetryGenerator = (rows: number, seed: number) => Iterable<Teleme
  */
 export async function syntheticDataset (rows: number, seed: number, generate: TelemetryGenerator): Promise<Dataset> {
   const builder = new DatasetBuilder()
-<<<<<<< HEAD
   const values = new Float64Array(SENSOR_FIELDS.length)
-  for (const t of source(rows, seed)) {
-    for (let f = 0; f < SENSOR_FIELDS.length; f++) values[f] = t[SENSOR_FIELDS[f]]
-=======
-  const values = new Float64Array(READING_FIELDS.length)
   for (const t of generate(rows, seed)) {
-    for (let f = 0; f < READING_FIELDS.length; f++) values[f] = t[READING_FIELDS[f]]
->>>>>>> launcher
+    for (let f = 0; f < SENSOR_FIELDS.length; f++) values[f] = t[SENSOR_FIELDS[f]]
     builder.push(values, builder.machineId(t.machineId), t.ts, 0, 0)
     if (builder.rows >= rows) break
   }

@@ -1,4 +1,4 @@
-import { DEFAULT_FEATURES, ORIGINAL_FEATURES, trainModel, type FeatureSpec, type Model } from '@factory-edge/shared'
+import { DEFAULT_FEATURES, ORIGINAL_FEATURES, trainModel, type FeatureSpec, type Model } from '@factory-edge/shared/ml'
 import type { Dataset } from './dataset.js'
 import { buildFeatureMatrix } from './matrix.js'
 import { evaluateScores, type Evaluation } from './evaluation.js'

@@ -1,4 +1,5 @@
-import { FeatureExtractor, Random, saveModel, trainModel, type FeatureSpec, type Model, type Telemetry } from '@factory-edge/shared'
+import { type Telemetry } from '@factory-edge/shared/contract'
+import { FeatureExtractor, Random, saveModel, trainModel, type FeatureSpec, type Model } from '@factory-edge/shared/ml'
 
 /** A plausible normal reading (AI4I-like ranges), deterministic for a given generator. */
 export function normalReading (machineId: string, seq: number, ts: number, random: Random): Telemetry {

@@ -1,4 +1,4 @@
-import type { AnomalyEvent, MachineState, RejectedMessage } from '@factory-edge/shared'
+import type { AnomalyEvent, MachineState, RejectedMessage } from '@factory-edge/shared/contract'
 import type { PipelineSink } from '../../src/pipeline/pipeline.js'
 
 /** A pipeline sink that keeps everything it is given. */

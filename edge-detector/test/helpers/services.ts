@@ -4,7 +4,8 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { Aedes } from 'aedes'
-import { createLogger, type Logger, type Model } from '@factory-edge/shared'
+import { type Model } from '@factory-edge/shared/ml'
+import { createLogger, type Logger } from '@factory-edge/shared/runtime'
 import { writeTestModel } from './readings.js'
 
 /** A logger that writes nothing, for quiet tests. */

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { Random } from '@factory-edge/shared'
+import { Random } from '@factory-edge/shared/ml'
 import { DetectorPipeline, type PipelineSink } from '../../src/index.js'
 import { normalReading, payload, trainTestModel } from '../helpers/readings.js'
 

@@ -138,7 +138,7 @@ test('offline: a clear message, and the default model falls back to synthetic da
   })
 
   let generated = 0
-  const generate = function * (rows: number, seed: number): Generator<import('@factory-edge/shared').Telemetry> {
+  const generate = function * (rows: number, seed: number): Generator<import('@factory-edge/shared/contract').Telemetry> {
     const ai4i = ai4iLikeRows(rows, seed)
     for (const [i, r] of ai4i.entries()) {
       generated++

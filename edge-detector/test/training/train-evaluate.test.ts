@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DEFAULT_FEATURES, loadModel } from '@factory-edge/shared'
+import { DEFAULT_FEATURES, loadModel } from '@factory-edge/shared/ml'
 import { loadDataset, trainOnDataset, type TrainingReport } from '../../src/training/index.js'
 import { ai4iLikeRows, kaggleCsv, tempDir, uciCsv, writeText } from './fixtures.js'
 

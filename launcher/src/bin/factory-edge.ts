@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger, formatHelp, onShutdown, parseConfig, runMain } from '@factory-edge/shared'
+import { createLogger, formatHelp, onShutdown, parseConfig, runMain } from '@factory-edge/shared/runtime'
 import { launcherOptions } from '../options.js'
 import { startAll } from '../start-all.js'
 

@@ -7,7 +7,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { saveModel } from '@factory-edge/shared'
+import { saveModel } from '@factory-edge/shared/ml'
 import { trainSynthetic } from '@factory-edge/edge-detector/training'
 import { simulatedReadings } from '../../src/simulated-readings.js'
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import { DETECTOR_FIELDS, EVENT_FIELDS, MEASUREMENTS, SCORE_FIELDS, TAGS, SENSOR_FIELDS } from '@factory-edge/shared'
+import { DETECTOR_FIELDS, EVENT_FIELDS, MEASUREMENTS, SCORE_FIELDS, TAGS, SENSOR_FIELDS } from '@factory-edge/shared/contract'
 
 // The Grafana dashboard must query exactly the names the detector writes (shared/src/metrics/measurements.ts).
 

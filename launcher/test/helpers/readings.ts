@@ -1,5 +1,6 @@
 // Readings and a small test model for the system tests (the launcher's own copy: packages share no test code).
-import { FeatureExtractor, Random, saveModel, trainModel, type FeatureSpec, type Model, type Telemetry } from '@factory-edge/shared'
+import { type Telemetry } from '@factory-edge/shared/contract'
+import { FeatureExtractor, Random, saveModel, trainModel, type FeatureSpec, type Model } from '@factory-edge/shared/ml'
 
 /** A plausible normal reading (AI4I-like ranges), deterministic for a given generator. */
 export function normalReading (machineId: string, seq: number, ts: number, random: Random): Telemetry {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import type { Telemetry } from '@factory-edge/shared'
+import type { Telemetry } from '@factory-edge/shared/contract'
 import { exportSeries } from '../helpers/processes.js'
 import type { Counters } from './detector-process.js'
 

@@ -1,4 +1,5 @@
-import { Random, type RejectReason, type Telemetry } from '@factory-edge/shared'
+import { type RejectReason, type Telemetry } from '@factory-edge/shared/contract'
+import { Random } from '@factory-edge/shared/ml'
 import { normalReading } from '../helpers/readings.js'
 
 /** One fuzzed payload and the reason the detector must give for refusing it. */

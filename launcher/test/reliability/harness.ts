@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import type { Telemetry } from '@factory-edge/shared'
+import type { Telemetry } from '@factory-edge/shared/contract'
 import { writeTestModel } from '../helpers/readings.js'
 import { eventually, startVictoriaMetrics, tempDir, type ExternalServer } from '../helpers/processes.js'
 import { assertAccount, formatAccount, missingFromDb, waitForDb } from './account.js'

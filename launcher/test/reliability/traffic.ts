@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt'
-import { Random, type Telemetry } from '@factory-edge/shared'
+import { type Telemetry } from '@factory-edge/shared/contract'
+import { Random } from '@factory-edge/shared/ml'
 import { anomalousReading, normalReading } from '../helpers/readings.js'
 
 // What goes through the broker in a scenario: the planned readings, a QoS 1 publisher with a persistent

@@ -1,4 +1,4 @@
-import type { Random } from '@factory-edge/shared'
+import type { Random } from '@factory-edge/shared/ml'
 import { OVERSTRAIN_LIMIT, RPM_TO_RAD_PER_S, TOOL_LIFE_MAX, TOOL_LIFE_MIN, type FailureMode } from '../physics/ai4i.js'
 
 /** Readings over which a failure builds up, is held, and fades after the repair. */

@@ -1,4 +1,4 @@
-import type { Random } from '@factory-edge/shared'
+import type { Random } from '@factory-edge/shared/ml'
 
 /** Faults of the sensor or its link rather than of the machine: the readings lie, the machine is fine. */
 export const SENSOR_FAULT_MODES = ['stuck', 'spike', 'drift', 'dropout', 'nan', 'garbage'] as const

@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
-import type { Logger } from '@factory-edge/shared'
+import type { Logger } from '@factory-edge/shared/runtime'
 import { BoundedQueue } from './bounded-queue.js'
 import { Qos0Batch } from './qos0-batch.js'
 

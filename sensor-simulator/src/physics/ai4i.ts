@@ -2,11 +2,12 @@
  * The AI4I 2020 predictive-maintenance data set as a process: its constants and its failure rules
  * (Matzka, "Explainable Artificial Intelligence for Predictive Maintenance Applications", 2020).
  */
-import { RPM_TO_RAD_PER_S, type ProductType } from '@factory-edge/shared'
+import { type ProductType } from '@factory-edge/shared/contract'
+import { RPM_TO_RAD_PER_S } from '@factory-edge/shared/ml'
 import type { FailureMode } from '@factory-edge/shared/data'
 
 export { FAILURE_MODES, KELVIN_OFFSET, isFailureMode, type FailureMode } from '@factory-edge/shared/data'
-export { RPM_TO_RAD_PER_S } from '@factory-edge/shared'
+export { RPM_TO_RAD_PER_S } from '@factory-edge/shared/ml'
 
 /** Share of products per quality variant, as in the published data (6,000 L, 2,997 M, 1,003 H of 10,000). */
 export const PRODUCT_MIX: Readonly<Record<ProductType, number>> = { L: 0.6, M: 0.3, H: 0.1 }

@@ -1,4 +1,5 @@
-import type { ProductType, Random } from '@factory-edge/shared'
+import type { ProductType } from '@factory-edge/shared/contract'
+import type { Random } from '@factory-edge/shared/ml'
 import {
   PRODUCT_MIX, RANDOM_FAILURE_PROBABILITY, TOOL_FAILURE_SHARE, TOOL_LIFE_MAX, TOOL_LIFE_MIN, WEAR_PER_CYCLE,
   inFailureRegion, RPM_TO_RAD_PER_S, type ProcessValues

@@ -1,4 +1,4 @@
-import { decodeTelemetry, telemetryOf, type Telemetry } from '@factory-edge/shared'
+import { decodeTelemetry, telemetryOf, type Telemetry } from '@factory-edge/shared/contract'
 import { failureModesOf, openDataFile, type DataFile, type DataFileOptions, type DataRecord, type FileFormat } from '@factory-edge/shared/data'
 
 /** One row of a replay file, ready to publish, with the AI4I failure modes it is labelled with. */

@@ -56,7 +56,6 @@ export const FEATURE_SETS: Record<string, FeatureSpec> = {
 
 const MAX_WINDOW_MS = 30 * 24 * 3600 * 1000
 
-
 /** Parses one feature name, or throws a FeatureSpecError listing what is allowed. */
 export function describeFeature (name: string): FeatureInfo {
   const dot = name.indexOf('.')

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { IsolationForest, ForestInputError, averagePathLength, type ForestState } from '../../src/index.js'
+import { IsolationForest, ForestInputError, averagePathLength, type ForestState } from '../../src/ml.js'
 import { loadParityFixture } from './fixture.js'
 
 const { data, nFeatures } = loadParityFixture()

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { IsolationForest, ForestInputError, averagePathLength, quantile } from '../../src/index.js'
+import { IsolationForest, ForestInputError, averagePathLength, quantile } from '../../src/ml.js'
 import { loadParityFixture, rocAuc, spearman } from './fixture.js'
 
 const { fixture, data, nFeatures } = loadParityFixture()

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import {
   trainModel, serializeModel, parseModel, saveModel, loadModel, writeFileAtomic, ModelFileError,
   MODEL_FORMAT_VERSION, type FeatureSpec
-} from '../../src/index.js'
+} from '../../src/ml.js'
 import { loadParityFixture } from '../forest/fixture.js'
 
 const { data } = loadParityFixture()

@@ -69,7 +69,6 @@ export type ConfigOf<S extends ConfigSpec> = {
   -readonly [K in keyof S]: S[K] extends { default: unknown } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined
 }
 
-
 export interface ParsedArgs<S extends ConfigSpec> {
   config: ConfigOf<S>
   /** Arguments that are not options (sub-commands, file names). */
