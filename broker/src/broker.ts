@@ -6,16 +6,17 @@ import type { Duplex } from 'node:stream'
 import { Aedes, type Client } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import { createLogger, type Logger } from '@factory-edge/shared'
+import { startOpsServer, type OpsServer } from '@factory-edge/shared/runtime'
 import { loadAcl } from './auth/acl.js'
 import { loadPasswordFile } from './auth/password-file.js'
-import { AclDeniedError, installAuth } from './auth/handlers.js'
+import { installAuth } from './auth/handlers.js'
+import { AclDeniedError, PacketTooLargeError } from './errors.js'
 import { brokerConfigSpec, settingName } from './config.js'
-import { BrokerMetrics } from './observability/metrics.js'
-import { createObservabilityServer } from './observability/http-server.js'
+import { BrokerMetrics, createBrokerRegistry } from './observability/metrics.js'
 import { openStorage, type PersistenceKind } from './storage/persistence.js'
 import { acknowledgeAfterStore } from './storage/ack-after-store.js'
-import { PacketTooLargeError, SizeLimitedConnection } from './transport/packet-size-limit.js'
-import { closeServer, listen } from './transport/listen.js'
+import { SizeLimitedConnection } from './transport/packet-size-limit.js'
+import { closeServer, listen, listenError } from './transport/listen.js'
 
 export interface BrokerOptions {
   /** Address of the MQTT, WebSocket and TLS listeners. Default 127.0.0.1. */
@@ -148,6 +149,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
 
   const servers: Server[] = []
   let wss: WebSocketServer | undefined
+  let ops: OpsServer | undefined
   const started: Partial<Pick<BrokerHandle, 'wsPort' | 'tlsPort' | 'httpPort'>> = {}
   let port: number
   try {
@@ -180,12 +182,11 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     }
 
     if (options.httpPort !== undefined && options.httpPort !== null) {
-      const http = createObservabilityServer(aedes, metrics)
-      servers.push(http)
-      started.httpPort = await listen(http, options.httpHost ?? host, options.httpPort, { what: 'HTTP endpoint', setting: settingName(brokerConfigSpec.httpPort) })
+      ops = await startOps(aedes, metrics, options.httpHost ?? host, options.httpPort)
+      started.httpPort = Number(new URL(ops.url).port)
     }
   } catch (err) {
-    await shutdown(aedes, servers, wss, connections, storage.close)
+    await shutdown(aedes, servers, wss, ops, connections, storage.close)
     throw err
   }
 
@@ -206,9 +207,26 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       logger.info({ users: newPasswords?.size, acl: newAcl !== undefined }, 'password file and ACL reloaded')
     },
     close: () => {
-      closing ??= shutdown(aedes, servers, wss, connections, storage.close).then(() => logger.info('broker stopped'))
+      closing ??= shutdown(aedes, servers, wss, ops, connections, storage.close).then(() => logger.info('broker stopped'))
       return closing
     }
+  }
+}
+
+/** `/healthz` (503 once closing) and `/metrics` (the broker's counters and process metrics). */
+async function startOps (aedes: Aedes, metrics: BrokerMetrics, host: string, port: number): Promise<OpsServer> {
+  const registry = createBrokerRegistry(metrics, () => aedes.connectedClients)
+  const health = (): { ok: boolean, status: string, brokerId: string, clients: number, uptimeSeconds: number } => ({
+    ok: !aedes.closed,
+    status: aedes.closed ? 'closing' : 'ok',
+    brokerId: aedes.id,
+    clients: aedes.connectedClients,
+    uptimeSeconds: Math.round((Date.now() - metrics.startedAt) / 1000)
+  })
+  try {
+    return await startOpsServer({ host, port, health, registry })
+  } catch (err) {
+    throw listenError(err as NodeJS.ErrnoException, host, port, { what: 'HTTP endpoint', setting: settingName(brokerConfigSpec.httpPort) })
   }
 }
 
@@ -242,7 +260,7 @@ function observe (aedes: Aedes, metrics: BrokerMetrics, logger: Logger): void {
   aedes.on('clientDisconnect', (client) => logger.debug({ clientId: client.id }, 'client disconnected'))
 }
 
-async function shutdown (aedes: Aedes, servers: Server[], wss: WebSocketServer | undefined, connections: Set<Duplex>, closeStorage: () => Promise<void>): Promise<void> {
+async function shutdown (aedes: Aedes, servers: Server[], wss: WebSocketServer | undefined, ops: OpsServer | undefined, connections: Set<Duplex>, closeStorage: () => Promise<void>): Promise<void> {
   // Stop accepting first, then disconnect clients (aedes.close), then wait for the sockets to end.
   const serversClosed = Promise.all(servers.map(closeServer))
   wss?.close()
@@ -251,5 +269,6 @@ async function shutdown (aedes: Aedes, servers: Server[], wss: WebSocketServer |
   for (const stream of connections) stream.destroy()
   for (const server of servers) (server as { closeAllConnections?: () => void }).closeAllConnections?.()
   await serversClosed
+  await ops?.close()
   await closeStorage()
 }
