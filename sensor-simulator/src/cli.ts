@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { ConfigError, createLogger, formatHelp, onShutdown, parseConfig, type Logger } from '@factory-edge/shared'
+import { ConfigError, createLogger, FactoryEdgeError, formatHelp, onShutdown, parseConfig, type Logger } from '@factory-edge/shared'
 import { replayConfigSpec, simulatorConfigSpec, type ReplayConfig, type SimulatorConfig } from './config.js'
 import type { ConnectionOptions } from './mqtt/link.js'
-import { readScenarioFile, ScenarioError, parseScenario, type Scenario } from './scenario.js'
+import { readScenarioFile, parseScenario, type Scenario } from './scenario.js'
 import { startSimulator, type SimulatorHandle } from './simulator.js'
 import { replayFile } from './replay/replayer.js'
 
@@ -58,14 +58,18 @@ export function toConnectionOptions (config: SimulatorConfig | ReplayConfig): Co
 }
 
 function scenariosOf (config: SimulatorConfig): Scenario[] {
-  try {
-    const fromFile = config.scenarioFile === undefined ? [] : readScenarioFile(config.scenarioFile)
-    return [...fromFile, ...(config.scenario ?? []).map(parseScenario)]
-  } catch (err) {
-    if (err instanceof ScenarioError) throw new ConfigError(err.message)
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ConfigError(`--scenario-file ${config.scenarioFile ?? ''} does not exist`)
-    throw err
+  let fromFile: Scenario[] = []
+  if (config.scenarioFile !== undefined) {
+    try {
+      fromFile = readScenarioFile(config.scenarioFile)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ConfigError(`--scenario-file ${config.scenarioFile} does not exist`)
+      if (err instanceof Error && !(err instanceof FactoryEdgeError)) throw new ConfigError(`cannot read --scenario-file ${config.scenarioFile}: ${err.message}`)
+      throw err
+    }
   }
+  // A ScenarioError names the scenario and exits 2 like any configuration mistake.
+  return [...fromFile, ...(config.scenario ?? []).map(parseScenario)]
 }
 
 function logStats (sim: SimulatorHandle, logger: Logger, intervalS: number): NodeJS.Timeout | undefined {
