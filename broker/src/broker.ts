@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import type { Duplex } from 'node:stream'
 import { Aedes, type Client } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
-import { createLogger, type Logger } from '@factory-edge/shared'
+import { ConfigError, createLogger, type Logger } from '@factory-edge/shared'
 import { startOpsServer, type OpsServer } from '@factory-edge/shared/runtime'
 import { loadAcl } from './auth/acl.js'
 import { loadPasswordFile } from './auth/password-file.js'
@@ -92,16 +92,16 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
   const maxConnections = options.maxConnections ?? 10000
   const allowAnonymous = options.allowAnonymous ?? (options.passwordFile === undefined && LOOPBACK.test(host))
   if (options.passwordFile === undefined && !allowAnonymous && options.allowAnonymous === undefined) {
-    throw new Error(`no password file on the non-loopback address ${host}: set ${settingName(brokerConfigSpec.passwordFile)}, or ${settingName(brokerConfigSpec.allowAnonymous)} to accept anyone`)
+    throw new ConfigError(`no password file on the non-loopback address ${host}: set ${settingName(brokerConfigSpec.passwordFile)}, or ${settingName(brokerConfigSpec.allowAnonymous)} to accept anyone`)
   }
 
   const passwords = options.passwordFile !== undefined ? await loadPasswordFile(options.passwordFile) : undefined
   const acl = options.aclFile !== undefined ? await loadAcl(options.aclFile) : undefined
   const tlsFiles = options.tls !== undefined
     ? {
-        cert: await readFile(options.tls.certFile),
-        key: await readFile(options.tls.keyFile),
-        ca: options.tls.caFile !== undefined ? await readFile(options.tls.caFile) : undefined
+        cert: await readSettingFile(options.tls.certFile, settingName(brokerConfigSpec.tlsCert)),
+        key: await readSettingFile(options.tls.keyFile, settingName(brokerConfigSpec.tlsKey)),
+        ca: options.tls.caFile !== undefined ? await readSettingFile(options.tls.caFile, settingName(brokerConfigSpec.tlsCa)) : undefined
       }
     : undefined
 
@@ -170,12 +170,17 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     }
 
     if (tlsFiles !== undefined) {
-      const tls = createTlsServer({
-        noDelay: true,
-        cert: tlsFiles.cert,
-        key: tlsFiles.key,
-        ...(tlsFiles.ca !== undefined ? { ca: tlsFiles.ca, requestCert: true, rejectUnauthorized: true } : {})
-      }, onSocket)
+      let tls: Server
+      try {
+        tls = createTlsServer({
+          noDelay: true,
+          cert: tlsFiles.cert,
+          key: tlsFiles.key,
+          ...(tlsFiles.ca !== undefined ? { ca: tlsFiles.ca, requestCert: true, rejectUnauthorized: true } : {})
+        }, onSocket)
+      } catch (err) {
+        throw new ConfigError(`the TLS certificate, key or CA (${settingName(brokerConfigSpec.tlsCert)}, ${settingName(brokerConfigSpec.tlsKey)}, ${settingName(brokerConfigSpec.tlsCa)}) cannot be used: ${(err as Error).message}`)
+      }
       tls.on('tlsClientError', (err, socket) => logger.debug({ err: err.message, remote: socket.remoteAddress }, 'TLS handshake failed'))
       servers.push(tls)
       started.tlsPort = await listen(tls, host, options.tlsPort ?? 8883, { what: 'TLS listener', setting: settingName(brokerConfigSpec.tlsPort) })
@@ -210,6 +215,14 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       closing ??= shutdown(aedes, servers, wss, ops, connections, storage.close).then(() => logger.info('broker stopped'))
       return closing
     }
+  }
+}
+
+async function readSettingFile (path: string, setting: string): Promise<Buffer> {
+  try {
+    return await readFile(path)
+  } catch (err) {
+    throw new ConfigError(`cannot read ${setting} ${path}: ${(err as Error).message}`)
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Server } from 'node:net'
+import { ConfigError } from '@factory-edge/shared/errors'
 
 /** Where a listener's port is configured, for error messages: e.g. `--port (env BROKER_PORT)`. */
 export interface PortSetting {
@@ -24,16 +25,19 @@ export function listen (server: Server, host: string, port: number, name: PortSe
   })
 }
 
-/** The error of a failed listen, as a message naming the setting to change. */
+/**
+ * The error of a failed listen, as a message naming the setting to change. A port in use may be free
+ * again on the next try, so only a port or address that can never work is a configuration mistake.
+ */
 export function listenError (err: NodeJS.ErrnoException, host: string, port: number, name: PortSetting): Error {
   switch (err.code) {
     case 'EADDRINUSE':
       return new Error(`${name.what}: port ${port} on ${host} is already in use; choose another with ${name.setting}`)
     case 'EACCES':
-      return new Error(`${name.what}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges); choose another with ${name.setting}`)
+      return new ConfigError(`${name.what}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges); choose another with ${name.setting}`)
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND':
-      return new Error(`${name.what}: cannot listen on address ${host}: it is not an address of this machine`)
+      return new ConfigError(`${name.what}: cannot listen on address ${host}: it is not an address of this machine`)
     default:
       return new Error(`${name.what}: cannot listen on ${host}:${port}: ${err.message}`)
   }
