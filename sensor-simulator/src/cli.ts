@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs'
-import { ConfigError, createLogger, FactoryEdgeError, formatHelp, onShutdown, parseConfig, type Logger } from '@factory-edge/shared'
+import { ConfigError, createLogger, DataError, FactoryEdgeError, formatHelp, onShutdown, parseConfig, type Logger } from '@factory-edge/shared'
 import { replayConfigSpec, simulatorConfigSpec, type ReplayConfig, type SimulatorConfig } from './config.js'
 import type { ConnectionOptions } from './mqtt/link.js'
 import { readScenarioFile, parseScenario, type Scenario } from './scenario.js'
 import { startSimulator, type SimulatorHandle } from './simulator.js'
-import { replayFile } from './replay/replayer.js'
+import { machineIds } from './fleet.js'
+import { replayFile, type ReplayResult } from './replay/replayer.js'
 
 const RUN_USAGE = 'sensor-simulator [run] [options]\n       sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]'
 const RUN_SUMMARY = 'Simulated machines following the AI4I 2020 process publish telemetry on <prefix>/<machineId>/telemetry,\nretained status on .../status and what was injected on .../truth. Failure modes: HDF (overheat), PWF (power,\noverload), OSF (overstrain), TWF (tool-wear), RNF (random); sensor faults: stuck, spike, drift, dropout, nan, garbage.'
@@ -72,6 +73,16 @@ function scenariosOf (config: SimulatorConfig): Scenario[] {
   return [...fromFile, ...(config.scenario ?? []).map(parseScenario)]
 }
 
+function machineIdsOf (config: SimulatorConfig): number | string[] {
+  if (config.machineIds === undefined) return config.machines
+  try {
+    machineIds(config.machineIds)
+  } catch (err) {
+    throw new ConfigError(`invalid --machine-ids: ${(err as Error).message}`)
+  }
+  return config.machineIds
+}
+
 function logStats (sim: SimulatorHandle, logger: Logger, intervalS: number): NodeJS.Timeout | undefined {
   if (intervalS <= 0) return undefined
   let last = sim.stats()
@@ -91,10 +102,11 @@ async function run (argv: string[]): Promise<void> {
     return
   }
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${positionals[0]}; commands are run and replay`)
+  const machines = machineIdsOf(config)
   const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
   const sim = await startSimulator({
     ...toConnectionOptions(config),
-    machines: config.machineIds ?? config.machines,
+    machines,
     rateHz: config.rate,
     seed: config.seed,
     startTs: config.startTs,
@@ -131,20 +143,27 @@ async function replay (argv: string[]): Promise<void> {
   const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
   const controller = new AbortController()
   onShutdown(async () => controller.abort())
-  const result = await replayFile({
-    ...toConnectionOptions(config),
-    file,
-    speed: config.speed,
-    machine: config.machine,
-    intervalMs: config.interval * 1000,
-    originalTimestamps: config.originalTimestamps,
-    loop: config.loop,
-    topicPrefix: config.topicPrefix,
-    clientId: config.clientId,
-    queueLimit: config.queueLimit,
-    logger,
-    signal: controller.signal
-  })
+  let result: ReplayResult
+  try {
+    result = await replayFile({
+      ...toConnectionOptions(config),
+      file,
+      speed: config.speed,
+      machine: config.machine,
+      intervalMs: config.interval * 1000,
+      originalTimestamps: config.originalTimestamps,
+      loop: config.loop,
+      topicPrefix: config.topicPrefix,
+      clientId: config.clientId,
+      queueLimit: config.queueLimit,
+      logger,
+      signal: controller.signal
+    })
+  } catch (err) {
+    // The file to replay is a setting of the command: one it cannot use is a configuration mistake.
+    if (err instanceof DataError) throw new ConfigError(`cannot replay: ${err.message}`)
+    throw err
+  }
   logger.info(result, 'replay finished')
 }
 
