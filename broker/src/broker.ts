@@ -5,17 +5,19 @@ import { readFile } from 'node:fs/promises'
 import type { Duplex } from 'node:stream'
 import { Aedes, type Client } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
+import { ConfigError } from '@factory-edge/shared/errors'
 import { createLogger, type Logger } from '@factory-edge/shared/runtime'
+import { startOpsServer, type OpsServer } from '@factory-edge/shared/ops'
 import { loadAcl } from './auth/acl.js'
 import { loadPasswordFile } from './auth/password-file.js'
-import { AclDeniedError, installAuth } from './auth/handlers.js'
+import { installAuth } from './auth/handlers.js'
+import { AclDeniedError, PacketTooLargeError } from './errors.js'
 import { brokerConfigSpec, settingName } from './config.js'
-import { BrokerMetrics } from './observability/metrics.js'
-import { createObservabilityServer } from './observability/http-server.js'
+import { BrokerMetrics, createBrokerRegistry } from './observability/metrics.js'
 import { openStorage, type PersistenceKind } from './storage/persistence.js'
 import { acknowledgeAfterStore } from './storage/ack-after-store.js'
-import { PacketTooLargeError, SizeLimitedConnection } from './transport/packet-size-limit.js'
-import { closeServer, listen } from './transport/listen.js'
+import { SizeLimitedConnection } from './transport/packet-size-limit.js'
+import { closeServer, listen, listenError } from './transport/listen.js'
 
 export interface BrokerOptions {
   /** Address of the MQTT, WebSocket and TLS listeners. Default 127.0.0.1. */
@@ -91,16 +93,16 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
   const maxConnections = options.maxConnections ?? 10000
   const allowAnonymous = options.allowAnonymous ?? (options.passwordFile === undefined && LOOPBACK.test(host))
   if (options.passwordFile === undefined && !allowAnonymous && options.allowAnonymous === undefined) {
-    throw new Error(`no password file on the non-loopback address ${host}: set ${settingName(brokerConfigSpec.passwordFile)}, or ${settingName(brokerConfigSpec.allowAnonymous)} to accept anyone`)
+    throw new ConfigError(`no password file on the non-loopback address ${host}: set ${settingName(brokerConfigSpec.passwordFile)}, or ${settingName(brokerConfigSpec.allowAnonymous)} to accept anyone`)
   }
 
   const passwords = options.passwordFile !== undefined ? await loadPasswordFile(options.passwordFile) : undefined
   const acl = options.aclFile !== undefined ? await loadAcl(options.aclFile) : undefined
   const tlsFiles = options.tls !== undefined
     ? {
-        cert: await readFile(options.tls.certFile),
-        key: await readFile(options.tls.keyFile),
-        ca: options.tls.caFile !== undefined ? await readFile(options.tls.caFile) : undefined
+        cert: await readSettingFile(options.tls.certFile, settingName(brokerConfigSpec.tlsCert)),
+        key: await readSettingFile(options.tls.keyFile, settingName(brokerConfigSpec.tlsKey)),
+        ca: options.tls.caFile !== undefined ? await readSettingFile(options.tls.caFile, settingName(brokerConfigSpec.tlsCa)) : undefined
       }
     : undefined
 
@@ -148,6 +150,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
 
   const servers: Server[] = []
   let wss: WebSocketServer | undefined
+  let ops: OpsServer | undefined
   const started: Partial<Pick<BrokerHandle, 'wsPort' | 'tlsPort' | 'httpPort'>> = {}
   let port: number
   try {
@@ -168,24 +171,28 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     }
 
     if (tlsFiles !== undefined) {
-      const tls = createTlsServer({
-        noDelay: true,
-        cert: tlsFiles.cert,
-        key: tlsFiles.key,
-        ...(tlsFiles.ca !== undefined ? { ca: tlsFiles.ca, requestCert: true, rejectUnauthorized: true } : {})
-      }, onSocket)
+      let tls: Server
+      try {
+        tls = createTlsServer({
+          noDelay: true,
+          cert: tlsFiles.cert,
+          key: tlsFiles.key,
+          ...(tlsFiles.ca !== undefined ? { ca: tlsFiles.ca, requestCert: true, rejectUnauthorized: true } : {})
+        }, onSocket)
+      } catch (err) {
+        throw new ConfigError(`the TLS certificate, key or CA (${settingName(brokerConfigSpec.tlsCert)}, ${settingName(brokerConfigSpec.tlsKey)}, ${settingName(brokerConfigSpec.tlsCa)}) cannot be used: ${(err as Error).message}`)
+      }
       tls.on('tlsClientError', (err, socket) => logger.debug({ err: err.message, remote: socket.remoteAddress }, 'TLS handshake failed'))
       servers.push(tls)
       started.tlsPort = await listen(tls, host, options.tlsPort ?? 8883, { what: 'TLS listener', setting: settingName(brokerConfigSpec.tlsPort) })
     }
 
     if (options.httpPort !== undefined && options.httpPort !== null) {
-      const http = createObservabilityServer(aedes, metrics)
-      servers.push(http)
-      started.httpPort = await listen(http, options.httpHost ?? host, options.httpPort, { what: 'HTTP endpoint', setting: settingName(brokerConfigSpec.httpPort) })
+      ops = await startOps(aedes, metrics, options.httpHost ?? host, options.httpPort)
+      started.httpPort = Number(new URL(ops.url).port)
     }
   } catch (err) {
-    await shutdown(aedes, servers, wss, connections, storage.close)
+    await shutdown(aedes, servers, wss, ops, connections, storage.close)
     throw err
   }
 
@@ -206,9 +213,34 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       logger.info({ users: newPasswords?.size, acl: newAcl !== undefined }, 'password file and ACL reloaded')
     },
     close: () => {
-      closing ??= shutdown(aedes, servers, wss, connections, storage.close).then(() => logger.info('broker stopped'))
+      closing ??= shutdown(aedes, servers, wss, ops, connections, storage.close).then(() => logger.info('broker stopped'))
       return closing
     }
+  }
+}
+
+async function readSettingFile (path: string, setting: string): Promise<Buffer> {
+  try {
+    return await readFile(path)
+  } catch (err) {
+    throw new ConfigError(`cannot read ${setting} ${path}: ${(err as Error).message}`)
+  }
+}
+
+/** `/healthz` (503 once closing) and `/metrics` (the broker's counters and process metrics). */
+async function startOps (aedes: Aedes, metrics: BrokerMetrics, host: string, port: number): Promise<OpsServer> {
+  const registry = createBrokerRegistry(metrics, () => aedes.connectedClients)
+  const health = (): { ok: boolean, status: string, brokerId: string, clients: number, uptimeSeconds: number } => ({
+    ok: !aedes.closed,
+    status: aedes.closed ? 'closing' : 'ok',
+    brokerId: aedes.id,
+    clients: aedes.connectedClients,
+    uptimeSeconds: Math.round((Date.now() - metrics.startedAt) / 1000)
+  })
+  try {
+    return await startOpsServer({ host, port, health, registry })
+  } catch (err) {
+    throw listenError(err as NodeJS.ErrnoException, host, port, { what: 'HTTP endpoint', setting: settingName(brokerConfigSpec.httpPort) })
   }
 }
 
@@ -242,7 +274,7 @@ function observe (aedes: Aedes, metrics: BrokerMetrics, logger: Logger): void {
   aedes.on('clientDisconnect', (client) => logger.debug({ clientId: client.id }, 'client disconnected'))
 }
 
-async function shutdown (aedes: Aedes, servers: Server[], wss: WebSocketServer | undefined, connections: Set<Duplex>, closeStorage: () => Promise<void>): Promise<void> {
+async function shutdown (aedes: Aedes, servers: Server[], wss: WebSocketServer | undefined, ops: OpsServer | undefined, connections: Set<Duplex>, closeStorage: () => Promise<void>): Promise<void> {
   // Stop accepting first, then disconnect clients (aedes.close), then wait for the sockets to end.
   const serversClosed = Promise.all(servers.map(closeServer))
   wss?.close()
@@ -251,5 +283,6 @@ async function shutdown (aedes: Aedes, servers: Server[], wss: WebSocketServer |
   for (const stream of connections) stream.destroy()
   for (const server of servers) (server as { closeAllConnections?: () => void }).closeAllConnections?.()
   await serversClosed
+  await ops?.close()
   await closeStorage()
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { brokerConfigSpec, startBroker } from '../src/index.js'
 import { connect, endClient, freePort, quietLogger, tempDir } from './helpers.js'
@@ -26,6 +26,33 @@ test('bad configuration exits with code 2 and one line naming the setting', () =
   const tls = spawnSync(process.execPath, [BIN, '--tls-cert', 'x.pem'], { encoding: 'utf8' })
   assert.equal(tls.status, 2)
   assert.match(tls.stderr, /--tls-cert and --tls-key must be given together/)
+})
+
+test('unusable files and addresses are configuration mistakes too: exit code 2, one line, no stack', async (t) => {
+  const dir = await tempDir()
+  t.after(() => dir.remove())
+  const acl = join(dir.path, 'acl')
+  const passwords = join(dir.path, 'passwords')
+  const pem = join(dir.path, 'bad.pem')
+  await writeFile(acl, 'topic read a/#\nbogus line\n')
+  await writeFile(passwords, 'alice:not-a-hash\n')
+  await writeFile(pem, 'not a certificate\n')
+  const cases: Array<[string[], RegExp]> = [
+    [['--acl-file', acl], new RegExp(`^factory-broker: ${acl}:2: expected "user", "topic" or "pattern"`)],
+    [['--acl-file', join(dir.path, 'none')], /^factory-broker: cannot read ACL file .*none: ENOENT/],
+    [['--password-file', passwords], new RegExp(`^factory-broker: ${passwords}:1: user "alice": unknown password hash format`)],
+    [['--password-file', join(dir.path, 'none')], /^factory-broker: cannot read password file .*none: ENOENT/],
+    [['--tls-cert', join(dir.path, 'none'), '--tls-key', pem], /^factory-broker: cannot read --tls-cert \(env BROKER_TLS_CERT\) .*none: ENOENT/],
+    [['--tls-cert', pem, '--tls-key', pem, '--tls-port', '0'], /^factory-broker: the TLS certificate, key or CA .* cannot be used: /],
+    [['--host', '0.0.0.0'], /^factory-broker: no password file on the non-loopback address 0\.0\.0\.0: set --password-file/],
+    [['--http-host', '192.0.2.1', '--http-port', '0'], /^factory-broker: HTTP endpoint: cannot listen on address 192\.0\.2\.1: it is not an address of this machine/]
+  ]
+  for (const [args, message] of cases) {
+    const result = spawnSync(process.execPath, [BIN, '--port', '0', '--no-ws', '--http-port', '-1', ...args], { encoding: 'utf8', timeout: 30_000 })
+    assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`)
+    assert.match(result.stderr, message)
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr)
+  }
 })
 
 test('passwd add writes an scrypt hash the broker accepts', async (t) => {

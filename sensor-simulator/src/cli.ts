@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs'
-import { ConfigError, createLogger, formatHelp, onShutdown, parseConfig, type Logger } from '@factory-edge/shared/runtime'
+import { ConfigError, DataError, FactoryEdgeError } from '@factory-edge/shared/errors'
+import { createLogger, formatHelp, onShutdown, parseConfig, type Logger } from '@factory-edge/shared/runtime'
 import { replayConfigSpec, simulatorConfigSpec, type ReplayConfig, type SimulatorConfig } from './config.js'
 import type { ConnectionOptions } from './mqtt/link.js'
-import { readScenarioFile, ScenarioError, parseScenario, type Scenario } from './scenario.js'
+import { readScenarioFile, parseScenario, type Scenario } from './scenario.js'
 import { startSimulator, type SimulatorHandle } from './simulator.js'
-import { replayFile } from './replay/replayer.js'
+import { machineIds } from './fleet.js'
+import { replayFile, type ReplayResult } from './replay/replayer.js'
 import { generateCommand } from './generate-command.js'
 
 const RUN_USAGE = 'sensor-simulator [run] [options]\n       sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]\n       sensor-simulator generate [--readings N] [--out FILE] [options]'
@@ -59,14 +61,28 @@ export function toConnectionOptions (config: SimulatorConfig | ReplayConfig): Co
 }
 
 function scenariosOf (config: SimulatorConfig): Scenario[] {
-  try {
-    const fromFile = config.scenarioFile === undefined ? [] : readScenarioFile(config.scenarioFile)
-    return [...fromFile, ...(config.scenario ?? []).map(parseScenario)]
-  } catch (err) {
-    if (err instanceof ScenarioError) throw new ConfigError(err.message)
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ConfigError(`--scenario-file ${config.scenarioFile ?? ''} does not exist`)
-    throw err
+  let fromFile: Scenario[] = []
+  if (config.scenarioFile !== undefined) {
+    try {
+      fromFile = readScenarioFile(config.scenarioFile)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ConfigError(`--scenario-file ${config.scenarioFile} does not exist`)
+      if (err instanceof Error && !(err instanceof FactoryEdgeError)) throw new ConfigError(`cannot read --scenario-file ${config.scenarioFile}: ${err.message}`)
+      throw err
+    }
   }
+  // A ScenarioError names the scenario and exits 2 like any configuration mistake.
+  return [...fromFile, ...(config.scenario ?? []).map(parseScenario)]
+}
+
+function machineIdsOf (config: SimulatorConfig): number | string[] {
+  if (config.machineIds === undefined) return config.machines
+  try {
+    machineIds(config.machineIds)
+  } catch (err) {
+    throw new ConfigError(`invalid --machine-ids: ${(err as Error).message}`)
+  }
+  return config.machineIds
 }
 
 function logStats (sim: SimulatorHandle, logger: Logger, intervalS: number): NodeJS.Timeout | undefined {
@@ -88,10 +104,11 @@ async function run (argv: string[]): Promise<void> {
     return
   }
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${positionals[0]}; commands are run, replay and generate`)
+  const machines = machineIdsOf(config)
   const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
   const sim = await startSimulator({
     ...toConnectionOptions(config),
-    machines: config.machineIds ?? config.machines,
+    machines,
     rateHz: config.rate,
     seed: config.seed,
     startTs: config.startTs,
@@ -128,20 +145,27 @@ async function replay (argv: string[]): Promise<void> {
   const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
   const controller = new AbortController()
   onShutdown(async () => controller.abort())
-  const result = await replayFile({
-    ...toConnectionOptions(config),
-    file,
-    speed: config.speed,
-    machine: config.machine,
-    intervalMs: config.interval * 1000,
-    originalTimestamps: config.originalTimestamps,
-    loop: config.loop,
-    topicPrefix: config.topicPrefix,
-    clientId: config.clientId,
-    queueLimit: config.queueLimit,
-    logger,
-    signal: controller.signal
-  })
+  let result: ReplayResult
+  try {
+    result = await replayFile({
+      ...toConnectionOptions(config),
+      file,
+      speed: config.speed,
+      machine: config.machine,
+      intervalMs: config.interval * 1000,
+      originalTimestamps: config.originalTimestamps,
+      loop: config.loop,
+      topicPrefix: config.topicPrefix,
+      clientId: config.clientId,
+      queueLimit: config.queueLimit,
+      logger,
+      signal: controller.signal
+    })
+  } catch (err) {
+    // The file to replay is a setting of the command: one it cannot use is a configuration mistake.
+    if (err instanceof DataError) throw new ConfigError(`cannot replay: ${err.message}`)
+    throw err
+  }
   logger.info(result, 'replay finished')
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { isFailureMode, type FailureMode } from './physics/ai4i.js'
 import { isSensorFaultMode, type SensorFaultMode } from './failures/sensor-fault.js'
+import { ScenarioError } from './errors.js'
 
 /** Everyday names for the AI4I failure modes, accepted wherever a mode is. */
 export const FAILURE_ALIASES: Readonly<Record<string, FailureMode>> = {
@@ -23,11 +24,6 @@ export interface Scenario {
   machineId: string
   atMs: number
   durationMs?: number
-}
-
-/** Thrown for a scenario that cannot be understood; the message quotes it and says what is expected. */
-export class ScenarioError extends Error {
-  override name = 'ScenarioError'
 }
 
 /** Resolves a failure mode, an alias of one, or a sensor fault mode (case-insensitive for the AI4I codes). */

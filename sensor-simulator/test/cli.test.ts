@@ -2,6 +2,9 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { joinRepeatedFlags } from '../src/cli.js'
 import { eventually, record, startAedes } from './helpers/brokers.js'
 
@@ -45,6 +48,31 @@ test('bad settings exit with code 2 and one line naming the problem', async () =
   const noFile = await cli(['replay'])
   assert.equal(noFile.code, 2)
   assert.match(noFile.stderr, /replay needs a file/)
+})
+
+test('unusable files and machine ids are configuration mistakes too: exit code 2 and one line', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sim-cli-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const scenarios = join(dir, 'scenarios')
+  const blob = join(dir, 'blob.csv')
+  await writeFile(scenarios, 'overheat:machine-1@1s\nmelt:machine-2@2s\n')
+  await writeFile(blob, Buffer.alloc(64, 0))
+  const cases: Array<[string[], RegExp]> = [
+    [['--scenario-file', scenarios], new RegExp(`^sensor-simulator: ${scenarios}:2: unknown mode "melt"`)],
+    [['--scenario-file', join(dir, 'none')], /^sensor-simulator: --scenario-file .*none does not exist$/],
+    [['--scenario-file', dir], /^sensor-simulator: cannot read --scenario-file .*: EISDIR/],
+    [['--machines', '2', '--scenario', 'overheat:machine-9@1s'], /^sensor-simulator: scenario HDF:machine-9@1000ms names an unknown machine/],
+    [['--machine-ids', 'press-1,press-1'], /^sensor-simulator: invalid --machine-ids: duplicate machine id "press-1"$/],
+    [['--ca-file', join(dir, 'none')], /^sensor-simulator: cannot read --ca-file .*none: ENOENT/],
+    [['replay', '--csv', join(dir, 'none.csv')], /^sensor-simulator: cannot replay: .*none\.csv does not exist$/],
+    [['replay', '--csv', blob], /^sensor-simulator: cannot replay: .*blob\.csv is a binary file/]
+  ]
+  for (const [args, message] of cases) {
+    const out = await cli([...args, '--broker-url', 'mqtt://127.0.0.1:1', ...(args[0] === 'replay' ? [] : ['--duration', '0.1'])])
+    assert.equal(out.code, 2, `${args.join(' ')}: ${out.stderr}`)
+    assert.equal(out.stderr.trim().split('\n').length, 1, out.stderr)
+    assert.match(out.stderr.trim(), message)
+  }
 })
 
 test('runs machines against a broker for --duration and exits cleanly', async () => {

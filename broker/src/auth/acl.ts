@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { AclError } from '../errors.js'
 
 /**
  * Access control lists in Mosquitto's `acl_file` syntax:
@@ -34,11 +35,6 @@ export interface Acl {
   users: Map<string, Rule[]>
   /** Rules from `pattern` lines, for every client. */
   patterns: Rule[]
-}
-
-/** A malformed ACL line; the message names the file and line. */
-export class AclError extends Error {
-  override name = 'AclError'
 }
 
 const ACCESS = new Set<string>(['read', 'write', 'readwrite', 'deny'])

@@ -1,5 +1,6 @@
 import type { Aedes, AuthenticateError, Client } from 'aedes'
 import type { Logger } from '@factory-edge/shared/runtime'
+import { AclDeniedError } from '../errors.js'
 import { isAllowed, type Acl, type Action } from './acl.js'
 import { verifyPassword, type PasswordHash } from './password-file.js'
 import type { BrokerMetrics } from '../observability/metrics.js'
@@ -11,11 +12,6 @@ export interface AuthSettings {
   allowAnonymous: boolean
   logger: Logger
   metrics: BrokerMetrics
-}
-
-/** Raised for an ACL denial, so error handlers can tell it from a protocol error. */
-export class AclDeniedError extends Error {
-  override name = 'AclDeniedError'
 }
 
 const SYS_PREFIX = '$SYS/'

@@ -1,5 +1,6 @@
 import { createHash, pbkdf2, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
 import { readFile, writeFile, rename } from 'node:fs/promises'
+import { PasswordFileError } from '../errors.js'
 
 /**
  * Password files: one `user:hash` per line, `#` comments, like Mosquitto's.
@@ -19,11 +20,6 @@ export type PasswordHash =
   | { kind: 'scrypt', n: number, r: number, p: number, salt: Buffer, hash: Buffer }
   | { kind: 'pbkdf2-sha512', iterations: number, salt: Buffer, hash: Buffer }
   | { kind: 'sha512', salt: Buffer, hash: Buffer }
-
-/** A password file line or hash that cannot be used; the message names the file and line. */
-export class PasswordFileError extends Error {
-  override name = 'PasswordFileError'
-}
 
 function scryptAsync (password: string | Buffer, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -1,4 +1,10 @@
-/** Counters of one broker, rendered in the Prometheus text format by `formatMetrics`. */
+import type { Registry } from 'prom-client'
+import { collectedCounter, collectedGauge, createMetricsRegistry } from '@factory-edge/shared/ops'
+
+/**
+ * Counters of one broker. Plain fields, incremented on the hot path; the registry of
+ * `createBrokerRegistry` reads them when /metrics is scraped.
+ */
 export class BrokerMetrics {
   connectionsAccepted = 0
   /** Connections closed at once because `maxConnections` was reached. */
@@ -21,33 +27,33 @@ export class BrokerMetrics {
   readonly startedAt = Date.now()
 }
 
-interface Sample { name: string, help: string, type: 'counter' | 'gauge', values: Array<[labels: string, value: number]> }
+type CounterField = 'connectionsAccepted' | 'connectionsRejected' | 'authFailures' | 'messagesIn' | 'messagesOut' | 'oversizedPackets' | 'clientErrors' | 'slowClientsDropped' | 'keepaliveTimeouts'
 
-/** Renders the counters and the current client count as Prometheus text (version 0.0.4). */
-export function formatMetrics (m: BrokerMetrics, clientsConnected: number, prefix = 'factory_broker'): string {
-  const samples: Sample[] = [
-    { name: 'clients_connected', help: 'MQTT clients currently connected', type: 'gauge', values: [['', clientsConnected]] },
-    { name: 'connections_accepted_total', help: 'Network connections accepted', type: 'counter', values: [['', m.connectionsAccepted]] },
-    { name: 'connections_rejected_total', help: 'Connections refused because max connections was reached', type: 'counter', values: [['', m.connectionsRejected]] },
-    { name: 'auth_failures_total', help: 'CONNECTs refused by authentication', type: 'counter', values: [['', m.authFailures]] },
-    {
-      name: 'acl_denials_total',
-      help: 'Operations refused by the ACL',
-      type: 'counter',
-      values: [['{action="publish"}', m.denials.publish], ['{action="subscribe"}', m.denials.subscribe], ['{action="read"}', m.denials.read]]
-    },
-    { name: 'messages_in_total', help: 'PUBLISH packets received from clients', type: 'counter', values: [['', m.messagesIn]] },
-    { name: 'messages_out_total', help: 'PUBLISH packets forwarded to clients', type: 'counter', values: [['', m.messagesOut]] },
-    { name: 'oversized_packets_total', help: 'Connections closed for a packet above max packet size', type: 'counter', values: [['', m.oversizedPackets]] },
-    { name: 'client_errors_total', help: 'Client protocol or socket errors', type: 'counter', values: [['', m.clientErrors]] },
-    { name: 'slow_clients_dropped_total', help: 'Clients disconnected for not reading their messages', type: 'counter', values: [['', m.slowClientsDropped]] },
-    { name: 'keepalive_timeouts_total', help: 'Clients dropped for missing keep-alive', type: 'counter', values: [['', m.keepaliveTimeouts]] },
-    { name: 'uptime_seconds', help: 'Seconds since the broker started', type: 'gauge', values: [['', Math.round((Date.now() - m.startedAt) / 1000)]] }
-  ]
-  const lines: string[] = []
-  for (const s of samples) {
-    lines.push(`# HELP ${prefix}_${s.name} ${s.help}`, `# TYPE ${prefix}_${s.name} ${s.type}`)
-    for (const [labels, value] of s.values) lines.push(`${prefix}_${s.name}${labels} ${value}`)
-  }
-  return lines.join('\n') + '\n'
+const COUNTERS: Array<[name: string, help: string, field: CounterField]> = [
+  ['connections_accepted_total', 'Network connections accepted', 'connectionsAccepted'],
+  ['connections_rejected_total', 'Connections refused because max connections was reached', 'connectionsRejected'],
+  ['auth_failures_total', 'CONNECTs refused by authentication', 'authFailures'],
+  ['messages_in_total', 'PUBLISH packets received from clients', 'messagesIn'],
+  ['messages_out_total', 'PUBLISH packets forwarded to clients', 'messagesOut'],
+  ['oversized_packets_total', 'Connections closed for a packet above max packet size', 'oversizedPackets'],
+  ['client_errors_total', 'Client protocol or socket errors', 'clientErrors'],
+  ['slow_clients_dropped_total', 'Clients disconnected for not reading their messages', 'slowClientsDropped'],
+  ['keepalive_timeouts_total', 'Clients dropped for missing keep-alive', 'keepaliveTimeouts']
+]
+
+/**
+ * A registry with prom-client's process and Node.js metrics and the broker's own (`factory_broker_*`),
+ * read from `metrics` and `clientsConnected` at scrape time.
+ */
+export function createBrokerRegistry (metrics: BrokerMetrics, clientsConnected: () => number, prefix = 'factory_broker'): Registry {
+  const registry = createMetricsRegistry()
+  collectedGauge(registry, `${prefix}_clients_connected`, 'MQTT clients currently connected', clientsConnected)
+  for (const [name, help, field] of COUNTERS) collectedCounter(registry, `${prefix}_${name}`, help, () => metrics[field])
+  collectedCounter(registry, `${prefix}_acl_denials_total`, 'Operations refused by the ACL', () => [
+    [{ action: 'publish' }, metrics.denials.publish],
+    [{ action: 'subscribe' }, metrics.denials.subscribe],
+    [{ action: 'read' }, metrics.denials.read]
+  ], ['action'])
+  collectedGauge(registry, `${prefix}_uptime_seconds`, 'Seconds since the broker started', () => Math.round((Date.now() - metrics.startedAt) / 1000))
+  return registry
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:net'
+import { ConfigError } from '@factory-edge/shared/errors'
 
 /** Where a listener's port is configured, for error messages: e.g. `--port (env BROKER_PORT)`. */
 export interface PortSetting {
@@ -11,15 +12,7 @@ export function listen (server: Server, host: string, port: number, name: PortSe
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening)
-      if (err.code === 'EADDRINUSE') {
-        reject(new Error(`${name.what}: port ${port} on ${host} is already in use; choose another with ${name.setting}`))
-      } else if (err.code === 'EACCES') {
-        reject(new Error(`${name.what}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges); choose another with ${name.setting}`))
-      } else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
-        reject(new Error(`${name.what}: cannot listen on address ${host}: it is not an address of this machine`))
-      } else {
-        reject(new Error(`${name.what}: cannot listen on ${host}:${port}: ${err.message}`))
-      }
+      reject(listenError(err, host, port, name))
     }
     const onListening = (): void => {
       server.off('error', onError)
@@ -30,6 +23,24 @@ export function listen (server: Server, host: string, port: number, name: PortSe
     server.once('listening', onListening)
     server.listen(port, host)
   })
+}
+
+/**
+ * The error of a failed listen, as a message naming the setting to change. A port in use may be free
+ * again on the next try, so only a port or address that can never work is a configuration mistake.
+ */
+export function listenError (err: NodeJS.ErrnoException, host: string, port: number, name: PortSetting): Error {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new Error(`${name.what}: port ${port} on ${host} is already in use; choose another with ${name.setting}`)
+    case 'EACCES':
+      return new ConfigError(`${name.what}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges); choose another with ${name.setting}`)
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new ConfigError(`${name.what}: cannot listen on address ${host}: it is not an address of this machine`)
+    default:
+      return new Error(`${name.what}: cannot listen on ${host}:${port}: ${err.message}`)
+  }
 }
 
 /** Closes a server, resolving once every connection has ended (or at once if it never listened). */

@@ -1,12 +1,5 @@
 import { Duplex } from 'node:stream'
-
-/** Raised when a client announces a packet larger than the limit, before its body is buffered. */
-export class PacketTooLargeError extends Error {
-  override name = 'PacketTooLargeError'
-  constructor (readonly size: number, readonly limit: number) {
-    super(`packet of ${size} bytes exceeds the maximum packet size of ${limit} bytes`)
-  }
-}
+import { PacketTooLargeError } from '../errors.js'
 
 const enum State { Type, Length, Body }
 

@@ -1,5 +1,5 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client'
-import type { Logger } from '@factory-edge/shared/runtime'
+import { RateLimitedLog, type Logger } from '@factory-edge/shared/runtime'
 import { INFLUX_DEFAULTS, type InfluxOptions, type InfluxState, type PointWriterStats } from './options.js'
 import { DiskSpool } from './spool.js'
 import { PointJournal } from './journal.js'
@@ -43,9 +43,10 @@ export class PointWriter {
   private refused = 0
   private failures = 0
   private idleWaiters: Array<() => void> = []
-  private lastDropLog = 0
+  private readonly rateLimited: RateLimitedLog
 
   private constructor (options: InfluxOptions, private readonly spool: DiskSpool, private readonly journal: PointJournal | undefined, private readonly logger: Logger) {
+    this.rateLimited = new RateLimitedLog(logger)
     this.batchSize = options.batchSize ?? INFLUX_DEFAULTS.batchSize
     this.flushIntervalMs = options.flushIntervalMs ?? INFLUX_DEFAULTS.flushIntervalMs
     this.minRetryDelayMs = options.minRetryDelayMs ?? INFLUX_DEFAULTS.minRetryDelayMs
@@ -255,9 +256,8 @@ export class PointWriter {
     const dropped = this.spool.dropped
     await this.spool.append(batch.lines)
     this.journal?.release(batch.journal)
-    if (this.spool.dropped > dropped && Date.now() - this.lastDropLog > 10_000) {
-      this.lastDropLog = Date.now()
-      this.logger.warn({ droppedTotal: this.spool.dropped, maxPoints: this.spool.maxPoints }, 'InfluxDB spool is full: dropping the oldest points')
+    if (this.spool.dropped > dropped) {
+      this.rateLimited.warn('spool-full', { droppedTotal: this.spool.dropped, maxPoints: this.spool.maxPoints }, 'InfluxDB spool is full: dropping the oldest points')
     }
   }
 

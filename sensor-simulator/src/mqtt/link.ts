@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
-import type { Logger } from '@factory-edge/shared/runtime'
+import { RateLimitedLog, type Logger } from '@factory-edge/shared/runtime'
 import { BoundedQueue } from './bounded-queue.js'
 import { Qos0Batch } from './qos0-batch.js'
 
@@ -60,8 +60,7 @@ export class MqttLink {
   private backoffMs: number
   private reconnectTimer: NodeJS.Timeout | undefined
   private closing = false
-  private lastDropLog = 0
-  private droppedAtLastLog = 0
+  private readonly dropLog: RateLimitedLog
   private everConnected = false
   /** QoS 0 telemetry encoded for the next socket write (undefined with QoS 1). */
   private readonly batch: Qos0Batch | undefined
@@ -86,6 +85,7 @@ export class MqttLink {
 
   constructor (private readonly options: LinkOptions) {
     this.logger = options.logger
+    this.dropLog = new RateLimitedLog(options.logger, DROP_LOG_INTERVAL_MS)
     this.queue = new BoundedQueue(options.queueLimit)
     this.telemetryOptions = options.qos === 1 ? QOS1 : QOS0
     this.batch = options.qos === 1 ? undefined : new Qos0Batch()
@@ -238,12 +238,11 @@ export class MqttLink {
 
   private handleConnect (): void {
     this.backoffMs = this.options.reconnectMinMs ?? 500
-    if (this.everConnected) this.logger.info({ clientId: this.options.clientId, queued: this.queue.length }, 'reconnected to the broker')
+    if (this.everConnected) this.logger.info({ clientId: this.options.clientId, queued: this.queue.length, dropped: this.queue.dropped }, 'reconnected to the broker')
     this.everConnected = true
     this.congested = false
     this.options.onConnect?.()
     this.drainQueue()
-    if (this.queue.dropped > this.droppedAtLastLog) this.logDrops(true)
   }
 
   private handleClose (): void {
@@ -259,14 +258,9 @@ export class MqttLink {
     this.reconnectTimer.unref()
   }
 
-  /** Logs drops at most every few seconds (and once more when the connection is back). */
-  private logDrops (force = false): void {
-    const now = Date.now()
-    if (!force && now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return
-    this.lastDropLog = now
-    const dropped = this.queue.dropped
+  /** One line every few seconds at most; `suppressed` counts the drops in between. */
+  private logDrops (): void {
     const why = this.client.connected ? 'the broker or the network is slower than the readings' : 'disconnected'
-    this.logger.warn({ clientId: this.options.clientId, dropped, droppedSinceLastReport: dropped - this.droppedAtLastLog, queueLimit: this.queue.capacity }, `queue full (${why}): dropping the oldest readings`)
-    this.droppedAtLastLog = dropped
+    this.dropLog.warn(why, { clientId: this.options.clientId, dropped: this.queue.dropped, queueLimit: this.queue.capacity }, `queue full (${why}): dropping the oldest readings`)
   }
 }

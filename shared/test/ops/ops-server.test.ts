@@ -1,12 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Counter, Gauge } from 'prom-client'
-import { createMetricsRegistry, startOpsServer, type HealthReport } from '../../src/ops/index.js'
+import { collectedCounter, collectedGauge, createMetricsRegistry, startOpsServer, type HealthReport } from '../../src/ops/index.js'
 
 test('/healthz answers 200 or 503 with the report; /metrics the registry, default metrics included', async (t) => {
   const registry = createMetricsRegistry()
   let handled = 0
-  new Counter({ name: 'test_handled_total', help: 'Messages handled', registers: [registry], collect () { this.reset(); this.inc(handled) } })
+  collectedCounter(registry, 'test_handled_total', 'Messages handled', () => handled)
   let report: HealthReport = { ok: true, status: 'ok' }
   const ops = await startOpsServer({ host: '127.0.0.1', port: 0, health: () => report, registry })
   t.after(() => ops.close())
@@ -45,8 +44,8 @@ test('two registries live in one process, each with its own metrics and the defa
   const a = createMetricsRegistry()
   const b = createMetricsRegistry()
   const bare = createMetricsRegistry({ defaultMetrics: false })
-  new Gauge({ name: 'test_a', help: 'A', registers: [a], collect () { this.set(1) } })
-  new Gauge({ name: 'test_b', help: 'B', labelNames: ['side'], registers: [b], collect () { this.set({ side: 'left' }, 2) } })
+  collectedGauge(a, 'test_a', 'A', () => 1)
+  collectedGauge(b, 'test_b', 'B', () => [[{ side: 'left' }, 2]], ['side'])
   const textA = await a.metrics()
   const textB = await b.metrics()
   assert.match(textA, /^test_a 1$/m)

@@ -1,0 +1,30 @@
+import { FactoryEdgeError } from '@factory-edge/shared/errors'
+
+/** A malformed or unreadable ACL file; the message names the file and line. A configuration mistake. */
+export class AclError extends FactoryEdgeError {
+  override name = 'AclError'
+  override readonly code = 'ERR_ACL_FILE'
+  override readonly exitCode = 2
+}
+
+/** A password file line or hash that cannot be used, or a file that cannot be read; the message names the file and line. */
+export class PasswordFileError extends FactoryEdgeError {
+  override name = 'PasswordFileError'
+  override readonly code = 'ERR_PASSWORD_FILE'
+  override readonly exitCode = 2
+}
+
+/** Raised for an ACL denial, so error handlers can tell it from a protocol error. */
+export class AclDeniedError extends FactoryEdgeError {
+  override name = 'AclDeniedError'
+  override readonly code = 'ERR_ACL_DENIED'
+}
+
+/** Raised when a client announces a packet larger than the limit, before its body is buffered. */
+export class PacketTooLargeError extends FactoryEdgeError {
+  override name = 'PacketTooLargeError'
+  override readonly code = 'ERR_PACKET_TOO_LARGE'
+  constructor (readonly size: number, readonly limit: number) {
+    super(`packet of ${size} bytes exceeds the maximum packet size of ${limit} bytes`)
+  }
+}
