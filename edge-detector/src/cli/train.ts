@@ -6,6 +6,7 @@ import {
   AI4I_SHA256, AI4I_URL, buildReport, DataError, DEFAULT_CONTAMINATION, downloadAi4i, Progress, DEFAULT_SEED, DEFAULT_TREES, evaluateOriginalDesign, syntheticDataset, trainOnDataset, writeReports, type Dataset
 } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
+import { printDetectorVersion } from './version.js'
 
 /** Settings of `edge-detector train`. */
 export const trainOptions = {
@@ -29,11 +30,12 @@ const SUMMARY = 'Trains an Isolation Forest model and writes it with report.json
 
 /** `edge-detector train`: data in, model and reports out. */
 export async function trainCommand (argv: readonly string[]): Promise<void> {
-  const { config, help } = parseConfig(trainOptions, argv)
+  const { config, help, version } = parseConfig(trainOptions, argv)
   if (help) {
     process.stdout.write(formatHelp(USAGE, SUMMARY, trainOptions))
     return
   }
+  if (version) return printDetectorVersion()
   if ([config.csv !== undefined, config.download, config.synthetic !== undefined].filter(Boolean).length !== 1) {
     throw new ConfigError('give exactly one of --csv FILE, --download or --synthetic ROWS')
   }
