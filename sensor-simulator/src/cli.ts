@@ -11,9 +11,12 @@ const RUN_SUMMARY = 'Simulated machines following the AI4I 2020 process publish 
 const REPLAY_USAGE = 'sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]'
 const REPLAY_SUMMARY = 'Streams a file through MQTT in time order: the AI4I 2020 CSV (one row per cycle, failures published as\nground truth) or recorded telemetry (CSV with a header of telemetry fields, or one JSON object per line).\nBad rows are reported with their line number, counted and skipped.'
 
+/** The Pi bundle's build sets this (esbuild `define`): the bundle has no package.json beside it. */
+declare const BUNDLED_VERSION: string | undefined
+
 /** `--version`: this package's version, from dist/src/ up to its package.json. */
 function printOwnVersion (): void {
-  printVersion('sensor-simulator', new URL('../../package.json', import.meta.url))
+  printVersion('sensor-simulator', typeof BUNDLED_VERSION === 'string' ? BUNDLED_VERSION : new URL('../../package.json', import.meta.url))
 }
 
 function readPem (path: string | undefined, flag: string): Buffer | undefined {

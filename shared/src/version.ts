@@ -12,7 +12,7 @@ export function packageVersion (packageJson: URL): string {
   return version
 }
 
-/** What `--version` does: `<name> <version>` on stdout. */
-export function printVersion (name: string, packageJson: URL): void {
-  process.stdout.write(`${name} ${packageVersion(packageJson)}\n`)
+/** What `--version` does: `<name> <version>` on stdout; the version as such, or read from a package.json. */
+export function printVersion (name: string, version: string | URL): void {
+  process.stdout.write(`${name} ${typeof version === 'string' ? version : packageVersion(version)}\n`)
 }

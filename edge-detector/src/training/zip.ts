@@ -19,7 +19,7 @@ export interface ZipEntry {
 /*
  * yauzl reads the archive: it checks every header's signature, the entry sizes while inflating, zip64 and
  * file names. fflate was the first choice (smaller, synchronous) but does not expose an entry's CRC-32, so a
- * damaged stored entry would go through; yauzl exposes it and zlib.crc32 checks it.
+ * damaged stored entry would go through; yauzl exposes it and zlib.crc32 (Node 20.15 or later) checks it.
  */
 
 function openError (err: unknown): ZipError {
