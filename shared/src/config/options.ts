@@ -198,7 +198,7 @@ export function parseConfig<S extends ConfigSpec> (
     else if (!Object.hasOwn(options, token.name)) throw unknownOption(token.rawName, options)
     else if (!byFlag.has(token.name)) {
       const [key, opt] = byFlag.get(token.name.slice(3)) as [string, OptionSpec]
-      if (token.value !== undefined) throw new ConfigError(`${token.rawName} takes no value; use --${opt.flag}=${token.value} instead`)
+      if (token.value !== undefined) throw new ConfigError(`${token.rawName} takes no value; use ${token.rawName} alone or --${opt.flag}=${allowed(opt).replace(' or ', '|')}`)
       config[key] = false
     } else {
       const [key, opt] = byFlag.get(token.name) as [string, OptionSpec]
