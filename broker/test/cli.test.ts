@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { brokerConfigSpec, startBroker } from '../src/index.js'
@@ -53,6 +54,17 @@ test('unusable files and addresses are configuration mistakes too: exit code 2, 
     assert.match(result.stderr, message)
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr)
   }
+})
+
+test('--version prints the package version; a mistyped option names the nearest one', () => {
+  const { version } = JSON.parse(readFileSync('broker/package.json', 'utf8')) as { version: string }
+  const result = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8' })
+  assert.equal(result.status, 0, result.stderr)
+  assert.equal(result.stdout, `factory-broker ${version}\n`)
+  assert.match(spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout, /--version +Show the version and exit/)
+  const typo = spawnSync(process.execPath, [BIN, '--max-conections', '10'], { encoding: 'utf8' })
+  assert.equal(typo.status, 2)
+  assert.equal(typo.stderr, 'factory-broker: unknown option --max-conections; did you mean --max-connections?\n')
 })
 
 test('passwd add writes an scrypt hash the broker accepts', async (t) => {

@@ -2,7 +2,7 @@
 // Builds the Raspberry Pi bundle: one CommonJS file that runs with a plain `node` >= 18, no node_modules,
 // no native modules. Run through `npm run build:pi` (which compiles the workspaces first).
 import { build } from 'esbuild'
-import { mkdirSync, statSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -23,6 +23,10 @@ const result = await build({
   legalComments: 'eof',
   // Optional modules their users load in a try/catch: ws's native speed-ups, debug's colour detection.
   external: ['bufferutil', 'utf-8-validate', 'supports-color'],
+  // `--version` prints this: the bundle runs without the package.json it would read. The one
+  // `import.meta.url` (where that package.json is) sits on the branch this makes dead, so its warning is not one.
+  define: { BUNDLED_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) },
+  logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
   metafile: true
 })

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, DataError, FactoryEdgeError } from '@factory-edge/shared/errors'
-import { createLogger, formatHelp, onShutdown, parseConfig, type Logger } from '@factory-edge/shared/runtime'
+import { createLogger, formatHelp, onShutdown, parseConfig, printVersion, type Logger } from '@factory-edge/shared/runtime'
 import { replayConfigSpec, simulatorConfigSpec, type ReplayConfig, type SimulatorConfig } from './config.js'
 import type { ConnectionOptions } from './mqtt/link.js'
 import { readScenarioFile, parseScenario, type Scenario } from './scenario.js'
@@ -14,26 +14,12 @@ const RUN_SUMMARY = 'Simulated machines following the AI4I 2020 process publish 
 const REPLAY_USAGE = 'sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]'
 const REPLAY_SUMMARY = 'Streams a file through MQTT in time order: the AI4I 2020 CSV (one row per cycle, failures published as\nground truth) or recorded telemetry (CSV with a header of telemetry fields, or one JSON object per line).\nBad rows are reported with their line number, counted and skipped.'
 
-/** Flags that may be given more than once; their values are joined as a list. */
-const REPEATABLE = ['scenario']
+/** The Pi bundle's build sets this (esbuild `define`): the bundle has no package.json beside it. */
+declare const BUNDLED_VERSION: string | undefined
 
-/** Joins repeated `--scenario a --scenario b` into `--scenario a,b` (the config parser keeps the last value). */
-export function joinRepeatedFlags (argv: readonly string[]): string[] {
-  const out: string[] = []
-  const values = new Map<string, string[]>()
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    const name = REPEATABLE.find((f) => arg === `--${f}` || arg.startsWith(`--${f}=`))
-    if (name === undefined) {
-      out.push(arg)
-      continue
-    }
-    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i]
-    if (value === undefined) throw new ConfigError(`missing value for --${name}`)
-    values.set(name, [...(values.get(name) ?? []), value])
-  }
-  for (const [name, list] of values) out.push(`--${name}`, list.join(','))
-  return out
+/** `--version`: this package's version, from dist/src/ up to its package.json. */
+function printOwnVersion (): void {
+  printVersion('sensor-simulator', typeof BUNDLED_VERSION === 'string' ? BUNDLED_VERSION : new URL('../../package.json', import.meta.url))
 }
 
 function readPem (path: string | undefined, flag: string): Buffer | undefined {
@@ -97,12 +83,13 @@ function logStats (sim: SimulatorHandle, logger: Logger, intervalS: number): Nod
   return timer
 }
 
-async function run (argv: string[]): Promise<void> {
-  const { config, help, positionals } = parseConfig(simulatorConfigSpec, argv)
+async function run (argv: readonly string[]): Promise<void> {
+  const { config, help, version, positionals } = parseConfig(simulatorConfigSpec, argv)
   if (help) {
     process.stdout.write(formatHelp(RUN_USAGE, RUN_SUMMARY, simulatorConfigSpec))
     return
   }
+  if (version) return printOwnVersion()
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${positionals[0]}; commands are run, replay and generate`)
   const machines = machineIdsOf(config)
   const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
@@ -134,12 +121,13 @@ async function run (argv: string[]): Promise<void> {
   }
 }
 
-async function replay (argv: string[]): Promise<void> {
-  const { config, help, positionals } = parseConfig(replayConfigSpec, argv)
+async function replay (argv: readonly string[]): Promise<void> {
+  const { config, help, version, positionals } = parseConfig(replayConfigSpec, argv)
   if (help) {
     process.stdout.write(formatHelp(REPLAY_USAGE, REPLAY_SUMMARY, replayConfigSpec))
     return
   }
+  if (version) return printOwnVersion()
   const file = config.csv ?? config.file ?? positionals[0]
   if (file === undefined) throw new ConfigError('replay needs a file: --csv FILE')
   const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
@@ -171,9 +159,8 @@ async function replay (argv: string[]): Promise<void> {
 
 /** The `sensor-simulator` command: `run` (default), `replay` or `generate`. */
 export async function main (argv: readonly string[]): Promise<void> {
-  const args = joinRepeatedFlags(argv)
-  if (args[0] === 'replay') return await replay(args.slice(1))
-  if (args[0] === 'generate') return await generateCommand(args.slice(1))
-  if (args[0] === 'run') return await run(args.slice(1))
-  return await run(args)
+  if (argv[0] === 'replay') return await replay(argv.slice(1))
+  if (argv[0] === 'generate') return await generateCommand(argv.slice(1))
+  if (argv[0] === 'run') return await run(argv.slice(1))
+  return await run(argv)
 }

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { joinRepeatedFlags } from '../src/cli.js'
+import { readFileSync } from 'node:fs'
+import { parseConfig } from '@factory-edge/shared/runtime'
+import { simulatorConfigSpec } from '../src/config.js'
 import { eventually, record, startAedes } from './helpers/brokers.js'
 
 const BIN = fileURLToPath(new URL('../src/bin/sensor-simulator.js', import.meta.url))
@@ -88,5 +90,23 @@ test('runs machines against a broker for --duration and exits cleanly', async ()
 })
 
 test('repeated --scenario flags are joined', () => {
-  assert.deepEqual(joinRepeatedFlags(['--scenario', 'a', '--rate', '2', '--scenario=b']), ['--rate', '2', '--scenario', 'a,b'])
+  const { config } = parseConfig(simulatorConfigSpec, ['--scenario', 'a', '--rate', '2', '--scenario=b'], {})
+  assert.deepEqual(config.scenario, ['a', 'b'])
+  assert.equal(config.rate, 2)
+})
+
+test('--version prints the package version, for run and replay', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  for (const args of [['--version'], ['run', '--version'], ['replay', '--version']]) {
+    const out = await cli(args)
+    assert.equal(out.code, 0, out.stderr)
+    assert.equal(out.stdout, `sensor-simulator ${version}\n`)
+  }
+  assert.match((await cli(['--help'])).stdout, /--version +Show the version and exit/)
+})
+
+test('a mistyped option names the nearest known one', async () => {
+  const out = await cli(['--brokr-url', 'mqtt://127.0.0.1:1'])
+  assert.equal(out.code, 2)
+  assert.equal(out.stderr, 'sensor-simulator: unknown option --brokr-url; did you mean --broker-url?\n')
 })

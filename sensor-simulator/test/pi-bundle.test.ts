@@ -29,6 +29,10 @@ test('the Raspberry Pi bundle runs with plain node from an empty directory again
   const required = [...source.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((m) => !builtins.has(m))
   assert.deepEqual([...new Set(required)].sort(), ['bufferutil', 'supports-color', 'utf-8-validate'])
 
+  // No package.json beside it: the build wrote the version in.
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  assert.equal((await promisify(execFile)(process.execPath, [bundle, '--version'], { cwd: dir })).stdout, `sensor-simulator ${version}\n`)
+
   const broker = await startAedes()
   cleanups.push(broker.close)
   const rec = await record(broker.url, 'factory/#')

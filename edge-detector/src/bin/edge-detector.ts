@@ -2,6 +2,7 @@
 import { createLogger, formatHelp, onShutdown, parseConfig, runMain, type LoggerOptions } from '@factory-edge/shared/runtime'
 import { detectorConfigSpec, detectorOptionsFromConfig } from '../config.js'
 import { startDetector } from '../service/detector.js'
+import { printDetectorVersion } from '../cli/version.js'
 
 /** Sub-commands other than `run` (the default: the detector service), loaded only when chosen. */
 const COMMANDS: Record<string, (argv: readonly string[]) => Promise<void>> = {
@@ -13,11 +14,12 @@ const USAGE = 'edge-detector [run] [options]\n       edge-detector train --help\
 const SUMMARY = 'Scores MQTT telemetry with an Isolation Forest and publishes anomaly events; writes metrics to InfluxDB.\n\nCommands:\n  run        Run the detector service (the default)\n  train      Train a model file\n  evaluate   Evaluate a model on labelled data'
 
 async function runService (argv: readonly string[]): Promise<void> {
-  const { config, positionals, help } = parseConfig(detectorConfigSpec, argv)
+  const { config, positionals, help, version } = parseConfig(detectorConfigSpec, argv)
   if (help) {
     process.stdout.write(formatHelp(USAGE, SUMMARY, detectorConfigSpec))
     return
   }
+  if (version) return printDetectorVersion()
   if (positionals.length > 0) throw new Error(`unknown command ${JSON.stringify(positionals[0])}; commands: run, ${Object.keys(COMMANDS).join(', ')}`)
   const options = detectorOptionsFromConfig(config)
   const logger = createLogger('edge-detector', { level: config.logLevel as LoggerOptions['level'], format: config.logFormat })

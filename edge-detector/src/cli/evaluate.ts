@@ -2,6 +2,7 @@ import { loadModel } from '@factory-edge/shared/ml'
 import { formatHelp, parseConfig, ConfigError, type ConfigSpec } from '@factory-edge/shared/runtime'
 import { DataError, evaluateOriginalDesign, evaluateScores, FAILURE_MODE_NAMES, scoreDataset, type Evaluation } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
+import { printDetectorVersion } from './version.js'
 
 /** Settings of `edge-detector evaluate`. */
 export const evaluateOptions = {
@@ -16,11 +17,12 @@ const SUMMARY = 'Scores a labelled file with a model: ROC-AUC, average precision
 
 /** `edge-detector evaluate`: how well a model finds the failures of a labelled file. */
 export async function evaluateCommand (argv: readonly string[]): Promise<void> {
-  const { config, help } = parseConfig(evaluateOptions, argv)
+  const { config, help, version } = parseConfig(evaluateOptions, argv)
   if (help) {
     process.stdout.write(formatHelp(USAGE, SUMMARY, evaluateOptions))
     return
   }
+  if (version) return printDetectorVersion()
   if (config.csv === undefined) throw new ConfigError('missing --csv FILE: the labelled data to evaluate on')
   const model = await loadModel(config.model)
   const dataset = await loadWithProgress(config.csv, { skipBadRows: config.skipBadRows, requireLabel: true })

@@ -5,6 +5,7 @@ import {
   AI4I_SHA256, AI4I_URL, buildReport, DataError, DEFAULT_CONTAMINATION, downloadAi4i, Progress, DEFAULT_SEED, DEFAULT_TREES, evaluateOriginalDesign, trainOnDataset, writeReports, type Dataset
 } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
+import { printDetectorVersion } from './version.js'
 
 // The simulated machines live in the sensor simulator, which the detector does not depend on: their readings come as a file.
 const SIMULATED_INSTEAD = 'write simulated readings with `sensor-simulator generate --readings ROWS --out FILE`, then train on them with --csv FILE'
@@ -31,11 +32,12 @@ const SUMMARY = 'Trains an Isolation Forest model and writes it with report.json
 
 /** `edge-detector train`: data in, model and reports out. */
 export async function trainCommand (argv: readonly string[]): Promise<void> {
-  const { config, help } = parseConfig(trainOptions, argv)
+  const { config, help, version } = parseConfig(trainOptions, argv)
   if (help) {
     process.stdout.write(formatHelp(USAGE, SUMMARY, trainOptions))
     return
   }
+  if (version) return printDetectorVersion()
   if (config.synthetic !== undefined) throw new ConfigError(`--synthetic is gone: ${SIMULATED_INSTEAD}`)
   if ([config.csv !== undefined, config.download].filter(Boolean).length !== 1) {
     throw new ConfigError('give exactly one of --csv FILE or --download (simulated readings: `sensor-simulator generate --out FILE`, then --csv FILE)')

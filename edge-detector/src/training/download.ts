@@ -38,7 +38,7 @@ export async function downloadAi4i (options: DownloadOptions = {}): Promise<{ pa
   if (cached !== undefined && sha256(cached) === expected) return { path, cached: true }
   const url = options.url ?? AI4I_URL
   const body = await fetchBytes(url, options)
-  const csv = isZip(body) ? unpackCsv(body, url) : body
+  const csv = isZip(body) ? await unpackCsv(body, url) : body
   const actual = sha256(csv)
   if (actual !== expected) {
     throw new DataError(`downloaded ${AI4I_FILE} from ${url} has SHA-256 ${actual}, expected ${expected}: refusing to use it (pass --sha256 for a different file)`)
@@ -55,12 +55,12 @@ function isZip (body: Buffer): boolean {
   return body.length >= 4 && body.readUInt32LE(0) === 0x04034b50
 }
 
-function unpackCsv (zip: Buffer, url: string): Buffer {
+async function unpackCsv (zip: Buffer, url: string): Promise<Buffer> {
   try {
-    const entries = listZip(zip)
+    const entries = await listZip(zip)
     const entry = entries.find((e) => basename(e.name).toLowerCase() === AI4I_FILE) ?? entries.find((e) => e.name.toLowerCase().endsWith('.csv'))
     if (entry === undefined) throw new ZipError(`no CSV file in the archive (it holds ${entries.map((e) => e.name).join(', ') || 'nothing'})`)
-    return readZipEntry(zip, entry)
+    return await readZipEntry(zip, entry)
   } catch (err) {
     if (err instanceof ZipError) throw new DataError(`archive from ${url}: ${err.message}`)
     throw err

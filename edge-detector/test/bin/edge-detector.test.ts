@@ -34,6 +34,19 @@ test('--help documents every option; bad settings exit 2 with one clear line', a
   assert.match(env.stderr, /ALERT_K/)
 })
 
+test('--version prints the package version for the service and every sub-command', async () => {
+  const { version } = JSON.parse(await readFile(join(here, '../../../package.json'), 'utf8')) as { version: string }
+  for (const args of [['--version'], ['run', '--version'], ['train', '--version'], ['evaluate', '--version']]) {
+    const out = await run(args)
+    assert.equal(out.code, 0, out.stderr)
+    assert.equal(out.stdout, `edge-detector ${version}\n`, args.join(' '))
+  }
+  for (const args of [['--help'], ['train', '--help'], ['evaluate', '--help']]) assert.match((await run(args)).stdout, /--version +Show the version and exit/, args.join(' '))
+  const typo = await run(['train', '--synthetc', '100'])
+  assert.equal(typo.code, 2)
+  assert.equal(typo.stderr, 'edge-detector train: unknown option --synthetc; did you mean --synthetic?\n')
+})
+
 test('the command starts the service with a capped young generation, logs that the InfluxDB output is off, and exits 0 on SIGTERM', async (t) => {
   const { broker, modelPath } = await brokerAndModel(t)
   const child = spawn(command, ['--broker-url', broker.url, '--model', modelPath, '--http-port', '0', '--log-format', 'json'])

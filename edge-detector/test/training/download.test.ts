@@ -5,11 +5,11 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { deflateRawSync } from 'node:zlib'
+import { crc32, deflateRawSync } from 'node:zlib'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { crc32, DataError, downloadAi4i, listZip, readZipEntry, trainDefaultModel } from '../../src/training/index.js'
+import { DataError, downloadAi4i, listZip, readZipEntry, trainDefaultModel } from '../../src/training/index.js'
 import { ai4iLikeRows, tempDir, uciCsv } from './fixtures.js'
 
 const BIN = fileURLToPath(new URL('../../src/bin/edge-detector.js', import.meta.url))
@@ -73,18 +73,33 @@ async function serve (t: { after: (fn: () => Promise<void>) => void }, routes: R
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
 
-test('the zip reader unpacks deflated and stored entries and checks their CRC', () => {
+test('the zip reader unpacks deflated and stored entries and checks their CRC', async () => {
   const a = Buffer.from('hello, '.repeat(100))
   const b = Buffer.from('stored as is')
   const zip = buildZip([{ name: 'dir/a.txt', data: a }, { name: 'b.txt', data: b, store: true }])
-  const entries = listZip(zip)
+  const entries = await listZip(zip)
   assert.deepEqual(entries.map((e) => e.name), ['dir/a.txt', 'b.txt'])
-  assert.deepEqual(readZipEntry(zip, entries[0]), a)
-  assert.deepEqual(readZipEntry(zip, entries[1]), b)
+  assert.deepEqual(await readZipEntry(zip, entries[0]), a)
+  assert.deepEqual(await readZipEntry(zip, entries[1]), b)
   const corrupt = Buffer.from(zip)
   corrupt[entries[1].offset + 30 + 'b.txt'.length] ^= 0xff
-  assert.throws(() => readZipEntry(corrupt, entries[1]), /b\.txt is corrupt \(size or CRC-32 mismatch\)/)
-  assert.throws(() => listZip(Buffer.from('not a zip at all, not at all')), /not a zip archive/)
+  await assert.rejects(readZipEntry(corrupt, entries[1]), /b\.txt is corrupt \(size or CRC-32 mismatch\)/)
+  await assert.rejects(listZip(Buffer.from('not a zip at all, not at all')), /not a zip archive/)
+})
+
+test('the zip reader names what is wrong with a damaged archive', async () => {
+  const data = Buffer.from('id,value\n'.repeat(500))
+  const zip = buildZip([{ name: 'ai4i2020.csv', data }])
+  const [entry] = await listZip(zip)
+  const start = entry.offset + 30 + entry.name.length
+  const garbled = Buffer.from(zip)
+  garbled.fill(0xff, start, start + 2)
+  await assert.rejects(readZipEntry(garbled, entry), /^ZipError: cannot inflate ai4i2020\.csv: /)
+  const noLocalHeader = Buffer.from(zip)
+  noLocalHeader.writeUInt32LE(0, entry.offset)
+  await assert.rejects(readZipEntry(noLocalHeader, entry), /corrupt zip archive: bad local header for ai4i2020\.csv/)
+  await assert.rejects(listZip(zip.subarray(0, zip.length - 10)), /not a zip archive/)
+  await assert.rejects(readZipEntry(zip, { ...entry, method: 12 }), /compression method 12; only stored and deflated entries are supported/)
 })
 
 test('--download: fetch the archive, verify the SHA-256, unpack, cache; second time from the cache', async (t) => {

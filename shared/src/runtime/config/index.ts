@@ -1,2 +1,3 @@
 export * from './options.js'
+export * from './help.js'
 export * from './common.js'

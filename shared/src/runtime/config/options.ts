@@ -3,9 +3,12 @@
  *
  * Every service describes its settings once (flag, environment variable, type, default, limits,
  * description); the same description drives parsing, validation and `--help`, so the three can never
- * disagree. Precedence is flag > environment > default (12-factor).
+ * disagree. Precedence is flag > environment > default (12-factor). A `list` flag may repeat, and each
+ * value may itself be comma-separated: `--tags a --tags b,c` is `['a', 'b', 'c']`.
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ConfigError } from '../../errors.js'
+import { nearestOption } from './suggest.js'
 
 export { ConfigError }
 
@@ -75,6 +78,8 @@ export interface ParsedArgs<S extends ConfigSpec> {
   positionals: string[]
   /** True when `-h` or `--help` was given. */
   help: boolean
+  /** True when `--version` was given: print `<command> <version>` (see printVersion) and exit. */
+  version: boolean
 }
 
 function describeSource (opt: OptionSpec, fromEnv: boolean): string {
@@ -130,7 +135,37 @@ function convert (opt: OptionSpec, raw: string, fromEnv: boolean): unknown {
   }
 }
 
-/** Parses argv (without node and script) and the environment against a spec; throws ConfigError. */
+type ArgsOptions = NonNullable<ParseArgsConfig['options']>
+
+/** Words that a boolean flag accepts as its next argument (`--ws false`), like its environment variable. */
+const BOOLEAN_WORD = /^(true|false|1|0|yes|no|on|off)$/i
+
+/** parseArgs' view of a spec: which flags take a value, which repeat; `--no-<flag>` turns a boolean off. */
+function argsOptions (spec: ConfigSpec): ArgsOptions {
+  const options: ArgsOptions = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } }
+  for (const opt of Object.values(spec)) {
+    if (opt.type === 'boolean') {
+      options[opt.flag] = { type: 'boolean' }
+      options[`no-${opt.flag}`] = { type: 'boolean' }
+    } else {
+      options[opt.flag] = { type: 'string', multiple: opt.type === 'list' }
+    }
+  }
+  return options
+}
+
+function unknownOption (rawName: string, options: ArgsOptions): ConfigError {
+  const nearest = rawName.startsWith('--') ? nearestOption(rawName.slice(2), Object.keys(options)) : undefined
+  const hint = nearest !== undefined ? `did you mean --${nearest}?` : 'run with --help to see the options'
+  return new ConfigError(`unknown option ${rawName}; ${hint}`)
+}
+
+/**
+ * Parses argv (without node and script) and the environment against a spec; throws ConfigError.
+ * `node:util` parseArgs splits argv into tokens; it runs non-strict because strict mode refuses values
+ * that start with a dash (`--http-port -1`) and booleans with a value (`--ws=false`), which scripts use;
+ * unknown options and missing values are checked here instead, with the setting named and a suggestion.
+ */
 export function parseConfig<S extends ConfigSpec> (
   spec: S,
   argv: readonly string[],
@@ -146,81 +181,38 @@ export function parseConfig<S extends ConfigSpec> (
     if (raw !== undefined && raw !== '') config[key] = convert(opt, raw, true)
   }
 
+  const options = argsOptions(spec)
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true })
   const positionals: string[] = []
+  const lists = new Map<string, string[]>()
   let help = false
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1))
-      break
-    }
-    if (arg === '-h' || arg === '--help') {
-      help = true
-      continue
-    }
-    if (!arg.startsWith('--')) {
-      if (arg.startsWith('-') && arg.length > 1 && Number.isNaN(Number(arg))) {
-        throw new ConfigError(`unknown option ${arg}; run with --help to see the options`)
+  let version = false
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]
+    if (token.kind === 'positional') positionals.push(token.value)
+    if (token.kind !== 'option') continue
+    if (token.name === 'help') help = true
+    else if (token.name === 'version') version = true
+    else if (!Object.hasOwn(options, token.name)) throw unknownOption(token.rawName, options)
+    else if (!byFlag.has(token.name)) {
+      const [key, opt] = byFlag.get(token.name.slice(3)) as [string, OptionSpec]
+      if (token.value !== undefined) throw new ConfigError(`${token.rawName} takes no value; use ${token.rawName} alone or --${opt.flag}=${allowed(opt).replace(' or ', '|')}`)
+      config[key] = false
+    } else {
+      const [key, opt] = byFlag.get(token.name) as [string, OptionSpec]
+      let raw = token.value
+      if (opt.type === 'boolean' && raw === undefined) {
+        const next = tokens[i + 1]
+        const word = next?.kind === 'positional' && next.index === token.index + 1 && BOOLEAN_WORD.test(next.value)
+        raw = word ? next.value : 'true'
+        if (word) i++
       }
-      positionals.push(arg)
-      continue
+      if (raw === undefined) throw new ConfigError(`missing value for --${opt.flag}: expected ${allowed(opt)}`)
+      const value = convert(opt, raw, false)
+      if (opt.type === 'list') lists.set(key, [...(lists.get(key) ?? []), ...value as string[]])
+      else config[key] = value
     }
-    const eq = arg.indexOf('=')
-    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq)
-    let inline: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1)
-    let entry = byFlag.get(name)
-    if (entry === undefined && name.startsWith('no-') && inline === undefined) {
-      const negated = byFlag.get(name.slice(3))
-      if (negated !== undefined && negated[1].type === 'boolean') {
-        entry = negated
-        name = name.slice(3)
-        inline = 'false'
-      }
-    }
-    if (entry === undefined) throw new ConfigError(`unknown option --${name}; run with --help to see the options`)
-    const [key, opt] = entry
-    if (inline === undefined) {
-      const next = argv[i + 1]
-      if (opt.type === 'boolean' && (next === undefined || !/^(true|false|1|0|yes|no|on|off)$/i.test(next))) {
-        inline = 'true'
-      } else {
-        if (next === undefined) throw new ConfigError(`missing value for --${opt.flag}: expected ${allowed(opt)}`)
-        inline = next
-        i++
-      }
-    }
-    config[key] = convert(opt, inline, false)
   }
-  return { config: config as ConfigOf<S>, positionals, help }
-}
-
-function formatDefault (opt: OptionSpec): string {
-  if (opt.default === undefined) return ''
-  const value = Array.isArray(opt.default) ? opt.default.join(',') : String(opt.default)
-  return value === '' ? '' : ` [default: ${value}]`
-}
-
-/** Renders `--help` text: usage, summary, then one block per option with its env var and default. */
-export function formatHelp (usage: string, summary: string, spec: ConfigSpec): string {
-  const lines = [`Usage: ${usage}`, '', summary, '', 'Options:']
-  const entries = Object.values(spec)
-  const width = Math.max(...entries.map((o) => flagLabel(o).length), '-h, --help'.length) + 2
-  for (const opt of entries) {
-    const label = flagLabel(opt)
-    const env = opt.env !== undefined ? ` (env ${opt.env})` : ''
-    lines.push(`  ${label.padEnd(width)}${opt.description}${formatDefault(opt)}${env}`)
-  }
-  lines.push(`  ${'-h, --help'.padEnd(width)}Show this help and exit`)
-  return lines.join('\n') + '\n'
-}
-
-function flagLabel (opt: OptionSpec): string {
-  switch (opt.type) {
-    case 'boolean': return `--[no-]${opt.flag}`
-    case 'enum': return `--${opt.flag} <${opt.choices.join('|')}>`
-    case 'integer':
-    case 'number': return `--${opt.flag} <n>`
-    case 'list': return `--${opt.flag} <a,b,..>`
-    case 'string': return `--${opt.flag} <value>`
-  }
+  for (const [key, values] of lists) config[key] = values
+  return { config: config as ConfigOf<S>, positionals, help, version }
 }

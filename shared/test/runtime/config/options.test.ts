@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ConfigError, formatHelp, parseConfig, type ConfigSpec } from '../../../src/runtime/config/options.js'
+import { ConfigError, formatHelp, parseConfig, type ConfigSpec } from '../../../src/runtime/config/index.js'
 
 const spec = {
   port: { flag: 'port', env: 'T_PORT', type: 'integer', min: 0, max: 65535, default: 1883, description: 'TCP port' },
@@ -47,4 +47,63 @@ test('help lists every option with its environment variable and default', () => 
   const text = formatHelp('tool [options]', 'Does things.', spec)
   for (const flag of ['--port', '--mode', '--[no-]verbose', '--name', '--tags', '--help']) assert.ok(text.includes(flag), flag)
   assert.match(text, /TCP port \[default: 1883\] \(env T_PORT\)/)
+})
+
+test('a list flag repeats, each value may be comma-separated, and flags replace the environment', () => {
+  const listSpec = { tags: { flag: 'tags', env: 'T_TAGS', type: 'list', description: 'Tags' } } as const satisfies ConfigSpec
+  assert.deepEqual(parseConfig(listSpec, ['--tags', 'a', '--tags=b,c', '--tags', ' d '], {}).config.tags, ['a', 'b', 'c', 'd'])
+  assert.deepEqual(parseConfig(listSpec, [], { T_TAGS: 'x,y' }).config.tags, ['x', 'y'])
+  assert.deepEqual(parseConfig(listSpec, ['--tags', 'a'], { T_TAGS: 'x,y' }).config.tags, ['a'])
+})
+
+test('values that start with a dash, booleans with a value, the last flag wins, -- ends the options', () => {
+  const signed = { offset: { flag: 'offset', type: 'integer', description: 'Offset' }, verbose: spec.verbose } as const satisfies ConfigSpec
+  assert.equal(parseConfig(signed, ['--offset', '-1'], {}).config.offset, -1)
+  assert.equal(parseConfig(signed, ['--offset=-2'], {}).config.offset, -2)
+  assert.equal(parseConfig(signed, ['--verbose=false'], {}).config.verbose, false)
+  assert.equal(parseConfig(signed, ['--verbose=yes'], {}).config.verbose, true)
+  assert.equal(parseConfig(signed, ['--verbose', '--no-verbose'], {}).config.verbose, false)
+  assert.equal(parseConfig(signed, ['--no-verbose', '--verbose'], {}).config.verbose, true)
+  const ended = parseConfig(signed, ['--verbose', '--', 'false', '--offset'], {})
+  assert.equal(ended.config.verbose, true)
+  assert.deepEqual(ended.positionals, ['false', '--offset'])
+  assert.throws(() => parseConfig(signed, ['--verbose=maybe'], {}), /invalid value "maybe" for --verbose: expected true or false/)
+  assert.throws(() => parseConfig(signed, ['--no-verbose=1'], {}), (err: Error) => err instanceof ConfigError && err.message.includes('--no-verbose takes no value'))
+})
+
+test('an unknown option suggests the nearest known one', () => {
+  const typo = { brokerUrl: { flag: 'broker-url', type: 'string', description: 'URL' }, machines: { flag: 'machines', type: 'integer', description: 'n' } } as const satisfies ConfigSpec
+  assert.throws(() => parseConfig(typo, ['--brokr-url', 'mqtt://x'], {}), (err: Error) =>
+    err instanceof ConfigError && err.message === 'unknown option --brokr-url; did you mean --broker-url?')
+  assert.throws(() => parseConfig(typo, ['--machnes', '3'], {}), /unknown option --machnes; did you mean --machines\?/)
+  assert.throws(() => parseConfig(typo, ['--versoin'], {}), /did you mean --version\?/)
+  assert.throws(() => parseConfig(typo, ['--colour', 'red'], {}), /unknown option --colour; run with --help to see the options/)
+  assert.throws(() => parseConfig(typo, ['-x'], {}), /unknown option -x; run with --help/)
+})
+
+test('--version is reported like --help', () => {
+  assert.equal(parseConfig(spec, [], {}).version, false)
+  const parsed = parseConfig(spec, ['--port', '1', '--version'], {})
+  assert.equal(parsed.version, true)
+  assert.equal(parsed.help, false)
+  assert.match(formatHelp('tool [options]', 'Does things.', spec), /--version +Show the version and exit/)
+})
+
+test('help wraps descriptions to the width with a hanging indent', () => {
+  const long = {
+    rate: { flag: 'rate', env: 'T_RATE', type: 'number', default: 1, description: 'Readings per second per machine, for every machine of the fleet, however many there are' },
+    level: { flag: 'level', type: 'enum', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], description: 'Minimum level' }
+  } as const satisfies ConfigSpec
+  const text = formatHelp('tool [options]', 'Does things.', long, 60)
+  const options = text.slice(text.indexOf('Options:\n') + 'Options:\n'.length).trimEnd().split('\n')
+  for (const line of options) assert.ok(line.length <= 60, `${line.length} columns: ${line}`)
+  const first = options.findIndex((line) => line.startsWith('  --rate <n>'))
+  const column = options[first].indexOf('Readings')
+  assert.ok(column > 10, options[first])
+  assert.ok(options[first + 1].startsWith(' '.repeat(column)) && options[first + 1][column] !== ' ', options[first + 1])
+  assert.match(options.join(' ').replace(/\s+/g, ' '), /however many there are \[default: 1\] \(env T_RATE\)/)
+  const level = options.findIndex((line) => line.startsWith('  --level <'))
+  assert.equal(options[level].trimEnd(), '  --level <fatal|error|warn|info|debug|trace>', 'a label too long for the column stands alone')
+  assert.equal(options[level + 1].slice(column), 'Minimum level')
+  assert.equal(formatHelp('tool', 'x', long, 200).split('\n').filter((l) => l.includes('Readings')).length, 1)
 })
