@@ -13,20 +13,22 @@ import { loadPasswordFile } from './auth/password-file.js'
 import { installAuth } from './auth/handlers.js'
 import { AclDeniedError, PacketTooLargeError } from './errors.js'
 import { brokerConfigSpec, settingName } from './config.js'
+import { BROKER_DEFAULTS } from './defaults.js'
 import { BrokerMetrics, createBrokerRegistry } from './observability/metrics.js'
 import { openStorage, type PersistenceKind } from './storage/persistence.js'
 import { acknowledgeAfterStore } from './storage/ack-after-store.js'
 import { SizeLimitedConnection } from './transport/packet-size-limit.js'
 import { closeServer, listen, listenError } from './transport/listen.js'
 
+/** Options of startBroker; a limit, port or address left out takes its value from {@link BROKER_DEFAULTS}. */
 export interface BrokerOptions {
-  /** Address of the MQTT, WebSocket and TLS listeners. Default 127.0.0.1. */
+  /** Address of the MQTT, WebSocket and TLS listeners. */
   host?: string
-  /** MQTT over TCP. Default 1883; 0 picks a free port. */
+  /** MQTT over TCP; 0 picks a free port. */
   port?: number
-  /** MQTT over WebSocket; null or undefined = off (the CLI turns it on at 9001). */
+  /** MQTT over WebSocket; null or undefined = off (the CLI turns it on at `BROKER_DEFAULTS.wsPort`). */
   wsPort?: number | null
-  /** MQTT over TLS, on when `tls` is given. Default 8883. */
+  /** MQTT over TLS, on when `tls` is given. */
   tlsPort?: number
   /** PEM files of the TLS listener; `ca` makes client certificates mandatory. */
   tls?: { certFile: string, keyFile: string, caFile?: string }
@@ -43,17 +45,17 @@ export interface BrokerOptions {
    * is a loopback address (like Mosquitto 2's local-only mode); otherwise false.
    */
   allowAnonymous?: boolean
-  /** Largest packet in bytes; 0 = no limit. Default 262144. */
+  /** Largest packet in bytes; 0 = no limit. */
   maxPacketSize?: number
-  /** Open connections over all listeners; 0 = no limit. Default 10000. */
+  /** Open connections over all listeners; 0 = no limit. */
   maxConnections?: number
-  /** Largest keep-alive (seconds) a client may ask for; 0 = no limit. Default 0. */
+  /** Largest keep-alive (seconds) a client may ask for; 0 = no limit. */
   maxKeepalive?: number
-  /** Milliseconds a connection has to send CONNECT. Default 10000. */
+  /** Milliseconds a connection has to send CONNECT. */
   connectTimeout?: number
-  /** Milliseconds a client that does not read may hold up delivery before it is disconnected. Default 30000. */
+  /** Milliseconds a client that does not read may hold up delivery before it is disconnected. */
   drainTimeout?: number
-  /** Session store. Default memory. */
+  /** Session store. */
   persistence?: PersistenceKind
   /** Directory of the `level` store. */
   persistenceDir?: string
@@ -88,9 +90,9 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/
 /** Starts an MQTT broker with the given listeners, authentication, limits and persistence. */
 export async function startBroker (options: BrokerOptions = {}): Promise<BrokerHandle> {
   const logger = options.logger ?? createLogger('broker')
-  const host = options.host ?? '127.0.0.1'
-  const maxPacketSize = options.maxPacketSize ?? 262144
-  const maxConnections = options.maxConnections ?? 10000
+  const host = options.host ?? BROKER_DEFAULTS.host
+  const maxPacketSize = options.maxPacketSize ?? BROKER_DEFAULTS.maxPacketSize
+  const maxConnections = options.maxConnections ?? BROKER_DEFAULTS.maxConnections
   const allowAnonymous = options.allowAnonymous ?? (options.passwordFile === undefined && LOOPBACK.test(host))
   if (options.passwordFile === undefined && !allowAnonymous && options.allowAnonymous === undefined) {
     throw new ConfigError(`no password file on the non-loopback address ${host}: set ${settingName(brokerConfigSpec.passwordFile)}, or ${settingName(brokerConfigSpec.allowAnonymous)} to accept anyone`)
@@ -107,7 +109,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     : undefined
 
   const storage = await openStorage({
-    persistence: options.persistence ?? 'memory',
+    persistence: options.persistence ?? BROKER_DEFAULTS.persistence,
     persistenceDir: options.persistenceDir,
     redisUrl: options.redisUrl,
     logger
@@ -119,9 +121,9 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       ...(options.brokerId !== undefined ? { id: options.brokerId } : {}),
       ...(storage.persistence !== undefined ? { persistence: storage.persistence } : {}),
       ...(storage.mq !== undefined ? { mq: storage.mq } : {}),
-      keepaliveLimit: options.maxKeepalive ?? 0,
-      connectTimeout: options.connectTimeout ?? 10000,
-      drainTimeout: options.drainTimeout ?? 30000,
+      keepaliveLimit: options.maxKeepalive ?? BROKER_DEFAULTS.maxKeepalive,
+      connectTimeout: options.connectTimeout ?? BROKER_DEFAULTS.connectTimeoutMs,
+      drainTimeout: options.drainTimeout ?? BROKER_DEFAULTS.drainTimeoutMs,
       maxClientsIdLength: 128
     })
   } catch (err) {
@@ -130,7 +132,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
   }
   const auth = installAuth(aedes, { passwords, acl, allowAnonymous, logger, metrics })
   // With a durable store, a QoS 1 PUBACK is only sent once the message is stored.
-  if ((options.persistence ?? 'memory') !== 'memory') acknowledgeAfterStore(aedes)
+  if ((options.persistence ?? BROKER_DEFAULTS.persistence) !== 'memory') acknowledgeAfterStore(aedes)
   observe(aedes, metrics, logger)
 
   const connections = new Set<Duplex>()
@@ -158,7 +160,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     // publish-to-event median fell from about 21 ms to about 4 ms without it).
     const tcp = createTcpServer({ noDelay: true }, onSocket)
     servers.push(tcp)
-    port = await listen(tcp, host, options.port ?? 1883, { what: 'MQTT listener', setting: settingName(brokerConfigSpec.port) })
+    port = await listen(tcp, host, options.port ?? BROKER_DEFAULTS.port, { what: 'MQTT listener', setting: settingName(brokerConfigSpec.port) })
 
     if (options.wsPort !== undefined && options.wsPort !== null) {
       const http = createHttpServer((_req, res) => { res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n') })
@@ -184,7 +186,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       }
       tls.on('tlsClientError', (err, socket) => logger.debug({ err: err.message, remote: socket.remoteAddress }, 'TLS handshake failed'))
       servers.push(tls)
-      started.tlsPort = await listen(tls, host, options.tlsPort ?? 8883, { what: 'TLS listener', setting: settingName(brokerConfigSpec.tlsPort) })
+      started.tlsPort = await listen(tls, host, options.tlsPort ?? BROKER_DEFAULTS.tlsPort, { what: 'TLS listener', setting: settingName(brokerConfigSpec.tlsPort) })
     }
 
     if (options.httpPort !== undefined && options.httpPort !== null) {
@@ -197,7 +199,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
   }
 
   const url = `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`
-  logger.info({ url, ...started, persistence: options.persistence ?? 'memory', anonymous: allowAnonymous, acl: acl !== undefined, brokerId: aedes.id }, 'broker listening')
+  logger.info({ url, ...started, persistence: options.persistence ?? BROKER_DEFAULTS.persistence, anonymous: allowAnonymous, acl: acl !== undefined, brokerId: aedes.id }, 'broker listening')
 
   let closing: Promise<void> | undefined
   return {

@@ -1,5 +1,6 @@
 export { startBroker, type BrokerOptions, type BrokerHandle } from './broker.js'
 export { brokerConfigSpec, type BrokerConfig } from './config.js'
+export { BROKER_DEFAULTS } from './defaults.js'
 export { toBrokerOptions, main } from './cli.js'
 export { parseAcl, loadAcl, isAllowed, type Acl, type Access, type Action } from './auth/acl.js'
 export { hashPassword, verifyPassword, parseHash, parsePasswordFile, loadPasswordFile, setPassword, type PasswordHash } from './auth/password-file.js'

@@ -1,31 +1,32 @@
 import { loggingOptions, mqttClientOptions, type ConfigOf, type ConfigSpec } from '@factory-edge/shared/runtime'
+import { SIMULATOR_DEFAULTS as D } from './defaults.js'
 
 /** Connection settings of both sub-commands, beyond the shared MQTT client settings. */
 const connectionOptions = {
   ...mqttClientOptions,
   certFile: { flag: 'cert-file', env: 'MQTT_CERT_FILE', type: 'string', description: 'Client certificate (PEM) for mutual TLS' },
   keyFile: { flag: 'key-file', env: 'MQTT_KEY_FILE', type: 'string', description: 'Private key (PEM) of the client certificate' },
-  insecure: { flag: 'insecure', env: 'MQTT_INSECURE', type: 'boolean', default: false, description: 'Accept a broker certificate that does not verify (testing only)' },
-  qos: { flag: 'qos', env: 'SIM_QOS', type: 'enum', choices: ['0', '1'], default: '0', description: 'QoS of telemetry (status and ground truth always use 1)' },
-  clientId: { flag: 'client-id', env: 'SIM_CLIENT_ID', type: 'string', pattern: /^[A-Za-z0-9_.:-]{1,200}$/, hint: 'letters, digits and _ . : -', description: 'MQTT client id (prefix of per-machine ids); default sensor-simulator-<random>' },
-  queueLimit: { flag: 'queue-limit', env: 'SIM_QUEUE_LIMIT', type: 'integer', min: 0, max: 10_000_000, default: 10_000, description: 'Messages kept per connection while the broker is unreachable or slower than the readings; the oldest are dropped (and counted) beyond it' },
+  insecure: { flag: 'insecure', env: 'MQTT_INSECURE', type: 'boolean', default: D.insecure, description: 'Accept a broker certificate that does not verify (testing only)' },
+  qos: { flag: 'qos', env: 'SIM_QOS', type: 'enum', choices: ['0', '1'], default: D.qos, description: 'QoS of telemetry (status and ground truth always use 1)' },
+  clientId: { flag: 'client-id', env: 'SIM_CLIENT_ID', type: 'string', pattern: /^[A-Za-z0-9_.:-]{1,200}$/, hint: 'letters, digits and _ . : -', description: `MQTT client id (prefix of per-machine ids); default ${D.clientIdPrefix}-<random>` },
+  queueLimit: { flag: 'queue-limit', env: 'SIM_QUEUE_LIMIT', type: 'integer', min: 0, max: 10_000_000, default: D.queueLimit, description: 'Messages kept per connection while the broker is unreachable or slower than the readings; the oldest are dropped (and counted) beyond it' },
   ...loggingOptions
 } as const satisfies ConfigSpec
 
 /** `sensor-simulator [run]`: simulated machines. */
 export const simulatorConfigSpec = {
-  machines: { flag: 'machines', env: 'SIM_MACHINES', type: 'integer', min: 1, max: 100_000, default: 5, description: 'Number of machines, ids machine-1 … machine-N' },
+  machines: { flag: 'machines', env: 'SIM_MACHINES', type: 'integer', min: 1, max: 100_000, default: D.run.machines, description: 'Number of machines, ids machine-1 … machine-N' },
   machineIds: { flag: 'machine-ids', env: 'SIM_MACHINE_IDS', type: 'list', description: 'Machine ids instead of a count, e.g. press-1,lathe-2' },
-  rate: { flag: 'rate', env: 'SIM_RATE', type: 'number', min: 0.001, max: 1000, default: 1, description: 'Readings per second per machine' },
+  rate: { flag: 'rate', env: 'SIM_RATE', type: 'number', min: 0.001, max: 1000, default: D.run.rateHz, description: 'Readings per second per machine' },
   seed: { flag: 'seed', env: 'SIM_SEED', type: 'integer', min: 0, max: 4294967295, description: 'Random seed; the same seed and --start-ts give the same bytes. Default random (logged)' },
   startTs: { flag: 'start-ts', env: 'SIM_START_TS', type: 'integer', min: 0, description: 'Timestamp (ms) of the first reading; default now' },
   scenario: { flag: 'scenario', env: 'SIM_SCENARIO', type: 'list', description: 'Injections mode:machine@time[+duration], e.g. overheat:machine-3@30s (repeat or comma-separate)' },
   scenarioFile: { flag: 'scenario-file', env: 'SIM_SCENARIO_FILE', type: 'string', description: 'File of scenarios, one per line, # comments' },
-  failureRate: { flag: 'failure-rate', env: 'SIM_FAILURE_RATE', type: 'number', min: 0, default: 0, description: 'Random machine failures per machine-hour (0 = off)' },
-  sensorFaultRate: { flag: 'sensor-fault-rate', env: 'SIM_SENSOR_FAULT_RATE', type: 'number', min: 0, default: 0, description: 'Random sensor faults per machine-hour (0 = off)' },
-  connection: { flag: 'connection', env: 'SIM_CONNECTION', type: 'enum', choices: ['auto', 'per-machine', 'shared'], default: 'auto', description: 'One MQTT connection (and last will) per machine, or one for the fleet; auto = per-machine up to 50 machines' },
-  duration: { flag: 'duration', env: 'SIM_DURATION', type: 'number', min: 0, default: 0, description: 'Stop after this many seconds (0 = run until stopped)' },
-  statsInterval: { flag: 'stats-interval', env: 'SIM_STATS_INTERVAL', type: 'number', min: 0, default: 10, description: 'Seconds between progress log lines (0 = off)' },
+  failureRate: { flag: 'failure-rate', env: 'SIM_FAILURE_RATE', type: 'number', min: 0, default: D.run.failureRate, description: 'Random machine failures per machine-hour (0 = off)' },
+  sensorFaultRate: { flag: 'sensor-fault-rate', env: 'SIM_SENSOR_FAULT_RATE', type: 'number', min: 0, default: D.run.sensorFaultRate, description: 'Random sensor faults per machine-hour (0 = off)' },
+  connection: { flag: 'connection', env: 'SIM_CONNECTION', type: 'enum', choices: ['auto', 'per-machine', 'shared'], default: D.run.connection, description: `One MQTT connection (and last will) per machine, or one for the fleet; auto = per-machine up to ${D.run.autoPerMachineLimit} machines` },
+  duration: { flag: 'duration', env: 'SIM_DURATION', type: 'number', min: 0, default: D.run.durationS, description: 'Stop after this many seconds (0 = run until stopped)' },
+  statsInterval: { flag: 'stats-interval', env: 'SIM_STATS_INTERVAL', type: 'number', min: 0, default: D.run.statsIntervalS, description: 'Seconds between progress log lines (0 = off)' },
   ...connectionOptions
 } as const satisfies ConfigSpec
 export type SimulatorConfig = ConfigOf<typeof simulatorConfigSpec>
@@ -34,11 +35,11 @@ export type SimulatorConfig = ConfigOf<typeof simulatorConfigSpec>
 export const replayConfigSpec = {
   csv: { flag: 'csv', env: 'REPLAY_FILE', type: 'string', description: 'File to replay: AI4I 2020 CSV, or recorded telemetry as CSV or NDJSON (alias --file)' },
   file: { flag: 'file', type: 'string', description: 'Same as --csv' },
-  speed: { flag: 'speed', env: 'REPLAY_SPEED', type: 'number', min: 0, default: 1, description: 'Times real time; 0 = as fast as possible' },
-  machine: { flag: 'machine', env: 'REPLAY_MACHINE', type: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, hint: 'a machine id', description: 'AI4I: the machine id of the rows [default ai4i-1]; recordings: replay only this machine' },
-  interval: { flag: 'interval', env: 'REPLAY_INTERVAL', type: 'number', min: 0.001, default: 1, description: 'AI4I: seconds between rows (the data set has no timestamps)' },
-  originalTimestamps: { flag: 'original-timestamps', env: 'REPLAY_ORIGINAL_TIMESTAMPS', type: 'boolean', default: false, description: 'Publish recorded timestamps instead of shifting them to now' },
-  loop: { flag: 'loop', env: 'REPLAY_LOOP', type: 'boolean', default: false, description: 'Start over at the end of the file' },
+  speed: { flag: 'speed', env: 'REPLAY_SPEED', type: 'number', min: 0, default: D.replay.speed, description: 'Times real time; 0 = as fast as possible' },
+  machine: { flag: 'machine', env: 'REPLAY_MACHINE', type: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, hint: 'a machine id', description: `AI4I: the machine id of the rows [default ${D.replay.machine}]; recordings: replay only this machine` },
+  interval: { flag: 'interval', env: 'REPLAY_INTERVAL', type: 'number', min: 0.001, default: D.replay.intervalMs / 1000, description: 'AI4I: seconds between rows (the data set has no timestamps)' },
+  originalTimestamps: { flag: 'original-timestamps', env: 'REPLAY_ORIGINAL_TIMESTAMPS', type: 'boolean', default: D.replay.originalTimestamps, description: 'Publish recorded timestamps instead of shifting them to now' },
+  loop: { flag: 'loop', env: 'REPLAY_LOOP', type: 'boolean', default: D.replay.loop, description: 'Start over at the end of the file' },
   ...connectionOptions
 } as const satisfies ConfigSpec
 export type ReplayConfig = ConfigOf<typeof replayConfigSpec>

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks'
+import { SIMULATOR_DEFAULTS } from './defaults.js'
 
 /** Called for every reading that is due: machine `index` takes reading number `cycle`. */
 export type SlotHandler = (index: number, cycle: number) => void
@@ -33,8 +34,8 @@ export class FleetScheduler {
     if (options.machines < 1) throw new RangeError('the scheduler needs at least one machine')
     if (!(options.rateHz > 0)) throw new RangeError('the reading rate must be > 0')
     this.slotMs = 1000 / (options.machines * options.rateHz)
-    this.minSleepMs = options.minSleepMs ?? 4
-    this.maxBatch = options.maxBatch ?? 5000
+    this.minSleepMs = options.minSleepMs ?? SIMULATOR_DEFAULTS.scheduler.minSleepMs
+    this.maxBatch = options.maxBatch ?? SIMULATOR_DEFAULTS.scheduler.maxBatch
   }
 
   /** Starts handing out readings; the first (machine 0, cycle 0) is due immediately. */

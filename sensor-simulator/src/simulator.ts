@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { DEFAULT_TOPIC_PREFIX, machineTopic } from '@factory-edge/shared/contract'
+import { machineTopic } from '@factory-edge/shared/contract'
 import { createLogger, type Logger } from '@factory-edge/shared/runtime'
 import { createMachines, machineIds, perReadingProbability, readingTime } from './fleet.js'
 import type { SimulatedMachine } from './machine.js'
@@ -8,37 +8,39 @@ import { MqttLink, type ConnectionOptions } from './mqtt/link.js'
 import { encodeStatus, encodeTelemetry, encodeTruth } from './payload.js'
 import { FleetScheduler } from './scheduler.js'
 import { parseInjectionMode, parseScenario, ScenarioSchedule, type InjectionMode, type Scenario } from './scenario.js'
+import { SIMULATOR_DEFAULTS } from './defaults.js'
 
 /** Largest fleet that `connection: 'auto'` gives one connection per machine. */
-export const AUTO_PER_MACHINE_LIMIT = 50
+export const AUTO_PER_MACHINE_LIMIT = SIMULATOR_DEFAULTS.run.autoPerMachineLimit
 
+/** Options of startSimulator; each default is in {@link SIMULATOR_DEFAULTS}. */
 export interface SimulatorOptions extends ConnectionOptions {
   /** A count (ids machine-1 … machine-N) or the ids. */
   machines: number | readonly string[]
-  /** Readings per second per machine (default 1). */
+  /** Readings per second per machine. */
   rateHz?: number
   /** Seed of every random stream; the same seed (and startTs) gives the same bytes. Default: random, logged. */
   seed?: number
   topicPrefix?: string
   /** Scripted injections, e.g. `overheat:machine-3@30s` or `stuck:machine-1@10s+20s`. */
   scenarios?: ReadonlyArray<string | Scenario>
-  /** Random machine failures per machine-hour (0 = none, the default). */
+  /** Random machine failures per machine-hour (0 = none). */
   failureRate?: number
-  /** Random sensor faults per machine-hour (0 = none, the default). */
+  /** Random sensor faults per machine-hour (0 = none). */
   sensorFaultRate?: number
   /**
    * `per-machine`: one MQTT client per machine, each with its own last will. `shared`: one client for the
    * fleet (about 0.2 MB less per machine; MQTT allows one will per connection, so machines are marked
-   * offline only by a clean stop). `auto` (default): per-machine up to 50 machines, shared above.
+   * offline only by a clean stop). `auto`: per-machine up to AUTO_PER_MACHINE_LIMIT machines, shared above.
    */
   connection?: 'auto' | 'per-machine' | 'shared'
-  /** Client id, or its prefix with per-machine connections (`<clientId>-<machineId>`). Default `sensor-simulator-<random>`. */
+  /** Client id, or its prefix with per-machine connections (`<clientId>-<machineId>`). Default `<clientIdPrefix>-<random>`. */
   clientId?: string
-  /** Messages kept per connection while the broker is unreachable or slower than the readings (default 10,000); the oldest are dropped beyond it. */
+  /** Messages kept per connection while the broker is unreachable or slower than the readings; the oldest are dropped beyond it. */
   queueLimit?: number
   /** Timestamp of the first reading; default now. Readings are stamped with their scheduled time. */
   startTs?: number
-  /** How long startSimulator waits for the first connection before it starts anyway, queuing (default 10 s). */
+  /** How long startSimulator waits for the first connection before it starts anyway, queuing. */
   connectWaitMs?: number
   logger?: Logger
 }
@@ -77,18 +79,18 @@ export interface SimulatorHandle {
 /** Starts simulated machines publishing telemetry to an MQTT broker. */
 export async function startSimulator (options: SimulatorOptions): Promise<SimulatorHandle> {
   const ids = machineIds(options.machines)
-  const rateHz = options.rateHz ?? 1
+  const rateHz = options.rateHz ?? SIMULATOR_DEFAULTS.run.rateHz
   if (!(rateHz > 0 && rateHz <= 1000)) throw new RangeError(`rateHz must be > 0 and <= 1000, got ${rateHz}`)
   const intervalMs = 1000 / rateHz
-  const prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX
+  const prefix = options.topicPrefix ?? SIMULATOR_DEFAULTS.topicPrefix
   const seed = options.seed ?? randomBytes(4).readUInt32LE(0)
   const logger = options.logger ?? createLogger('sensor-simulator')
   const scenarios = (options.scenarios ?? []).map((s) => typeof s === 'string' ? parseScenario(s) : s)
   const schedule = new ScenarioSchedule(scenarios, ids, rateHz)
   const machines = createMachines(ids, seed, {
     healthyOnly: true,
-    failureProbability: perReadingProbability(options.failureRate ?? 0, rateHz),
-    faultProbability: perReadingProbability(options.sensorFaultRate ?? 0, rateHz)
+    failureProbability: perReadingProbability(options.failureRate ?? SIMULATOR_DEFAULTS.run.failureRate, rateHz),
+    faultProbability: perReadingProbability(options.sensorFaultRate ?? SIMULATOR_DEFAULTS.run.sensorFaultRate, rateHz)
   })
   const n = machines.length
   const telemetryTopics = ids.map((id) => machineTopic('telemetry', id, prefix))
@@ -96,9 +98,9 @@ export async function startSimulator (options: SimulatorOptions): Promise<Simula
   const statusTopics = ids.map((id) => machineTopic('status', id, prefix))
   const index = new Map(ids.map((id, i) => [id, i]))
 
-  const clientId = options.clientId ?? `sensor-simulator-${randomBytes(4).toString('hex')}`
-  const queueLimit = options.queueLimit ?? 10_000
-  const connection = options.connection ?? 'auto'
+  const clientId = options.clientId ?? `${SIMULATOR_DEFAULTS.clientIdPrefix}-${randomBytes(4).toString('hex')}`
+  const queueLimit = options.queueLimit ?? SIMULATOR_DEFAULTS.queueLimit
+  const connection = options.connection ?? SIMULATOR_DEFAULTS.run.connection
   const perMachine = connection === 'per-machine' || (connection === 'auto' && n <= AUTO_PER_MACHINE_LIMIT)
   const links: MqttLink[] = []
   /** The link of each machine. */
@@ -163,13 +165,13 @@ export async function startSimulator (options: SimulatorOptions): Promise<Simula
   }
   const scheduler = new FleetScheduler({ machines: n, rateHz }, onSlot)
 
-  const connectWaitMs = options.connectWaitMs ?? 10_000
+  const connectWaitMs = options.connectWaitMs ?? SIMULATOR_DEFAULTS.connectWaitMs
   try {
     await Promise.all(links.map(async (l) => await l.waitConnected(connectWaitMs)))
   } catch (err) {
     logger.warn({ err: (err as Error).message }, 'broker not reachable yet: starting anyway, readings are queued until it is')
   }
-  logger.info({ machines: n, rateHz, seed, brokerUrl: options.brokerUrl, connection: perMachine ? 'per-machine' : 'shared', scenarios: scenarios.length, failureRate: options.failureRate ?? 0 }, 'simulator started')
+  logger.info({ machines: n, rateHz, seed, brokerUrl: options.brokerUrl, connection: perMachine ? 'per-machine' : 'shared', scenarios: scenarios.length, failureRate: options.failureRate ?? SIMULATOR_DEFAULTS.run.failureRate }, 'simulator started')
   scheduler.start()
 
   let stopped: Promise<void> | undefined

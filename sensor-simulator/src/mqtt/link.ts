@@ -2,8 +2,9 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { RateLimitedLog, type Logger } from '@factory-edge/shared/runtime'
 import { BoundedQueue } from './bounded-queue.js'
 import { Qos0Batch } from './qos0-batch.js'
+import { SIMULATOR_DEFAULTS } from '../defaults.js'
 
-/** How the simulator reaches the broker. */
+/** How the simulator reaches the broker; what is left out comes from `SIMULATOR_DEFAULTS.link`. */
 export interface ConnectionOptions {
   brokerUrl: string
   username?: string
@@ -89,7 +90,7 @@ export class MqttLink {
     this.queue = new BoundedQueue(options.queueLimit)
     this.telemetryOptions = options.qos === 1 ? QOS1 : QOS0
     this.batch = options.qos === 1 ? undefined : new Qos0Batch()
-    this.backoffMs = options.reconnectMinMs ?? 500
+    this.backoffMs = options.reconnectMinMs ?? SIMULATOR_DEFAULTS.link.reconnectMinMs
     const clientOptions: IClientOptions = {
       clientId: options.clientId,
       username: options.username,
@@ -98,11 +99,11 @@ export class MqttLink {
       cert: options.cert,
       key: options.key,
       rejectUnauthorized: options.rejectUnauthorized ?? true,
-      keepalive: options.keepalive ?? 30,
+      keepalive: options.keepalive ?? SIMULATOR_DEFAULTS.link.keepaliveS,
       clean: true,
       reconnectPeriod: 0,
       queueQoSZero: false,
-      connectTimeout: 10_000,
+      connectTimeout: SIMULATOR_DEFAULTS.link.connectTimeoutMs,
       will: options.will === undefined ? undefined : { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: 1, retain: true }
     }
     this.client = mqtt.connect(options.brokerUrl, clientOptions)
@@ -194,7 +195,7 @@ export class MqttLink {
    * Publishes `finalMessages` (e.g. retained `offline`) if connected, then disconnects cleanly, waiting
    * for QoS 1 acknowledgements at most `timeoutMs`.
    */
-  async close (finalMessages: Array<{ topic: string, payload: string }> = [], timeoutMs = 3000): Promise<void> {
+  async close (finalMessages: Array<{ topic: string, payload: string }> = [], timeoutMs: number = SIMULATOR_DEFAULTS.link.closeTimeoutMs): Promise<void> {
     this.closing = true
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer)
     if (this.client.connected) {
@@ -237,7 +238,7 @@ export class MqttLink {
   }
 
   private handleConnect (): void {
-    this.backoffMs = this.options.reconnectMinMs ?? 500
+    this.backoffMs = this.options.reconnectMinMs ?? SIMULATOR_DEFAULTS.link.reconnectMinMs
     if (this.everConnected) this.logger.info({ clientId: this.options.clientId, queued: this.queue.length, dropped: this.queue.dropped }, 'reconnected to the broker')
     this.everConnected = true
     this.congested = false
@@ -248,7 +249,7 @@ export class MqttLink {
   private handleClose (): void {
     if (this.closing) return
     const delay = this.backoffMs
-    this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs ?? 30_000)
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs ?? SIMULATOR_DEFAULTS.link.reconnectMaxMs)
     this.logger.warn({ clientId: this.options.clientId, retryInMs: delay, queued: this.queue.length }, 'disconnected from the broker, reconnecting')
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer)
     this.reconnectTimer = setTimeout(() => {

@@ -1,20 +1,22 @@
 import { performance } from 'node:perf_hooks'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DEFAULT_TOPIC_PREFIX, machineTopic, type Telemetry } from '@factory-edge/shared/contract'
+import { machineTopic, type Telemetry } from '@factory-edge/shared/contract'
 import { createLogger, type Logger } from '@factory-edge/shared/runtime'
 import { MqttLink, type ConnectionOptions } from '../mqtt/link.js'
 import { encodeStatus, encodeTruth } from '../payload.js'
 import { openReplayFile, type BadRow, type ReplayRecord } from './sources.js'
 import { ReorderBuffer } from './reorder.js'
+import { SIMULATOR_DEFAULTS } from '../defaults.js'
 
+/** Options of replayFile; each default is in `SIMULATOR_DEFAULTS.replay` (and the connection ones in SIMULATOR_DEFAULTS). */
 export interface ReplayOptions extends ConnectionOptions {
   file: string
-  /** Times real time; 0 = as fast as possible. Default 1. */
+  /** Times real time; 0 = as fast as possible. */
   speed?: number
-  /** Files without a machine column (AI4I): machine id of the rows (default ai4i-1); recordings: only this machine. */
+  /** Files without a machine column (AI4I): machine id of the rows; recordings: only this machine. */
   machine?: string
-  /** Files without a time column (AI4I): milliseconds between rows (default 1000). */
+  /** Files without a time column (AI4I): milliseconds between rows. */
   intervalMs?: number
   /** Publish the recorded timestamps; by default they are shifted so the first reading is now. */
   originalTimestamps?: boolean
@@ -22,7 +24,7 @@ export interface ReplayOptions extends ConnectionOptions {
   topicPrefix?: string
   clientId?: string
   queueLimit?: number
-  /** Records held to restore time order in a roughly ordered recording (default 1024). */
+  /** Records held to restore time order in a roughly ordered recording. */
   reorderWindow?: number
   logger?: Logger
   signal?: AbortSignal
@@ -52,23 +54,23 @@ export async function replayFile (options: ReplayOptions): Promise<ReplayResult>
     if (bad <= BAD_LOG_LIMIT) logger.warn({ file: options.file, line: row.line, reason: row.reason }, 'skipping a bad row')
     else if (bad === BAD_LOG_LIMIT + 1) logger.warn('more bad rows: no longer logging each one (see the final count)')
   }
-  const intervalMs = options.intervalMs ?? 1000
+  const intervalMs = options.intervalMs ?? SIMULATOR_DEFAULTS.replay.intervalMs
   const source = await openReplayFile(options.file, { machine: options.machine, intervalMs, onBad })
   const format = source.format
-  const speed = options.speed ?? 1
-  const prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX
+  const speed = options.speed ?? SIMULATOR_DEFAULTS.replay.speed
+  const prefix = options.topicPrefix ?? SIMULATOR_DEFAULTS.topicPrefix
   const seen = new Set<string>()
   const link = new MqttLink({
     ...options,
-    clientId: options.clientId ?? `sensor-simulator-replay-${randomBytes(4).toString('hex')}`,
-    queueLimit: options.queueLimit ?? 10_000,
+    clientId: options.clientId ?? `${SIMULATOR_DEFAULTS.replay.clientIdPrefix}-${randomBytes(4).toString('hex')}`,
+    queueLimit: options.queueLimit ?? SIMULATOR_DEFAULTS.queueLimit,
     logger,
     onConnect: () => {
       const ts = Date.now()
       for (const id of seen) link.publishRetained(machineTopic('status', id, prefix), encodeStatus(id, 'online', ts))
     }
   })
-  await link.waitConnected(10_000).catch((err: Error) => logger.warn({ err: err.message }, 'broker not reachable yet: replaying anyway, readings are queued until it is'))
+  await link.waitConnected(SIMULATOR_DEFAULTS.connectWaitMs).catch((err: Error) => logger.warn({ err: err.message }, 'broker not reachable yet: replaying anyway, readings are queued until it is'))
   logger.info({ file: options.file, format, speed }, 'replay started')
 
   let published = 0
@@ -126,7 +128,7 @@ export async function replayFile (options: ReplayOptions): Promise<ReplayResult>
 
   try {
     do {
-      const buffer = new ReorderBuffer<ReplayRecord>(options.reorderWindow ?? 1024)
+      const buffer = new ReorderBuffer<ReplayRecord>(options.reorderWindow ?? SIMULATOR_DEFAULTS.replay.reorderWindow)
       let passLast = -Infinity
       let passFirst: number | undefined
       let maxSeq = 0

@@ -1,5 +1,6 @@
 import { decodeTelemetry, telemetryOf, type Telemetry } from '@factory-edge/shared/contract'
 import { failureModesOf, openDataFile, type DataFile, type DataFileOptions, type DataRecord, type FileFormat } from '@factory-edge/shared/data'
+import { SIMULATOR_DEFAULTS } from '../defaults.js'
 
 /** One row of a replay file, ready to publish, with the AI4I failure modes it is labelled with. */
 export interface ReplayRecord {
@@ -24,7 +25,7 @@ export interface ReadOptions {
 }
 
 /** Machine id of the rows of a file that has none (AI4I), unless `machine` names one. */
-export const DEFAULT_REPLAY_MACHINE = 'ai4i-1'
+export const DEFAULT_REPLAY_MACHINE = SIMULATOR_DEFAULTS.replay.machine
 
 /** A replay file whose header has been accepted. */
 export interface ReplaySource {
