@@ -1,4 +1,5 @@
 import { loadModel } from '@factory-edge/shared/ml'
+import { requireExistingFile } from './existing-file.js'
 import { formatHelp, parseConfig, ConfigError, type ConfigSpec } from '@factory-edge/shared/runtime'
 import { DataError, evaluateOriginalDesign, evaluateScores, FAILURE_MODE_NAMES, scoreDataset, type Evaluation } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
@@ -24,6 +25,8 @@ export async function evaluateCommand (argv: readonly string[]): Promise<void> {
   }
   if (version) return printDetectorVersion()
   if (config.csv === undefined) throw new ConfigError('missing --csv FILE: the labelled data to evaluate on')
+  requireExistingFile(config.model, 'model', 'MODEL_PATH')
+  requireExistingFile(config.csv, 'csv')
   const model = await loadModel(config.model)
   const dataset = await loadWithProgress(config.csv, { skipBadRows: config.skipBadRows, requireLabel: true })
   const label = dataset.label as Uint8Array

@@ -6,6 +6,7 @@ import {
 } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
 import { printDetectorVersion } from './version.js'
+import { requireExistingFile } from './existing-file.js'
 
 // The simulated machines live in the sensor simulator, which the detector does not depend on: their readings come as a file.
 const SIMULATED_INSTEAD = 'write simulated readings with `sensor-simulator generate --readings ROWS --out FILE`, then train on them with --csv FILE'
@@ -62,7 +63,10 @@ export async function trainCommand (argv: readonly string[]): Promise<void> {
       .finally(() => progress.done())
     log.info({ path, cached }, cached ? `using cached ${path}` : `downloaded and verified ${path}`)
     dataset = await loadWithProgress(path, { skipBadRows: config.skipBadRows })
-  } else dataset = await loadWithProgress(config.csv as string, { skipBadRows: config.skipBadRows })
+  } else {
+    requireExistingFile(config.csv as string, 'csv')
+    dataset = await loadWithProgress(config.csv as string, { skipBadRows: config.skipBadRows })
+  }
   const loadMs = performance.now() - t0
   if (dataset.skipped.count > 0) log.warn({ skipped: dataset.skipped.count, examples: dataset.skipped.examples }, `skipped ${dataset.skipped.count} bad rows`)
   log.info({ rows: dataset.rows, machines: dataset.machines.length, labelled: dataset.label !== null, ms: Math.round(loadMs) }, `loaded ${dataset.rows} rows from ${dataset.source}`)

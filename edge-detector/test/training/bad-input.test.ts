@@ -95,3 +95,21 @@ test('the command prints bad input as one line on stderr, no stack trace, exit c
   assert.equal(synthetic.status, 2)
   assert.match(synthetic.stderr, /^edge-detector train: --synthetic is gone: write simulated readings with `sensor-simulator generate --readings ROWS --out FILE`, then train on them with --csv FILE\n$/)
 })
+
+test('a file named by a flag that is not there, or an unknown command, is a configuration mistake: exit code 2, one line', async (t) => {
+  const dir = await tempDir(t)
+  const run = (args: string[]): { status: number | null, stderr: string } =>
+    spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, DEBUG: undefined, MODEL_PATH: undefined } })
+  const cases: Array<[string[], RegExp]> = [
+    [['--model', `${dir}/none.json`, '--broker-url', 'mqtt://127.0.0.1:1'], /^edge-detector: --model \(MODEL_PATH\): .*none\.json does not exist; train one with `edge-detector train --csv FILE --out .*none\.json`.*npm start/],
+    [['bogus'], /^edge-detector: unknown command "bogus"; commands: run, train, evaluate$/],
+    [['train', '--csv', `${dir}/none.csv`], /^edge-detector train: --csv: .*none\.csv does not exist$/],
+    [['evaluate', '--model', `${dir}/none.json`, '--csv', `${dir}/none.csv`], /^edge-detector evaluate: --model \(MODEL_PATH\): .*none\.json does not exist$/]
+  ]
+  for (const [args, message] of cases) {
+    const result = run(args)
+    assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`)
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr)
+    assert.match(result.stderr.trim(), message)
+  }
+})

@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -77,4 +77,14 @@ test('--help lists the options and a wrong value is refused in one line', async 
   assert.equal((await bad.exited).code, 2)
   assert.equal(bad.errors().trim().split('\n').length, 1)
   assert.match(bad.errors(), /--machines/)
+})
+
+test('--version prints the package version; a mistyped option names the nearest one', async () => {
+  const { version } = JSON.parse(await readFile(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }
+  const shown = run(['--version'])
+  assert.equal((await shown.exited).code, 0)
+  assert.equal(shown.output(), `factory-edge ${version}\n`)
+  const typo = run(['--machins', '3'])
+  assert.equal((await typo.exited).code, 2)
+  assert.equal(typo.errors(), 'factory-edge: unknown option --machins; did you mean --machines?\n')
 })

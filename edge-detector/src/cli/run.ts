@@ -1,0 +1,29 @@
+import { ConfigError } from '@factory-edge/shared/errors'
+import { createLogger, formatHelp, onShutdown, parseConfig, type LoggerOptions } from '@factory-edge/shared/runtime'
+import { detectorConfigSpec, detectorOptionsFromConfig } from '../config.js'
+import { startDetector } from '../service/detector.js'
+import { requireExistingFile } from './existing-file.js'
+import { printDetectorVersion } from './version.js'
+
+const USAGE = 'edge-detector [run] [options]\n       edge-detector train --help\n       edge-detector evaluate --help'
+const SUMMARY = 'Scores MQTT telemetry with an Isolation Forest and publishes anomaly events; writes points to InfluxDB.\n\nCommands:\n  run        Run the detector service (the default)\n  train      Train a model file\n  evaluate   Evaluate a model on labelled data'
+
+/** `edge-detector [run]`: the detector service, until SIGINT or SIGTERM. */
+export async function runCommand (argv: readonly string[], commands: readonly string[]): Promise<void> {
+  const { config, positionals, help, version } = parseConfig(detectorConfigSpec, argv)
+  if (help) {
+    process.stdout.write(formatHelp(USAGE, SUMMARY, detectorConfigSpec))
+    return
+  }
+  if (version) return printDetectorVersion()
+  if (positionals.length > 0) throw new ConfigError(`unknown command ${JSON.stringify(positionals[0])}; commands: ${commands.join(', ')}`)
+  const options = detectorOptionsFromConfig(config)
+  requireExistingFile(options.modelPath, 'model', 'MODEL_PATH',
+    `train one with \`edge-detector train --csv FILE --out ${options.modelPath}\` (simulated readings: \`sensor-simulator generate --out FILE\`), or run \`npm start\` once, which trains a first model`)
+  const logger = createLogger('edge-detector', { level: config.logLevel as LoggerOptions['level'], format: config.logFormat })
+  const detector = await startDetector({ ...options, logger })
+  onShutdown(async (signal) => {
+    logger.info({ signal }, 'shutting down')
+    await detector.close()
+  }, 10_000)
+}
