@@ -8,8 +8,10 @@ import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { brokerConfigSpec } from '@factory-edge/broker'
-import { replayConfigSpec, simulatorConfigSpec } from '@factory-edge/sensor-simulator'
+import { generateConfigSpec, replayConfigSpec, simulatorConfigSpec } from '@factory-edge/sensor-simulator'
 import { detectorConfigSpec } from '@factory-edge/edge-detector'
+import { evaluateOptions, trainOptions } from '@factory-edge/edge-detector/commands'
+import { launcherOptions } from '@factory-edge/launcher'
 
 const { values: args } = parseArgs({
   options: {
@@ -35,9 +37,29 @@ const COMMANDS = [
     spec: replayConfigSpec
   },
   {
+    title: 'sensor-simulator generate',
+    intro: 'Simulated readings as NDJSON telemetry, without MQTT (e.g. to train on).',
+    spec: generateConfigSpec
+  },
+  {
     title: 'edge-detector',
     intro: 'The anomaly detector ([`edge-detector/`](../edge-detector)); defaults in `DETECTOR_DEFAULTS` (edge-detector/src/defaults.ts).',
     spec: detectorConfigSpec
+  },
+  {
+    title: 'edge-detector train',
+    intro: 'Trains a model file; the model path defaults to `DETECTOR_DEFAULTS.modelPath`.',
+    spec: trainOptions
+  },
+  {
+    title: 'edge-detector evaluate',
+    intro: 'Scores a labelled file with a model.',
+    spec: evaluateOptions
+  },
+  {
+    title: 'factory-edge (npm start)',
+    intro: 'The whole pipeline on one machine ([`launcher/`](../launcher)); `npm start -- --help`.',
+    spec: launcherOptions
   }
 ]
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, DataError, FactoryEdgeError } from '@factory-edge/shared/errors'
-import { createLogger, formatHelp, onShutdown, parseConfig, printVersion, type Logger } from '@factory-edge/shared/runtime'
+import { createLogger, formatHelp, onShutdown, parseConfig, type Logger } from '@factory-edge/shared/runtime'
+import { printOwnVersion } from './version.js'
 import { replayConfigSpec, simulatorConfigSpec, type ReplayConfig, type SimulatorConfig } from './config.js'
 import type { ConnectionOptions } from './mqtt/link.js'
 import { readScenarioFile, parseScenario, type Scenario } from './scenario.js'
@@ -13,14 +14,6 @@ const RUN_USAGE = 'sensor-simulator [run] [options]\n       sensor-simulator rep
 const RUN_SUMMARY = 'Simulated machines following the AI4I 2020 process publish telemetry on <prefix>/<machineId>/telemetry,\nretained status on .../status and what was injected on .../truth. Failure modes: HDF (overheat), PWF (power,\noverload), OSF (overstrain), TWF (tool-wear), RNF (random); sensor faults: stuck, spike, drift, dropout, nan, garbage.'
 const REPLAY_USAGE = 'sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]'
 const REPLAY_SUMMARY = 'Streams a file through MQTT in time order: the AI4I 2020 CSV (one row per cycle, failures published as\nground truth) or recorded telemetry (CSV with a header of telemetry fields, or one JSON object per line).\nBad rows are reported with their line number, counted and skipped.'
-
-/** The Pi bundle's build sets this (esbuild `define`): the bundle has no package.json beside it. */
-declare const BUNDLED_VERSION: string | undefined
-
-/** `--version`: this package's version, from dist/src/ up to its package.json. */
-function printOwnVersion (): void {
-  printVersion('sensor-simulator', typeof BUNDLED_VERSION === 'string' ? BUNDLED_VERSION : new URL('../../package.json', import.meta.url))
-}
 
 function readPem (path: string | undefined, flag: string): Buffer | undefined {
   if (path === undefined) return undefined

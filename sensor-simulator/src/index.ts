@@ -14,5 +14,6 @@ export { openReplayFile, DEFAULT_REPLAY_MACHINE, type ReplayRecord, type ReplayS
 export { simulatorConfigSpec, replayConfigSpec, type SimulatorConfig, type ReplayConfig } from './config.js'
 export { SIMULATOR_DEFAULTS } from './defaults.js'
 export { main } from './cli.js'
+export { generateConfigSpec } from './generate-command.js'
 export type { ConnectionOptions } from './mqtt/link.js'
 export { syntheticHumidity } from '@factory-edge/shared/data'

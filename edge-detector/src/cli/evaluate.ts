@@ -1,17 +1,10 @@
 import { loadModel } from '@factory-edge/shared/ml'
 import { requireExistingFile } from './existing-file.js'
-import { formatHelp, parseConfig, ConfigError, type ConfigSpec } from '@factory-edge/shared/runtime'
+import { formatHelp, parseConfig, ConfigError } from '@factory-edge/shared/runtime'
 import { DataError, evaluateOriginalDesign, evaluateScores, FAILURE_MODE_NAMES, scoreDataset, type Evaluation } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
 import { printDetectorVersion } from './version.js'
-
-/** Settings of `edge-detector evaluate`. */
-export const evaluateOptions = {
-  model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: 'results/model.json', description: 'Model file to evaluate' },
-  csv: { flag: 'csv', type: 'string', description: 'Labelled data: AI4I 2020 CSV (UCI or Kaggle, label "Machine failure" or "Target")' },
-  json: { flag: 'json', type: 'boolean', default: false, description: 'Print one JSON object instead of text' },
-  skipBadRows: { flag: 'skip-bad-rows', type: 'boolean', default: false, description: 'Skip, count and report rows that cannot be used' },
-} as const satisfies ConfigSpec
+import { evaluateOptions } from './options.js'
 
 const USAGE = 'edge-detector evaluate --model FILE --csv FILE [--json]'
 const SUMMARY = 'Scores a labelled file with a model: ROC-AUC, average precision, precision/recall/F1 at the model threshold, recall per failure mode, confusion matrix; the original design\'s features side by side.'

@@ -1,32 +1,13 @@
 import { dirname, resolve } from 'node:path'
 import { parseFeatureSpec, saveModel, FeatureSpecError } from '@factory-edge/shared/ml'
-import { createLogger, formatHelp, loggingOptions, parseConfig, ConfigError, type ConfigSpec } from '@factory-edge/shared/runtime'
+import { createLogger, formatHelp, parseConfig, ConfigError } from '@factory-edge/shared/runtime'
 import {
-  AI4I_SHA256, AI4I_URL, buildReport, DataError, DEFAULT_CONTAMINATION, downloadAi4i, Progress, DEFAULT_SEED, DEFAULT_TREES, evaluateOriginalDesign, trainOnDataset, writeReports, type Dataset
+  buildReport, DataError, downloadAi4i, Progress, evaluateOriginalDesign, trainOnDataset, writeReports, type Dataset
 } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
 import { printDetectorVersion } from './version.js'
+import { SIMULATED_INSTEAD, trainOptions } from './options.js'
 import { requireExistingFile } from './existing-file.js'
-
-// The simulated machines live in the sensor simulator, which the detector does not depend on: their readings come as a file.
-const SIMULATED_INSTEAD = 'write simulated readings with `sensor-simulator generate --readings ROWS --out FILE`, then train on them with --csv FILE'
-
-/** Settings of `edge-detector train`. */
-export const trainOptions = {
-  csv: { flag: 'csv', env: 'TRAIN_CSV', type: 'string', description: 'Training data: AI4I 2020 CSV (UCI or Kaggle) or a CSV/NDJSON telemetry export' },
-  download: { flag: 'download', type: 'boolean', default: false, description: 'Train on AI4I 2020 from the UCI repository: downloaded once, verified, cached in --data-dir' },
-  downloadUrl: { flag: 'download-url', env: 'AI4I_URL', type: 'string', default: AI4I_URL, description: 'Where --download fetches the archive (zip holding ai4i2020.csv, or the CSV itself)' },
-  sha256: { flag: 'sha256', env: 'AI4I_SHA256', type: 'string', default: AI4I_SHA256, pattern: /^[0-9a-fA-F]{64}$/, hint: '64 hex digits', description: 'Expected SHA-256 of the downloaded ai4i2020.csv' },
-  dataDir: { flag: 'data-dir', env: 'DATA_DIR', type: 'string', default: 'data', description: 'Cache directory of downloaded data' },
-  synthetic: { flag: 'synthetic', type: 'string', description: `Removed: ${SIMULATED_INSTEAD}` },
-  features: { flag: 'features', env: 'TRAIN_FEATURES', type: 'string', default: 'default', description: 'Feature set: default, original, raw, physical, or a list such as tempDelta,power,rpm.z@30' },
-  contamination: { flag: 'contamination', env: 'TRAIN_CONTAMINATION', type: 'number', min: 0.0001, max: 0.5, default: DEFAULT_CONTAMINATION, description: 'Expected share of anomalies; sets the stored threshold' },
-  trees: { flag: 'trees', env: 'TRAIN_TREES', type: 'integer', min: 1, max: 10000, default: DEFAULT_TREES, description: 'Number of trees' },
-  seed: { flag: 'seed', env: 'TRAIN_SEED', type: 'integer', default: DEFAULT_SEED, description: 'Random seed: same data, options and seed give the same model' },
-  out: { flag: 'out', env: 'MODEL_PATH', type: 'string', default: 'results/model.json', description: 'Model file to write; report.json and report.html go beside it' },
-  skipBadRows: { flag: 'skip-bad-rows', type: 'boolean', default: false, description: 'Skip, count and report rows that cannot be used instead of stopping at the first' },
-  ...loggingOptions
-} as const satisfies ConfigSpec
 
 const USAGE = 'edge-detector train (--csv FILE | --download) [options]'
 const SUMMARY = 'Trains an Isolation Forest model and writes it with report.json and report.html (ROC and precision-recall curves, score histogram, recall per failure mode).'

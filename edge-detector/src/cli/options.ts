@@ -1,0 +1,35 @@
+import { loggingOptions, type ConfigSpec } from '@factory-edge/shared/runtime'
+import { DETECTOR_DEFAULTS } from '../defaults.js'
+import { AI4I_SHA256, AI4I_URL } from '../training/download.js'
+import { DEFAULT_CONTAMINATION, DEFAULT_SEED, DEFAULT_TREES } from '../training/train.js'
+
+// The settings of the sub-commands, apart from their code so that docs/configuration.md can be generated
+// from them without loading training. The service's own settings are in ../config.ts.
+
+// The simulated machines live in the sensor simulator, which the detector does not depend on: their readings come as a file.
+export const SIMULATED_INSTEAD = 'write simulated readings with `sensor-simulator generate --readings ROWS --out FILE`, then train on them with --csv FILE'
+
+/** Settings of `edge-detector train`. */
+export const trainOptions = {
+  csv: { flag: 'csv', env: 'TRAIN_CSV', type: 'string', description: 'Training data: AI4I 2020 CSV (UCI or Kaggle) or a CSV/NDJSON telemetry export' },
+  download: { flag: 'download', type: 'boolean', default: false, description: 'Train on AI4I 2020 from the UCI repository: downloaded once, verified, cached in --data-dir' },
+  downloadUrl: { flag: 'download-url', env: 'AI4I_URL', type: 'string', default: AI4I_URL, description: 'Where --download fetches the archive (zip holding ai4i2020.csv, or the CSV itself)' },
+  sha256: { flag: 'sha256', env: 'AI4I_SHA256', type: 'string', default: AI4I_SHA256, pattern: /^[0-9a-fA-F]{64}$/, hint: '64 hex digits', description: 'Expected SHA-256 of the downloaded ai4i2020.csv' },
+  dataDir: { flag: 'data-dir', env: 'DATA_DIR', type: 'string', default: 'data', description: 'Cache directory of downloaded data' },
+  synthetic: { flag: 'synthetic', type: 'string', description: `Removed: ${SIMULATED_INSTEAD}` },
+  features: { flag: 'features', env: 'TRAIN_FEATURES', type: 'string', default: 'default', description: 'Feature set: default, original, raw, physical, or a list such as tempDelta,power,rpm.z@30' },
+  contamination: { flag: 'contamination', env: 'TRAIN_CONTAMINATION', type: 'number', min: 0.0001, max: 0.5, default: DEFAULT_CONTAMINATION, description: 'Expected share of anomalies; sets the stored threshold' },
+  trees: { flag: 'trees', env: 'TRAIN_TREES', type: 'integer', min: 1, max: 10000, default: DEFAULT_TREES, description: 'Number of trees' },
+  seed: { flag: 'seed', env: 'TRAIN_SEED', type: 'integer', default: DEFAULT_SEED, description: 'Random seed: same data, options and seed give the same model' },
+  out: { flag: 'out', env: 'MODEL_PATH', type: 'string', default: DETECTOR_DEFAULTS.modelPath, description: 'Model file to write; report.json and report.html go beside it' },
+  skipBadRows: { flag: 'skip-bad-rows', type: 'boolean', default: false, description: 'Skip, count and report rows that cannot be used instead of stopping at the first' },
+  ...loggingOptions
+} as const satisfies ConfigSpec
+
+/** Settings of `edge-detector evaluate`. */
+export const evaluateOptions = {
+  model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: DETECTOR_DEFAULTS.modelPath, description: 'Model file to evaluate' },
+  csv: { flag: 'csv', type: 'string', description: 'Labelled data: AI4I 2020 CSV (UCI or Kaggle, label "Machine failure" or "Target")' },
+  json: { flag: 'json', type: 'boolean', default: false, description: 'Print one JSON object instead of text' },
+  skipBadRows: { flag: 'skip-bad-rows', type: 'boolean', default: false, description: 'Skip, count and report rows that cannot be used' }
+} as const satisfies ConfigSpec
