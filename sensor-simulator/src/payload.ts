@@ -1,4 +1,4 @@
-import type { GroundTruth, MachineStatus } from '@factory-edge/shared/contract'
+import { SENSOR_FIELDS, type GroundTruth, type MachineStatus } from '@factory-edge/shared/contract'
 import type { Reading } from './machine.js'
 
 /**
@@ -8,16 +8,16 @@ import type { Reading } from './machine.js'
  * firmware printing floats with printf would: not JSON.
  */
 export function encodeTelemetry (machineId: string, r: Reading, nanField?: string): string {
-  const temperature = nanField === 'temperature' ? 'NaN' : String(r.temperature)
-  const airTemperature = nanField === 'airTemperature' ? 'NaN' : String(r.airTemperature)
-  const rpm = nanField === 'rpm' ? 'NaN' : String(r.rpm)
-  const torque = nanField === 'torque' ? 'NaN' : String(r.torque)
-  const humidity = nanField === 'humidity' ? 'NaN' : String(r.humidity)
-  return '{"machineId":"' + machineId + '","ts":' + r.ts + ',"seq":' + r.seq +
-    ',"temperature":' + temperature + ',"airTemperature":' + airTemperature + ',"rpm":' + rpm +
-    ',"torque":' + torque + ',"toolWear":' + r.toolWear + ',"humidity":' + humidity +
-    ',"productType":"' + r.productType + '"}'
+  let json = '{"machineId":"' + machineId + '","ts":' + r.ts + ',"seq":' + r.seq
+  for (let f = 0; f < SENSOR_FIELDS.length; f++) {
+    const field = SENSOR_FIELDS[f]
+    json += SENSOR_KEYS[f] + (field === nanField ? 'NaN' : String(r[field]))
+  }
+  return json + ',"productType":"' + r.productType + '"}'
 }
+
+/** `,"<field>":` per sensor field, built once. */
+const SENSOR_KEYS = SENSOR_FIELDS.map((field) => `,"${field}":`)
 
 /** Ground-truth JSON in a fixed field order. */
 export function encodeTruth (t: GroundTruth): string {

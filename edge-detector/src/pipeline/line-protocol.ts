@@ -1,4 +1,4 @@
-import { MEASUREMENTS, TAGS, type Telemetry } from '@factory-edge/shared/contract'
+import { MEASUREMENTS, SENSOR_FIELDS, TAGS, type Telemetry } from '@factory-edge/shared/contract'
 
 /**
  * InfluxDB line protocol for the detector's points, built as plain strings: machine ids, model versions
@@ -13,8 +13,13 @@ export function machineTags (machineId: string, modelVersion: string): string {
 
 /** One raw reading. */
 export function telemetryLine (tags: string, r: Telemetry): string {
-  return `${MEASUREMENTS.telemetry},${tags} temperature=${r.temperature},airTemperature=${r.airTemperature},rpm=${r.rpm},torque=${r.torque},toolWear=${r.toolWear},humidity=${r.humidity} ${r.ts}`
+  let line = MEASUREMENTS.telemetry + ',' + tags
+  for (let f = 0; f < SENSOR_FIELDS.length; f++) line += SENSOR_KEYS[f] + r[SENSOR_FIELDS[f]]
+  return line + ' ' + r.ts
 }
+
+/** ` <field>=` then `,<field>=` per sensor field, built once. */
+const SENSOR_KEYS = SENSOR_FIELDS.map((field, f) => (f === 0 ? ' ' : ',') + field + '=')
 
 /** Field-key prefixes (`,name=`) for a model's features, computed once per model. */
 export function featureFieldKeys (features: readonly string[]): string[] {

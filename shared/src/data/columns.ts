@@ -3,10 +3,11 @@
  * (underscores, units dropped, any case) and this system's own telemetry exports all map to the same
  * fields.
  */
+import type { SensorField } from '../contract/sensor-fields.js'
 
 /** What a column of a data file holds. */
 export type ColumnRole =
-  | 'temperature' | 'airTemperature' | 'rpm' | 'torque' | 'toolWear' | 'humidity'
+  | SensorField
   | 'label' | 'failureType' | 'TWF' | 'HDF' | 'PWF' | 'OSF' | 'RNF' | 'machineId' | 'ts' | 'seq' | 'udi' | 'productType'
 
 /** Accepted names per role, normalised (lower case, letters and digits only, unit removed). */
