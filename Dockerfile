@@ -11,6 +11,7 @@ FROM --platform=$BUILDPLATFORM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY shared/package.json shared/
+COPY test-support/package.json test-support/
 COPY broker/package.json broker/
 COPY sensor-simulator/package.json sensor-simulator/
 COPY edge-detector/package.json edge-detector/
@@ -18,6 +19,8 @@ COPY launcher/package.json launcher/
 # --ignore-scripts: nothing needs compiling; the `prepare` build runs below, once the sources are in.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY shared/ shared/
+# The tests' helpers: `tsc -b` builds every workspace; the runtime stage copies none of it.
+COPY test-support/ test-support/
 COPY broker/ broker/
 COPY sensor-simulator/ sensor-simulator/
 COPY edge-detector/ edge-detector/

@@ -7,8 +7,10 @@ import { join } from 'node:path'
 import type { IClientOptions } from 'mqtt'
 import { setPassword, startBroker, type BrokerHandle } from '../src/index.js'
 import { ACL_CASES, TEST_ACL_LINES, TEST_USERS, mismatches, passwordOf, runAclCases } from './acl-table.js'
-import { connect, endClient, nextMessage, quietLogger, selfSignedCertificate, tempDir } from './helpers.js'
-import { MOSQUITTO, startMosquitto, type RunningMosquitto } from './mosquitto.js'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
+import { connect, endClient, nextMessage, quietLogger, selfSignedCertificate } from './helpers.js'
+import { MOSQUITTO } from '@factory-edge/test-support/mosquitto'
+import { startMosquitto, type RunningMosquitto } from './mosquitto.js'
 
 // Both brokers get the same files: config/acl plus test lines, and a password file from mosquitto_passwd
 // (factory-broker also reads Mosquitto's $7$ hashes; Mosquitto cannot read our $scrypt$ ones).
@@ -35,18 +37,18 @@ describe('the ACL table against factory-broker', () => {
   let broker: BrokerHandle
   before(async () => {
     dir = await tempDir()
-    const files = await writeFixtures(dir.path)
-    broker = await startBroker({ port: 0, wsPort: 0, tlsPort: 0, tls: selfSignedCertificate(dir.path), ...files, logger: quietLogger() })
+    const files = await writeFixtures(dir.dir)
+    broker = await startBroker({ port: 0, wsPort: 0, tlsPort: 0, tls: selfSignedCertificate(dir.dir), ...files, logger: quietLogger() })
   })
   after(async () => {
     await broker?.close()
-    await dir?.remove()
+    await dir?.cleanup()
   })
 
   test('refuses anonymous clients and wrong passwords, accepts mosquitto_passwd hashes', async () => {
     await checkLogins(broker.url)
     await checkLogins(`ws://127.0.0.1:${broker.wsPort}`)
-    await checkLogins(`mqtts://127.0.0.1:${broker.tlsPort}`, { ca: await readFile(join(dir.path, 'cert.pem')) })
+    await checkLogins(`mqtts://127.0.0.1:${broker.tlsPort}`, { ca: await readFile(join(dir.dir, 'cert.pem')) })
     assert.ok(broker.metrics.authFailures >= 9)
   })
 
@@ -68,19 +70,19 @@ describe('the same ACL table against Mosquitto (/usr/sbin/mosquitto with mosquit
   let mosquitto: RunningMosquitto
   before(async () => {
     dir = await tempDir()
-    const files = await writeFixtures(dir.path)
-    mosquitto = await startMosquitto({ dir: dir.path, ...files, tls: selfSignedCertificate(dir.path) })
+    const files = await writeFixtures(dir.dir)
+    mosquitto = await startMosquitto({ dir: dir.dir, ...files, tls: selfSignedCertificate(dir.dir) })
   })
   after(async () => {
     await mosquitto?.stop()
-    await dir?.remove()
+    await dir?.cleanup()
   })
 
   test('refuses anonymous clients and wrong passwords, over TCP, WebSocket and TLS (the TLS block uncommented)', async () => {
     await checkLogins(mosquitto.url)
     await checkLogins(mosquitto.wsUrl)
     assert.ok(mosquitto.tlsUrl !== undefined)
-    await checkLogins(mosquitto.tlsUrl, { ca: await readFile(join(dir.path, 'cert.pem')) })
+    await checkLogins(mosquitto.tlsUrl, { ca: await readFile(join(dir.dir, 'cert.pem')) })
   })
 
   test('every case of the table', async () => {
@@ -91,9 +93,9 @@ describe('the same ACL table against Mosquitto (/usr/sbin/mosquitto with mosquit
 
 test('reload() applies an edited password file and ACL to new and connected clients, and keeps them on error', async (t) => {
   const dir = await tempDir()
-  t.after(() => dir.remove())
-  const passwordFile = join(dir.path, 'passwords')
-  const aclFile = join(dir.path, 'acl')
+  t.after(() => dir.cleanup())
+  const passwordFile = join(dir.dir, 'passwords')
+  const aclFile = join(dir.dir, 'acl')
   await setPassword(passwordFile, 'alice', 'a')
   await writeFile(aclFile, 'user alice\ntopic readwrite one/#\n')
   const broker = await startBroker({ port: 0, passwordFile, aclFile, logger: quietLogger() })

@@ -2,7 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { startBroker } from '../src/index.js'
-import { connect, endClient, nextMessage, quietLogger, selfSignedCertificate, tempDir } from './helpers.js'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
+import { connect, endClient, nextMessage, quietLogger, selfSignedCertificate } from './helpers.js'
 
 test('delivers a message between two TCP clients on an ephemeral port', async (t) => {
   const broker = await startBroker({ port: 0, logger: quietLogger() })
@@ -49,8 +50,8 @@ test('accepts MQTT over WebSocket', async (t) => {
 
 test('accepts MQTT over TLS with a certificate and key (self-signed, made by openssl)', async (t) => {
   const dir = await tempDir()
-  t.after(() => dir.remove())
-  const tls = selfSignedCertificate(dir.path)
+  t.after(() => dir.cleanup())
+  const tls = selfSignedCertificate(dir.dir)
   const cert = tls.certFile
   const broker = await startBroker({ port: 0, tlsPort: 0, tls, logger: quietLogger() })
   t.after(() => broker.close())

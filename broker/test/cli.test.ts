@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { brokerConfigSpec, startBroker } from '../src/index.js'
-import { connect, endClient, freePort, quietLogger, tempDir } from './helpers.js'
+import { freePort } from '@factory-edge/test-support/ports'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
+import { connect, endClient, quietLogger } from './helpers.js'
 
 const BIN = 'broker/dist/src/bin/factory-broker.js'
 
@@ -31,19 +33,19 @@ test('bad configuration exits with code 2 and one line naming the setting', () =
 
 test('unusable files and addresses are configuration mistakes too: exit code 2, one line, no stack', async (t) => {
   const dir = await tempDir()
-  t.after(() => dir.remove())
-  const acl = join(dir.path, 'acl')
-  const passwords = join(dir.path, 'passwords')
-  const pem = join(dir.path, 'bad.pem')
+  t.after(() => dir.cleanup())
+  const acl = join(dir.dir, 'acl')
+  const passwords = join(dir.dir, 'passwords')
+  const pem = join(dir.dir, 'bad.pem')
   await writeFile(acl, 'topic read a/#\nbogus line\n')
   await writeFile(passwords, 'alice:not-a-hash\n')
   await writeFile(pem, 'not a certificate\n')
   const cases: Array<[string[], RegExp]> = [
     [['--acl-file', acl], new RegExp(`^factory-broker: ${acl}:2: expected "user", "topic" or "pattern"`)],
-    [['--acl-file', join(dir.path, 'none')], /^factory-broker: cannot read ACL file .*none: ENOENT/],
+    [['--acl-file', join(dir.dir, 'none')], /^factory-broker: cannot read ACL file .*none: ENOENT/],
     [['--password-file', passwords], new RegExp(`^factory-broker: ${passwords}:1: user "alice": unknown password hash format`)],
-    [['--password-file', join(dir.path, 'none')], /^factory-broker: cannot read password file .*none: ENOENT/],
-    [['--tls-cert', join(dir.path, 'none'), '--tls-key', pem], /^factory-broker: cannot read --tls-cert \(env BROKER_TLS_CERT\) .*none: ENOENT/],
+    [['--password-file', join(dir.dir, 'none')], /^factory-broker: cannot read password file .*none: ENOENT/],
+    [['--tls-cert', join(dir.dir, 'none'), '--tls-key', pem], /^factory-broker: cannot read --tls-cert \(env BROKER_TLS_CERT\) .*none: ENOENT/],
     [['--tls-cert', pem, '--tls-key', pem, '--tls-port', '0'], /^factory-broker: the TLS certificate, key or CA .* cannot be used: /],
     [['--host', '0.0.0.0'], /^factory-broker: no password file on the non-loopback address 0\.0\.0\.0: set --password-file/],
     [['--http-host', '192.0.2.1', '--http-port', '0'], /^factory-broker: HTTP endpoint: cannot listen on address 192\.0\.2\.1: it is not an address of this machine/]
@@ -69,8 +71,8 @@ test('--version prints the package version; a mistyped option names the nearest 
 
 test('passwd add writes an scrypt hash the broker accepts', async (t) => {
   const dir = await tempDir()
-  t.after(() => dir.remove())
-  const file = join(dir.path, 'passwords')
+  t.after(() => dir.cleanup())
+  const file = join(dir.dir, 'passwords')
   const result = spawnSync(process.execPath, [BIN, 'passwd', 'add', 'alice', '--password-file', file], { input: 'open sesame\n', encoding: 'utf8' })
   assert.equal(result.status, 0, result.stderr)
   assert.match(await readFile(file, 'utf8'), /^alice:\$scrypt\$/)

@@ -1,8 +1,11 @@
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { connect, endClient, freePort, nextMessage, tempDir } from './helpers.js'
-import { startProcess, startRedis, type Child } from './processes.js'
+import { freePort } from '@factory-edge/test-support/ports'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
+import { connect, endClient, nextMessage } from './helpers.js'
+import { startProcess, type Child } from '@factory-edge/test-support/child-process'
+import { startRedis } from '@factory-edge/test-support/redis'
 
 // Two factory-broker processes sharing mqemitter-redis and aedes-persistence-redis on a private Redis,
 // as aedes documents for clusters.
@@ -35,7 +38,7 @@ describe('a two-node cluster on Redis', { skip: !hasRedis && 'redis-server is no
   before(async () => {
     dir = await tempDir()
     const redisPort = await freePort()
-    redis = await startRedis(redisPort, dir.path)
+    redis = await startRedis(redisPort, dir.dir)
     redisUrl = `redis://127.0.0.1:${redisPort}`
     for (const name of ['a', 'b'] as const) {
       nodes[name].port = await freePort()
@@ -45,7 +48,7 @@ describe('a two-node cluster on Redis', { skip: !hasRedis && 'redis-server is no
   after(async () => {
     await Promise.all([nodes.a.child?.stop(), nodes.b.child?.stop()])
     await redis?.stop()
-    await dir?.remove()
+    await dir?.cleanup()
   })
 
   const url = (name: 'a' | 'b'): string => `mqtt://127.0.0.1:${nodes[name].port}`

@@ -2,8 +2,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import mqtt from 'mqtt'
-import { connect, endClient, eventually, freePort, tempDir } from './helpers.js'
-import { startProcess, type Child } from './processes.js'
+import { freePort } from '@factory-edge/test-support/ports'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
+import { eventually } from '@factory-edge/test-support/wait'
+import { connect, endClient } from './helpers.js'
+import { startProcess, type Child } from '@factory-edge/test-support/child-process'
 
 const BIN = 'broker/dist/src/bin/factory-broker.js'
 
@@ -16,10 +19,10 @@ function startNode (port: number, dir: string): Promise<Child> {
 
 test('level store: every QoS 1 message the broker acknowledged survives a SIGKILL', { timeout: 60_000 }, async (t) => {
   const dir = await tempDir()
-  t.after(() => dir.remove())
+  t.after(() => dir.cleanup())
   const port = await freePort()
   const url = `mqtt://127.0.0.1:${port}`
-  let broker = await startNode(port, join(dir.path, 'store'))
+  let broker = await startNode(port, join(dir.dir, 'store'))
   t.after(() => broker.stop())
 
   const session = await connect(url, { clientId: 'durable-detector', clean: false })
@@ -41,7 +44,7 @@ test('level store: every QoS 1 message the broker acknowledged survives a SIGKIL
   const ackedAtKill = [...acked]
   publisher.end(true)
 
-  broker = await startNode(port, join(dir.path, 'store'))
+  broker = await startNode(port, join(dir.dir, 'store'))
   const received = new Set<string>()
   const back = await connect(url, { clientId: 'durable-detector', clean: false }, (_topic, payload) => received.add(payload.toString()))
   t.after(() => endClient(back))

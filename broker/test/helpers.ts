@@ -1,7 +1,4 @@
-import { createServer } from 'node:net'
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { createLogger, type Logger } from '@factory-edge/shared/runtime'
@@ -9,25 +6,6 @@ import { createLogger, type Logger } from '@factory-edge/shared/runtime'
 /** A logger that writes nothing unless TEST_LOG is set. */
 export function quietLogger (): Logger {
   return createLogger('broker-test', { level: process.env.TEST_LOG !== undefined ? 'debug' : 'silent', format: 'json' })
-}
-
-/** A TCP port that was free a moment ago (for programs that cannot listen on port 0 themselves). */
-export function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
-}
-
-/** A fresh temporary directory, removed by the returned cleanup. */
-export async function tempDir (prefix = 'factory-broker-'): Promise<{ path: string, remove: () => Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), prefix))
-  return { path, remove: () => rm(path, { recursive: true, force: true }) }
 }
 
 /**
@@ -69,16 +47,6 @@ export function nextMessage (client: MqttClient, predicate: (topic: string, payl
     }
     client.on('message', onMessage)
   })
-}
-
-/** Polls `check` until it returns true, or throws after `ms`. */
-export async function eventually (check: () => boolean | Promise<boolean>, ms = 10000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  throw new Error(`${what} not reached within ${ms} ms`)
 }
 
 /** Ends an MQTT client, ignoring errors. */

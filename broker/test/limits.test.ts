@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { connect as connectTcp, type Socket } from 'node:net'
 import mqttPacket from 'mqtt-packet'
 import { startBroker, type BrokerHandle } from '../src/index.js'
-import { connect, endClient, eventually, nextMessage, quietLogger } from './helpers.js'
+import { eventually } from '@factory-edge/test-support/wait'
+import { connect, endClient, nextMessage, quietLogger } from './helpers.js'
 
 // Raw sockets, so that the tests can send what a well-behaved client library never would.
 

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process'
 import { readFile, writeFile, mkdir } from 'node:fs/promises'
-import { connect as connectTcp } from 'node:net'
 import { join } from 'node:path'
 import { userInfo } from 'node:os'
-import { freePort } from './helpers.js'
+import { MOSQUITTO } from '@factory-edge/test-support/mosquitto'
+import { freePort, portOpen } from '@factory-edge/test-support/ports'
 
-export const MOSQUITTO = '/usr/sbin/mosquitto'
 /** The repository's mosquitto.conf (tests run from the repository root). */
 export const MOSQUITTO_CONF = 'mosquitto.conf'
 
@@ -73,14 +72,6 @@ export async function rewriteConfig (text: string, files: MosquittoFiles): Promi
   return { text: out.join('\n') + '\n', port, wsPort, tlsPort }
 }
 
-function waitForPort (port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connectTcp(port, '127.0.0.1')
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
-    socket.once('error', () => resolve(false))
-  })
-}
-
 /** Starts /usr/sbin/mosquitto with the repository's configuration, rewritten for a test. */
 export async function startMosquitto (files: MosquittoFiles, confPath = MOSQUITTO_CONF): Promise<RunningMosquitto> {
   const { text, port, wsPort, tlsPort } = await rewriteConfig(await readFile(confPath, 'utf8'), files)
@@ -99,7 +90,7 @@ export async function startMosquitto (files: MosquittoFiles, confPath = MOSQUITT
   }
   const deadline = Date.now() + 15000
   // eslint-disable-next-line no-unmodified-loop-condition -- tlsPort is fixed on purpose; the awaited port checks are what change
-  while (!(await waitForPort(port) && await waitForPort(wsPort) && (tlsPort === undefined || await waitForPort(tlsPort)))) {
+  while (!(await portOpen(port) && await portOpen(wsPort) && (tlsPort === undefined || await portOpen(tlsPort)))) {
     if (exited || Date.now() > deadline) {
       await stop()
       throw new Error(`mosquitto did not start:\n${log}`)

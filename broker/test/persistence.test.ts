@@ -5,16 +5,18 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { startBroker } from '../src/index.js'
-import { connect, endClient, quietLogger, tempDir } from './helpers.js'
-import { MOSQUITTO, startMosquitto } from './mosquitto.js'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
+import { connect, endClient, quietLogger } from './helpers.js'
+import { MOSQUITTO } from '@factory-edge/test-support/mosquitto'
+import { startMosquitto } from './mosquitto.js'
 import { checkSessionSurvivesRestart } from './session-restart.js'
 
 test('level persistence: QoS 1 messages for an offline persistent session survive a broker restart', async (t) => {
   const dir = await tempDir()
-  t.after(() => dir.remove())
+  t.after(() => dir.cleanup())
   let port = 0
   await checkSessionSurvivesRestart(async () => {
-    const broker = await startBroker({ port, persistence: 'level', persistenceDir: join(dir.path, 'store'), logger: quietLogger() })
+    const broker = await startBroker({ port, persistence: 'level', persistenceDir: join(dir.dir, 'store'), logger: quietLogger() })
     port = broker.port
     return { url: broker.url, stop: () => broker.close() }
   })
@@ -22,13 +24,13 @@ test('level persistence: QoS 1 messages for an offline persistent session surviv
 
 test('Mosquitto with mosquitto.conf passes the same restart test', { skip: !existsSync(MOSQUITTO) && 'mosquitto is not installed' }, async (t) => {
   const dir = await tempDir()
-  t.after(() => dir.remove())
-  const passwordFile = join(dir.path, 'passwords')
-  const aclFile = join(dir.path, 'acl')
+  t.after(() => dir.cleanup())
+  const passwordFile = join(dir.dir, 'passwords')
+  const aclFile = join(dir.dir, 'acl')
   execFileSync('mosquitto_passwd', ['-c', '-b', passwordFile, 'tester', 'pw'])
   await writeFile(aclFile, 'user tester\ntopic readwrite factory/#\n')
   await checkSessionSurvivesRestart(async () => {
-    const mosquitto = await startMosquitto({ dir: dir.path, passwordFile, aclFile })
+    const mosquitto = await startMosquitto({ dir: dir.dir, passwordFile, aclFile })
     return { url: mosquitto.url, stop: mosquitto.stop }
   }, { username: 'tester', password: 'pw' })
 })
@@ -54,19 +56,19 @@ test('memory persistence loses them (the test above would notice a store that do
 
 test('a store that cannot be opened is a clear error', async (t) => {
   const dir = await tempDir()
-  t.after(() => dir.remove())
-  const first = await startBroker({ port: 0, persistence: 'level', persistenceDir: dir.path, logger: quietLogger() })
+  t.after(() => dir.cleanup())
+  const first = await startBroker({ port: 0, persistence: 'level', persistenceDir: dir.dir, logger: quietLogger() })
   t.after(() => first.close())
   // LevelDB allows one process (here: one open handle) per directory.
-  await assert.rejects(startBroker({ port: 0, persistence: 'level', persistenceDir: dir.path, logger: quietLogger() }),
-    new RegExp(`cannot open the persistence store in ${dir.path}`))
+  await assert.rejects(startBroker({ port: 0, persistence: 'level', persistenceDir: dir.dir, logger: quietLogger() }),
+    new RegExp(`cannot open the persistence store in ${dir.dir}`))
   await assert.rejects(startBroker({ port: 0, persistence: 'level', persistenceDir: '', logger: quietLogger() }), /--persistence-dir/)
 })
 
 test('level persistence: an online persistent session receives every QoS 1 message from concurrent publishers', async (t) => {
   const dir = await tempDir()
-  t.after(() => dir.remove())
-  const broker = await startBroker({ port: 0, persistence: 'level', persistenceDir: join(dir.path, 'store'), logger: quietLogger() })
+  t.after(() => dir.cleanup())
+  const broker = await startBroker({ port: 0, persistence: 'level', persistenceDir: join(dir.dir, 'store'), logger: quietLogger() })
   t.after(() => broker.close())
   const received = new Set<string>()
   const detector = await connect(broker.url, { clientId: 'detector-online', clean: false }, (_topic, payload) => received.add(payload.toString()))

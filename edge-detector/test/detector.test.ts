@@ -5,8 +5,9 @@ import mqtt from 'mqtt'
 import { type AnomalyEvent, type MachineState, type RejectedMessage } from '@factory-edge/shared/contract'
 import { Random, saveModel } from '@factory-edge/shared/ml'
 import { startDetector } from '../src/index.js'
-import { anomalousReading, normalReading, payload, trainTestModel } from './helpers/readings.js'
-import { brokerAndModel, eventually, quietLogger } from './helpers/services.js'
+import { anomalousReading, normalReading, payload, trainTestModel } from '@factory-edge/test-support/readings'
+import { eventually } from '@factory-edge/test-support/wait'
+import { brokerAndModel, quietLogger } from './helpers/services.js'
 
 test('detector service: events, retained state, rejects, health and metrics over a real broker', async (t) => {
   const { broker, modelPath, model } = await brokerAndModel(t)

@@ -4,8 +4,11 @@ import { join } from 'node:path'
 import mqtt from 'mqtt'
 import { Random } from '@factory-edge/shared/ml'
 import { startDetector, type DetectorHandle } from '../src/index.js'
-import { normalReading, payload, writeTestModel } from './helpers/readings.js'
-import { eventually, quietLogger, startMosquitto, tempDir } from './helpers/services.js'
+import { normalReading, payload, writeTestModel } from '@factory-edge/test-support/readings'
+import { startMosquitto } from '@factory-edge/test-support/mosquitto'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
+import { eventually } from '@factory-edge/test-support/wait'
+import { quietLogger } from './helpers/services.js'
 
 test('with Mosquitto: three shards cover every machine exactly once, and a persistent session keeps readings across a restart', async (t) => {
   const mosquitto = await startMosquitto()

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import { createLogger } from '@factory-edge/shared/runtime'
 import { startSimulator } from '../src/index.js'
-import { eventually } from './helpers/brokers.js'
+import { eventually } from '@factory-edge/test-support/wait'
 
 const logger = createLogger('backpressure-test', { level: 'silent' })
 const cleanups: Array<() => Promise<void>> = []

@@ -8,7 +8,9 @@ import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
 import { parseConfig } from '@factory-edge/shared/runtime'
 import { simulatorConfigSpec } from '../src/config.js'
-import { eventually, record, startAedes } from './helpers/brokers.js'
+import { startAedes } from '@factory-edge/test-support/aedes'
+import { eventually } from '@factory-edge/test-support/wait'
+import { record } from './helpers/recorder.js'
 
 const BIN = fileURLToPath(new URL('../src/bin/sensor-simulator.js', import.meta.url))
 const cleanups: Array<() => Promise<void>> = []

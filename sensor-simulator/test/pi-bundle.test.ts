@@ -8,7 +8,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { decodeTelemetry } from '@factory-edge/shared/contract'
-import { eventually, record, startAedes } from './helpers/brokers.js'
+import { startAedes } from '@factory-edge/test-support/aedes'
+import { eventually } from '@factory-edge/test-support/wait'
+import { record } from './helpers/recorder.js'
 
 const BUILD = fileURLToPath(new URL('../../scripts/build-pi.mjs', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'pi-bundle-'))

@@ -7,7 +7,9 @@ import { decodeTelemetry, type GroundTruth, type Telemetry } from '@factory-edge
 import { createLogger } from '@factory-edge/shared/runtime'
 import { DataError } from '@factory-edge/shared/data'
 import { replayFile } from '../src/index.js'
-import { eventually, record, startAedes } from './helpers/brokers.js'
+import { startAedes } from '@factory-edge/test-support/aedes'
+import { eventually } from '@factory-edge/test-support/wait'
+import { record } from './helpers/recorder.js'
 
 const logger = createLogger('replay-test', { level: 'silent' })
 const dir = mkdtempSync(join(tmpdir(), 'replay-test-'))

@@ -4,7 +4,10 @@ import net from 'node:net'
 import { decodeTelemetry, type GroundTruth, type MachineStatus } from '@factory-edge/shared/contract'
 import { createLogger } from '@factory-edge/shared/runtime'
 import { startSimulator } from '../src/index.js'
-import { eventually, record, startAedes, startMosquitto } from './helpers/brokers.js'
+import { startAedes } from '@factory-edge/test-support/aedes'
+import { startMosquitto } from '@factory-edge/test-support/mosquitto'
+import { eventually } from '@factory-edge/test-support/wait'
+import { record } from './helpers/recorder.js'
 
 const logger = createLogger('sensor-simulator-test', { level: 'silent' })
 const cleanups: Array<() => Promise<void>> = []
@@ -150,8 +153,8 @@ test('queues while the broker is down, drops the oldest beyond the limit and say
 })
 
 test('works with mosquitto and password authentication', async () => {
-  const broker = await startMosquitto({ sim: 's3cret', reader: 'r3ad' })
-  cleanups.push(broker.close)
+  const broker = await startMosquitto({ users: { sim: 's3cret', reader: 'r3ad' } })
+  cleanups.push(async () => { await broker.stop(); await broker.cleanup() })
   const rec = await record(broker.url, 'factory/#', { username: 'reader', password: 'r3ad' })
   cleanups.push(rec.close)
   const sim = await startSimulator({ brokerUrl: broker.url, machines: 2, rateHz: 20, seed: 5, logger, username: 'sim', password: 's3cret', qos: 1 })

@@ -10,7 +10,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws'
 import { decodeTelemetry } from '@factory-edge/shared/contract'
 import { createLogger } from '@factory-edge/shared/runtime'
 import { startSimulator } from '../src/index.js'
-import { eventually } from './helpers/brokers.js'
+import { eventually } from '@factory-edge/test-support/wait'
 
 const logger = createLogger('transports-test', { level: 'silent' })
 const dir = mkdtempSync(join(tmpdir(), 'sim-transports-'))

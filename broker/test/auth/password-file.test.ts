@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { hashPassword, loadPasswordFile, parseHash, parsePasswordFile, PasswordFileError, setPassword, verifyPassword } from '../../src/index.js'
-import { tempDir } from '../helpers.js'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
 
 test('scrypt hashes verify the right password only, with a fresh salt each time', async () => {
   const a = await hashPassword('s3cret')
@@ -18,8 +18,8 @@ test('scrypt hashes verify the right password only, with a fresh salt each time'
 
 test('reads hashes written by mosquitto_passwd ($7$, PBKDF2-SHA512)', async (t) => {
   const dir = await tempDir()
-  t.after(() => dir.remove())
-  const file = join(dir.path, 'passwords')
+  t.after(() => dir.cleanup())
+  const file = join(dir.dir, 'passwords')
   execFileSync('mosquitto_passwd', ['-c', '-b', file, 'alice', 'wonderland'])
   const users = await loadPasswordFile(file)
   const alice = users.get('alice')
@@ -30,8 +30,8 @@ test('reads hashes written by mosquitto_passwd ($7$, PBKDF2-SHA512)', async (t) 
 
 test('setPassword adds and replaces users, keeps other lines, writes mode 0600', async (t) => {
   const dir = await tempDir()
-  t.after(() => dir.remove())
-  const file = join(dir.path, 'passwords')
+  t.after(() => dir.cleanup())
+  const file = join(dir.dir, 'passwords')
   await writeFile(file, '# operators\nbob:$6$c2FsdA==$aGFzaA==\n')
   await setPassword(file, 'alice', 'one')
   await setPassword(file, 'alice', 'two')

@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { brokerAndModel, eventually } from '../helpers/services.js'
+import { eventually } from '@factory-edge/test-support/wait'
+import { brokerAndModel } from '../helpers/services.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const bin = join(here, '../../src/bin/edge-detector.js')

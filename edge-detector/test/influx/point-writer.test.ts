@@ -6,8 +6,11 @@ import { type Telemetry } from '@factory-edge/shared/contract'
 import { Random } from '@factory-edge/shared/ml'
 import { PointWriter } from '../../src/influx/point-writer.js'
 import { startDetector } from '../../src/index.js'
-import { normalReading, payload } from '../helpers/readings.js'
-import { brokerAndModel, eventually, exportSeries, quietLogger, startVictoriaMetrics, tempDir } from '../helpers/services.js'
+import { normalReading, payload } from '@factory-edge/test-support/readings'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
+import { exportSeries, startVictoriaMetrics } from '@factory-edge/test-support/victoria-metrics'
+import { eventually } from '@factory-edge/test-support/wait'
+import { brokerAndModel, quietLogger } from '../helpers/services.js'
 
 const influx = (url: string, spoolDir: string): { url: string, org: string, bucket: string, spoolDir: string, flushIntervalMs: number, batchSize: number, minRetryDelayMs: number, maxRetryDelayMs: number, timeoutMs: number } =>
   ({ url, org: 'factory', bucket: 'factory', spoolDir, flushIntervalMs: 50, batchSize: 100, minRetryDelayMs: 100, maxRetryDelayMs: 400, timeoutMs: 2000 })

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdir } from 'node:fs/promises'
 import { DiskSpool } from '../../src/influx/spool.js'
-import { tempDir } from '../helpers/services.js'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
 
 test('spool: batches come back oldest first, survive a reopen, and a full spool drops the oldest', async (t) => {
   const { dir, cleanup } = await tempDir()

@@ -5,9 +5,11 @@ import { join } from 'node:path'
 import { loadModel, Random, type Model } from '@factory-edge/shared/ml'
 import { DetectorPipeline } from '../../src/pipeline/pipeline.js'
 import { Retrainer } from '../../src/model/retrainer.js'
-import { anomalousReading, normalReading, payload, writeTestModel } from '../helpers/readings.js'
+import { anomalousReading, normalReading, payload, writeTestModel } from '@factory-edge/test-support/readings'
 import { RecordingSink } from '../helpers/recording-sink.js'
-import { eventually, quietLogger, tempDir } from '../helpers/services.js'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
+import { eventually } from '@factory-edge/test-support/wait'
+import { quietLogger } from '../helpers/services.js'
 
 test('retraining uses recent normal readings only, writes a versioned file, keeps the last N and swaps atomically', async (t) => {
   const { dir, cleanup } = await tempDir()

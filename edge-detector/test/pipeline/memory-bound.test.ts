@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Random } from '@factory-edge/shared/ml'
 import { DetectorPipeline, type PipelineSink } from '../../src/index.js'
-import { normalReading, payload, trainTestModel } from '../helpers/readings.js'
+import { normalReading, payload, trainTestModel } from '@factory-edge/test-support/readings'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void

@@ -5,7 +5,7 @@ import { AnomalyEvent, MachineState, MEASUREMENTS, RejectedMessage } from '@fact
 import { Random } from '@factory-edge/shared/ml'
 import { DetectorPipeline, type Outcome, type PipelineOptions } from '../../src/pipeline/pipeline.js'
 import { shardOf } from '../../src/pipeline/shard.js'
-import { anomalousReading, normalReading, payload, trainTestModel, TEST_SPEC } from '../helpers/readings.js'
+import { anomalousReading, normalReading, payload, trainTestModel, TEST_SPEC } from '@factory-edge/test-support/readings'
 import { RecordingSink } from '../helpers/recording-sink.js'
 
 const model = trainTestModel()

@@ -1,15 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Random } from '@factory-edge/shared/ml'
+import { tempDir as makeTempDir } from '@factory-edge/test-support/temp-dir'
 
 export const UCI_HEADER = 'UDI,Product ID,Type,Air temperature [K],Process temperature [K],Rotational speed [rpm],Torque [Nm],Tool wear [min],Machine failure,TWF,HDF,PWF,OSF,RNF'
 export const KAGGLE_HEADER = 'UDI,Product ID,Type,Air temperature [K],Process temperature [K],Rotational speed [rpm],Torque [Nm],Tool wear [min],Target,Failure Type'
 
 /** A temporary directory removed after the test. */
 export async function tempDir (t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'fe-training-'))
-  t.after(async () => await rm(dir, { recursive: true, force: true }))
+  const { dir, cleanup } = await makeTempDir('fe-training-')
+  t.after(cleanup)
   return dir
 }
 

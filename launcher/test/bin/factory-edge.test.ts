@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { saveModel } from '@factory-edge/shared/ml'
 import { trainSynthetic } from '@factory-edge/edge-detector/training'
+import { eventually } from '@factory-edge/test-support/wait'
 import { simulatedReadings } from '../../src/simulated-readings.js'
 
 const bin = fileURLToPath(new URL('../../src/bin/factory-edge.js', import.meta.url))
@@ -23,14 +24,6 @@ function run (args: string[]): { child: ChildProcess, output: () => string, erro
   return { child, output: () => out, errors: () => err, exited }
 }
 
-async function until (probe: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
 test('shows a 🚨 line with machine, score and drivers, then stops within 2 s of Ctrl-C', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'factory-edge-start-'))
   t.after(async () => await rm(dir, { recursive: true, force: true }))
@@ -39,7 +32,7 @@ test('shows a 🚨 line with machine, score and drivers, then stops within 2 s o
 
   const proc = run(['--port', '0', '--model', modelPath, '--machines', '3', '--rate', '10', '--failure-every', '4', '--log-format', 'json'])
   t.after(() => { proc.child.kill('SIGKILL') })
-  await until(() => proc.output().includes('🚨'), 30_000, `an alert line; output so far:\n${proc.output()}\n${proc.errors()}`)
+  await eventually(() => proc.output().includes('🚨'), 30_000, `an alert line; output so far:\n${proc.output()}\n${proc.errors()}`)
   const line = proc.output().split('\n').find((l) => l.includes('🚨')) as string
   assert.match(line, /machine-\d+ ANOMALY (warning|critical) score \d\.\d{3} > \d\.\d{3} — driven by \w+=/)
   assert.match(proc.output(), /readings\/s/)

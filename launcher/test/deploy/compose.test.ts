@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { access, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { tempDir } from '../helpers/processes.js'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
 
 // No Docker engine runs here: `docker-compose config` (Debian's docker-compose 1.29) validates and
 // resolves the file, which is as far as this machine can go.

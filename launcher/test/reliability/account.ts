@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { Telemetry } from '@factory-edge/shared/contract'
-import { exportSeries } from '../helpers/processes.js'
+import { exportSeries } from '@factory-edge/test-support/victoria-metrics'
 import type { Counters } from './detector-process.js'
 
 // The account of a run: what the detector counted, and what VictoriaMetrics holds.

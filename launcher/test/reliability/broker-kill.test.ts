@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { eventually } from '../helpers/processes.js'
+import { eventually } from '@factory-edge/test-support/wait'
 import { BROKERS, checkAccount, durableOptions, machineIds, publishReadings, readingPlan, startStack } from './harness.js'
 
 // Scenario 1: the broker is SIGKILLed mid-stream and restarted on the same port and store. Publisher,

@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, startMosquitto, startServerProcess, tempDir, type ExternalServer } from '../helpers/processes.js'
+import { startMosquitto } from '@factory-edge/test-support/mosquitto'
+import { freePort } from '@factory-edge/test-support/ports'
+import { startServerProcess, type ExternalServer } from '@factory-edge/test-support/server-process'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
 
 // The reliability suite's brokers, each in its own process: ours (aedes) and Debian's mosquitto.
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
-import { eventually } from '../helpers/processes.js'
+import { eventually } from '@factory-edge/test-support/wait'
 import { BROKERS, checkAccount, machineIds, publishReadings, readingPlan, startStack } from './harness.js'
 
 // Scenario 7: a corrupt model file replaces the model at run time. The watcher refuses it, logs why,

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { eventually } from '../helpers/processes.js'
+import { eventually } from '@factory-edge/test-support/wait'
 import { BROKERS, checkAccount, durableOptions, machineIds, publishReadings, readingPlan, startStack } from './harness.js'
 
 // The issue asks for 30 s; `npm test` uses a shorter outage to stay fast. REL_DB_OUTAGE_S=30 runs the full one.

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdir } from 'node:fs/promises'
-import { eventually } from '../helpers/processes.js'
+import { eventually } from '@factory-edge/test-support/wait'
 import { BROKERS, checkAccount, durableOptions, machineIds, publishReadings, readingPlan, settledCounters, startStack } from './harness.js'
 
 // Scenario 3: the detector is SIGKILLed mid-stream, while the DB is down (so it is spooling), and

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { eventually, freePort } from '../helpers/processes.js'
+import { freePort } from '@factory-edge/test-support/ports'
+import { eventually } from '@factory-edge/test-support/wait'
 
 // The detector as a child process, and its counters as served on /metrics.
 

@@ -1,6 +1,6 @@
 import { type RejectReason, type Telemetry } from '@factory-edge/shared/contract'
 import { Random } from '@factory-edge/shared/ml'
-import { normalReading } from '../helpers/readings.js'
+import { normalReading } from '@factory-edge/test-support/readings'
 
 /** One fuzzed payload and the reason the detector must give for refusing it. */
 export interface BadPayload {

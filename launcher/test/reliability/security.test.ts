@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import mqtt, { type MqttClient } from 'mqtt'
-import { freePort } from '../helpers/processes.js'
+import { freePort } from '@factory-edge/test-support/ports'
 import { BROKERS, checkAccount, machineIds, passwordOf, publishReadings, readingPlan, startStack } from './harness.js'
 
 /** Connects once, without retries; rejects with the broker's refusal. */

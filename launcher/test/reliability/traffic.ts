@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt'
 import { type Telemetry } from '@factory-edge/shared/contract'
 import { Random } from '@factory-edge/shared/ml'
-import { anomalousReading, normalReading } from '../helpers/readings.js'
+import { anomalousReading, normalReading } from '@factory-edge/test-support/readings'
 
 // What goes through the broker in a scenario: the planned readings, a QoS 1 publisher with a persistent
 // session, and a recorder of the anomaly events.

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { connect as connectTcp } from 'node:net'
 
 /** A child process started by a test, with its output kept for error messages. */
 export interface Child {
@@ -38,18 +37,4 @@ export async function startProcess (command: string, args: string[], ready: (out
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
   return { process: child, output: () => output, stop }
-}
-
-/** True when something accepts TCP connections on the port. */
-export function portOpen (port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connectTcp(port, '127.0.0.1')
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
-    socket.once('error', () => resolve(false))
-  })
-}
-
-/** Starts a private redis-server on a free loopback port, without persistence, in `dir`. */
-export async function startRedis (port: number, dir: string): Promise<Child> {
-  return await startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], () => portOpen(port))
 }

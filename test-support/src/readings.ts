@@ -1,4 +1,4 @@
-// Readings and a small test model for the system tests (the launcher's own copy: packages share no test code).
+// Readings and a small test model for the detector and system tests.
 import { type Telemetry } from '@factory-edge/shared/contract'
 import { FeatureExtractor, Random, saveModel, trainModel, type FeatureSpec, type Model } from '@factory-edge/shared/ml'
 
@@ -44,4 +44,9 @@ export async function writeTestModel (path: string, spec: FeatureSpec = TEST_SPE
   const model = trainTestModel(spec, { seed })
   await saveModel(path, model)
   return model
+}
+
+/** JSON payload of a reading. */
+export function payload (r: Telemetry | Record<string, unknown>): Buffer {
+  return Buffer.from(JSON.stringify(r))
 }
