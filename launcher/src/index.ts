@@ -1,4 +1,4 @@
-export { startAll, ensureModel, type StartAllOptions, type RunningSystem } from './start-all.js'
+export { startAll, ensureModel, FIRST_MODEL_ROWS, type StartAllOptions, type RunningSystem } from './start-all.js'
 export { launcherOptions } from './options.js'
 export { LiveView, formatEvent, formatDrivers, type LiveViewOptions } from './live-view.js'
 export { FailureInjector, DEMO_FAILURE_MODES, type FailureTarget } from './failure-injector.js'

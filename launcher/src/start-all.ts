@@ -40,8 +40,8 @@ async function exists (path: string): Promise<boolean> {
   return await access(path).then(() => true, () => false)
 }
 
-/** Readings of simulated machines the first model learns from. */
-const FIRST_MODEL_ROWS = 20_000
+/** Readings of simulated machines the first model of `npm start` learns from. */
+export const FIRST_MODEL_ROWS = 20_000
 
 /** Trains and saves a first model when there is none, saying on what data. */
 export async function ensureModel (path: string, trainData: 'synthetic' | 'ai4i', seed: number, out: NodeJS.WritableStream): Promise<void> {

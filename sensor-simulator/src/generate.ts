@@ -1,5 +1,6 @@
 import { telemetryOf, type Telemetry } from '@factory-edge/shared/contract'
 import type { FailureMode } from './physics/ai4i.js'
+import { FaultEffect, type SensorFaultMode } from './failures/sensor-fault.js'
 import { createMachines, machineIds, perReadingProbability, readingTime } from './fleet.js'
 import { ScenarioSchedule, type Scenario } from './scenario.js'
 
@@ -18,7 +19,7 @@ export interface GenerateOptions {
   failures?: boolean
   /** Random failures per machine-hour when `failures` is on. */
   failureRate?: number
-  /** Scripted injections; sensor faults that change the payload (nan, garbage, dropout) are skipped here. */
+  /** Scripted injections; of the sensor faults that change the payload, dropout is marked (`sent`), nan and garbage are not applied here. */
   scenarios?: readonly Scenario[]
   /**
    * The unconditioned AI4I process: readings that fall in a failure region are kept and tools fail as in
@@ -29,10 +30,15 @@ export interface GenerateOptions {
   intervalMs?: number
 }
 
-/** A generated reading and the failure it belongs to (undefined when healthy). */
+/** A generated reading, the failure and the sensor fault it belongs to (undefined when none). */
 export interface LabelledTelemetry {
   telemetry: Telemetry
   failure: FailureMode | undefined
+  /** The sensor fault of the reading, and the signal it affects. */
+  fault: SensorFaultMode | undefined
+  faultSignal: string | undefined
+  /** False when the sensor fault drops the reading (dropout): a real machine would not have sent it. */
+  sent: boolean
 }
 
 /**
@@ -51,11 +57,14 @@ export function * generateLabelledTelemetry (options: GenerateOptions): Generato
     for (let i = 0; i < machines.length; i++) {
       const m = machines[i]
       schedule.apply(i, cycle, m)
-      m.step(readingTime(startTs, intervalMs, cycle, i, machines.length))
+      const effect = m.step(readingTime(startTs, intervalMs, cycle, i, machines.length))
       m.truth.length = 0
       yield {
         telemetry: telemetryOf(m.id, m.reading),
-        failure: m.label
+        failure: m.label,
+        fault: m.fault?.mode,
+        faultSignal: m.fault?.signal,
+        sent: effect !== FaultEffect.Drop
       }
     }
   }
