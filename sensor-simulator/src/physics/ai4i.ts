@@ -28,13 +28,6 @@ export const PWF_MAX_POWER_W = 9000
 export const TOOL_LIFE_MIN = 200
 export const TOOL_LIFE_MAX = 240
 export const TOOL_FAILURE_SHARE = 51 / 120
-/**
- * A healthy plant changes tools before they reach the failure band: at a random wear in this range (as
- * AI4I's own replacements are spread over 200 – 240). Tool wear in the band is then a tool failure (TWF)
- * and published as one, never a state of a healthy machine.
- */
-export const PREVENTIVE_CHANGE_MIN = 180
-export const PREVENTIVE_CHANGE_MAX = 199
 /** Random failures, independent of the process. */
 export const RANDOM_FAILURE_PROBABILITY = 0.001
 

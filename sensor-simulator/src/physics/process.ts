@@ -1,7 +1,7 @@
 import type { ProductType } from '@factory-edge/shared/contract'
 import type { Random } from '@factory-edge/shared/ml'
 import {
-  PREVENTIVE_CHANGE_MAX, PREVENTIVE_CHANGE_MIN, PRODUCT_MIX, RANDOM_FAILURE_PROBABILITY, TOOL_FAILURE_SHARE, TOOL_LIFE_MAX, TOOL_LIFE_MIN, WEAR_PER_CYCLE,
+  PRODUCT_MIX, RANDOM_FAILURE_PROBABILITY, TOOL_FAILURE_SHARE, TOOL_LIFE_MAX, TOOL_LIFE_MIN, WEAR_PER_CYCLE,
   inFailureRegion, RPM_TO_RAD_PER_S, type ProcessValues
 } from './ai4i.js'
 
@@ -38,8 +38,7 @@ export const enum CycleEvent { None = 0, ToolFailure = 1, RandomFailure = 2 }
 
 /**
  * The healthy AI4I 2020 generative process of one machine, one cycle per call to {@link step}.
- * With `healthyOnly`, draws that land in a failure region are redrawn and tools are changed before the
- * tool-failure band (PREVENTIVE_CHANGE_MIN – _MAX min) without
+ * With `healthyOnly`, draws that land in a failure region are redrawn and tools are replaced without
  * failing, so every failure comes from an explicit injection; otherwise the process fails as often as
  * AI4I's does (used to compare the generator with the published data).
  */
@@ -58,7 +57,7 @@ export class MachineProcess implements ProcessValues {
   constructor (private readonly rng: Random, private readonly healthyOnly: boolean) {
     this.airK = rng.normal(AIR_MEAN_K, AIR_STD_K)
     this.deltaK = rng.normal(DELTA_MEAN_K, DELTA_STD_K)
-    this.toolLife = this.drawToolLife()
+    this.toolLife = rng.uniform(TOOL_LIFE_MIN, TOOL_LIFE_MAX)
     // A machine joins the stream mid-tool-life, as in a running plant.
     this.nextWear = Math.floor(rng.uniform(0, TOOL_LIFE_MIN))
   }
@@ -90,12 +89,7 @@ export class MachineProcess implements ProcessValues {
   /** Replaces the tool: the next cycle starts with a new one. */
   replaceToolNow (): void {
     this.nextWear = 0
-    this.toolLife = this.drawToolLife()
-  }
-
-  /** When the tool in use is replaced: in the band, as in AI4I, or before it in a healthy plant. */
-  private drawToolLife (): number {
-    return this.healthyOnly ? this.rng.uniform(PREVENTIVE_CHANGE_MIN, PREVENTIVE_CHANGE_MAX) : this.rng.uniform(TOOL_LIFE_MIN, TOOL_LIFE_MAX)
+    this.toolLife = this.rng.uniform(TOOL_LIFE_MIN, TOOL_LIFE_MAX)
   }
 
   private drawDrive (): void {
