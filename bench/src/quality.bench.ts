@@ -6,10 +6,9 @@
  */
 import { Random } from '@factory-edge/shared/ml'
 import { trainSynthetic } from '@factory-edge/edge-detector/training'
-import { FIRST_MODEL_ROWS, launcherOptions, simulatedReadings } from '@factory-edge/launcher'
+import { FIRST_MODEL_ROWS, launcherOptions, quantileOf, runFleet, scoreRun, simulatedReadings, type Episode } from '@factory-edge/launcher'
 import type { Scenario } from '@factory-edge/sensor-simulator'
 import type { Benchmark } from './harness.js'
-import { quantileOf, runFleet, scoreRun, type Episode } from './quality/fleet-run.js'
 
 const DAY_READINGS = 86_400
 /** Seeds of the fleets and of the injection times; the model is `npm start`'s (its default seed). */

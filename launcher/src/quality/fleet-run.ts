@@ -1,6 +1,6 @@
 import type { AnomalyEvent, MachineState, RejectedMessage } from '@factory-edge/shared/contract'
 import type { Model } from '@factory-edge/shared/ml'
-import { DetectorPipeline, type PipelineSink } from '@factory-edge/edge-detector'
+import { DetectorPipeline, type PipelineOptions, type PipelineSink } from '@factory-edge/edge-detector'
 import { generateLabelledTelemetry, type GenerateOptions } from '@factory-edge/sensor-simulator'
 
 /** What the simulator says went on with one machine over a run of readings (by sequence number). */
@@ -18,16 +18,18 @@ export interface Episode {
 export interface FleetRun {
   /** Alert raises, in reading order. */
   raised: AnomalyEvent[]
+  /** Every alert event (raises and clears), in reading order. */
+  events: AnomalyEvent[]
   episodes: Episode[]
   readings: number
   machines: number
 }
 
-/** Collects the pipeline's alert raises; everything else it produces is not needed here. */
-class RaiseCollector implements PipelineSink {
-  readonly raised: AnomalyEvent[] = []
+/** Collects the pipeline's alert events; everything else it produces is not needed here. */
+class EventCollector implements PipelineSink {
+  readonly events: AnomalyEvent[] = []
   anomaly (event: AnomalyEvent, _state: MachineState): void {
-    if (event.state === 'raised') this.raised.push(event)
+    this.events.push(event)
   }
 
   rejected (_message: RejectedMessage): void {}
@@ -39,11 +41,12 @@ class RaiseCollector implements PipelineSink {
 /**
  * Feeds the simulator's readings (the same physics the live stream follows) to the detector's own
  * pipeline, as JSON payloads on the telemetry topic, the way the service receives them, and records the
- * ground truth as episodes. Readings a sensor dropout swallows are not sent.
+ * ground truth as episodes. Readings a sensor dropout swallows are not sent. The quality benchmark runs
+ * it, and a test checks that the detector service raises the same events for the same readings.
  */
-export function runFleet (model: Model, options: GenerateOptions): FleetRun {
-  const sink = new RaiseCollector()
-  const pipeline = new DetectorPipeline({ model, sink, points: false, maxMachines: 100_000 })
+export function runFleet (model: Model, options: GenerateOptions, alert?: PipelineOptions['alert']): FleetRun {
+  const sink = new EventCollector()
+  const pipeline = new DetectorPipeline({ model, sink, points: false, maxMachines: 100_000, alert })
   const open = new Map<string, Episode>()
   const episodes: Episode[] = []
   let readings = 0
@@ -67,7 +70,7 @@ export function runFleet (model: Model, options: GenerateOptions): FleetRun {
   }
   episodes.push(...open.values())
   const machines = typeof options.machines === 'number' ? options.machines : options.machines.length
-  return { raised: sink.raised, episodes, readings, machines }
+  return { raised: sink.events.filter((e) => e.state === 'raised'), events: sink.events, episodes, readings, machines }
 }
 
 /** How the alerts of a run match its episodes. */

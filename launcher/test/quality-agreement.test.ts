@@ -1,0 +1,75 @@
+// The quality benchmark runs the detector's pipeline offline; this checks that the service, fed the same
+// readings through a real broker as a separate process, raises and clears the same alerts.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { connect } from 'mqtt'
+import { allMachinesTopic, machineTopic, type AnomalyEvent } from '@factory-edge/shared/contract'
+import { saveModel } from '@factory-edge/shared/ml'
+import { createLogger } from '@factory-edge/shared/runtime'
+import { startBroker } from '@factory-edge/broker'
+import { trainSynthetic } from '@factory-edge/edge-detector/training'
+import { generateLabelledTelemetry, type GenerateOptions } from '@factory-edge/sensor-simulator'
+import { tempDir } from '@factory-edge/test-support/temp-dir'
+import { eventually } from '@factory-edge/test-support/wait'
+import { runFleet } from '../src/quality/fleet-run.js'
+import { simulatedReadings } from '../src/simulated-readings.js'
+import { FIRST_MODEL_ROWS } from '../src/start-all.js'
+import { settledCounters, startDetectorProcess } from './reliability/detector-process.js'
+
+/** What must agree: which machine, at which reading, which way, how severe, with which score. */
+function summary (e: AnomalyEvent): string {
+  return `${e.machineId} seq ${e.seq} ${e.state} ${e.severity} score ${e.score.toFixed(9)} top ${e.features[0]?.name ?? ''}`
+}
+
+test('the service raises and clears the same alerts as the offline quality benchmark, for the same readings', async (t) => {
+  const dir = await tempDir('factory-edge-quality-')
+  t.after(async () => await dir.cleanup())
+  const { model } = await trainSynthetic(FIRST_MODEL_ROWS, simulatedReadings, { seed: 1 })
+  const modelPath = join(dir.dir, 'model.json')
+  await saveModel(modelPath, model)
+  // Healthy machines (whose false alarms count as much as the detections) and one failure of each kind.
+  const fleet: GenerateOptions = {
+    machines: 6,
+    readingsPerMachine: 600,
+    seed: 3,
+    scenarios: [
+      { mode: 'HDF', machineId: 'machine-1', atMs: 200_000 },
+      { mode: 'PWF', machineId: 'machine-2', atMs: 250_000 },
+      { mode: 'OSF', machineId: 'machine-3', atMs: 300_000 },
+      { mode: 'TWF', machineId: 'machine-4', atMs: 350_000 }
+    ]
+  }
+  const offline = runFleet(model, fleet)
+  assert.ok(offline.raised.length >= 4, `the offline run raises for the injected failures (${offline.raised.length} raises)`)
+
+  const logger = createLogger('quality-agreement', { level: 'warn', format: 'json', destination: process.stderr })
+  const broker = await startBroker({ host: '127.0.0.1', port: 0, wsPort: null, httpPort: null, allowAnonymous: true, logger })
+  t.after(async () => await broker.close())
+  const detector = await startDetectorProcess({ brokerUrl: broker.url, modelPath, spoolDir: join(dir.dir, 'spool'), clientId: 'quality-agreement' })
+  t.after(async () => await detector.stop())
+
+  const online: AnomalyEvent[] = []
+  const subscriber = connect(broker.url, { clientId: 'quality-agreement-subscriber' })
+  t.after(async () => await subscriber.endAsync(true))
+  subscriber.on('message', (_topic, payload) => online.push(JSON.parse(payload.toString()) as AnomalyEvent))
+  await subscriber.subscribeAsync(allMachinesTopic('anomalies'), { qos: 1 })
+
+  // One publisher, QoS 1, in the generator's order: each machine's readings arrive in sequence.
+  const publisher = connect(broker.url, { clientId: 'quality-agreement-publisher' })
+  t.after(async () => await publisher.endAsync(true))
+  let sent = 0
+  for (const { telemetry, sent: wasSent } of generateLabelledTelemetry(fleet)) {
+    if (!wasSent) continue
+    await publisher.publishAsync(machineTopic('telemetry', telemetry.machineId), JSON.stringify(telemetry), { qos: 1 })
+    sent++
+  }
+  assert.equal(sent, offline.readings)
+  const counters = await settledCounters(detector.counters, sent)
+  assert.equal(counters.scored, sent, 'every reading scored')
+  await eventually(() => online.length >= offline.events.length, 15_000, `${offline.events.length} events from the service`)
+
+  const byMachineThenSeq = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
+  t.diagnostic(`${offline.events.length} events (${offline.raised.length} raises) over ${sent} readings, the same from both`)
+  assert.deepEqual(online.map(summary).sort(byMachineThenSeq), offline.events.map(summary).sort(byMachineThenSeq))
+})
