@@ -37,15 +37,16 @@ const quality: Benchmark = async ({ report: reportAny, quick }) => {
   report('quality.healthy_machines_alarmed', new Set(healthy.raised.map((e) => e.machineId)).size / healthyMachines, 'share')
   report('quality.healthy_readings_per_s', healthy.readings / ((Date.now() - started) / 1000), 'readings/s')
   const drivers = new Map<string, number>()
-  for (const e of healthy.raised) drivers.set(e.features[0]?.name ?? '?', (drivers.get(e.features[0]?.name ?? '?') ?? 0) + 1)
+  for (const e of healthy.raised) if (e.kind === 'sensor_fault') drivers.set(`${e.fault ?? '?'}:${e.signal ?? ''}`, (drivers.get(`${e.fault ?? '?'}:${e.signal ?? ''}`) ?? 0) + 1)
+  for (const e of healthy.raised) if (e.kind !== 'sensor_fault') drivers.set(e.features[0]?.name ?? '?', (drivers.get(e.features[0]?.name ?? '?') ?? 0) + 1)
   process.stderr.write(`quality: healthy fleet ${healthyMachines} machines × ${healthyReadings} readings, ${healthy.raised.length} raises, top drivers ${JSON.stringify(Object.fromEntries(drivers))}\n`)
 
   const machines = quick ? 10 : 40
   const readings = 3600
-  const run = (kind: Episode['kind'], mode: string, seedOffset: number): { recall: number, delays: number[], falseAlarms: number } => {
+  const run = (kind: Episode['kind'], mode: string, seedOffset: number): { recall: number, delays: number[], falseAlarms: number, labelled: number } => {
     const fleet = runFleet(model, { machines, readingsPerMachine: readings, seed: HEALTHY_SEED + seedOffset, scenarios: scenarios(mode, machines, readings, INJECTION_SEED + seedOffset) })
     const q = scoreRun(fleet, kind, GRACE_READINGS)
-    return { recall: q.episodes === 0 ? Number.NaN : q.detected / q.episodes, delays: q.delays, falseAlarms: q.falseAlarms }
+    return { recall: q.episodes === 0 ? Number.NaN : q.detected / q.episodes, delays: q.delays, falseAlarms: q.falseAlarms, labelled: q.detected === 0 ? Number.NaN : q.labelledSensorFault / q.detected }
   }
 
   const failureDelays: number[] = []
@@ -69,6 +70,7 @@ const quality: Benchmark = async ({ report: reportAny, quick }) => {
     const r = run('fault', mode, 10 + i)
     report(`quality.sensor_fault.${mode}.recall`, r.recall, 'share')
     report(`quality.sensor_fault.${mode}.detection_delay_p50`, quantileOf(r.delays, 0.5), 'readings')
+    report(`quality.sensor_fault.${mode}.labelled`, r.labelled, 'share')
   }
 }
 

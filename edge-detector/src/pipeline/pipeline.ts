@@ -6,6 +6,7 @@ import { AlertTracker, type AlertPolicy } from './alert-policy.js'
 import { MachineTable, SEEN_SEQS } from './machine-table.js'
 import { MachinePoints } from './machine-points.js'
 import { FeatureReservoir } from './reservoir.js'
+import { SensorChecks, type SensorCheckOptions } from './sensor-checks.js'
 import { machineHash, type Shard } from './shard.js'
 import { PipelineStats } from './stats.js'
 
@@ -39,6 +40,8 @@ export interface PipelineOptions {
   points?: boolean
   /** Recent non-anomalous feature rows kept for retraining. */
   reservoirSize?: number
+  /** Settings of the rule-based sensor-fault detection. */
+  sensorChecks?: Partial<SensorCheckOptions>
 }
 
 /**
@@ -58,6 +61,7 @@ export class DetectorPipeline {
   readonly stats = new PipelineStats()
   readonly machines: MachineTable
   readonly alerts: AlertTracker
+  readonly sensors: SensorChecks
   readonly prefix: string
   private currentModel: Model
   private extractor: FeatureExtractor
@@ -77,6 +81,7 @@ export class DetectorPipeline {
     const capacity = options.maxMachines ?? DETECTOR_DEFAULTS.maxMachines
     this.machines = new MachineTable(capacity)
     this.alerts = new AlertTracker(capacity, options.alert)
+    this.sensors = new SensorChecks(capacity, options.sensorChecks)
     this.gapMs = options.gapMs ?? DETECTOR_DEFAULTS.gapMs
     this.maxPayloadBytes = options.maxPayloadBytes ?? DETECTOR_DEFAULTS.maxPayloadBytes
     this.shard = options.shard !== undefined && options.shard.count > 1 ? options.shard : undefined
@@ -149,6 +154,7 @@ export class DetectorPipeline {
     }
     if (table.created) {
       this.alerts.reset(slot)
+      this.sensors.reset(slot)
       this.points?.reset(slot)
       this.sink.tracked(this.stateOf(slot, r.ts))
     }
@@ -157,7 +163,9 @@ export class DetectorPipeline {
     const maxSeq = table.maxSeq[slot]
     const seq = r.seq
     let newest = true
+    let dropout = false
     if (maxSeq < 0 || seq > maxSeq) {
+      if (maxSeq >= 0 && r.ts > table.lastTs[slot]) dropout = this.sensors.gap(seq - maxSeq - 1)
       table.advanceSeq(slot, seq)
     } else if (r.ts > table.lastTs[slot]) {
       // A lower sequence number with a newer timestamp: the publisher restarted its count.
@@ -166,6 +174,7 @@ export class DetectorPipeline {
       table.advanceSeq(slot, seq)
       const w = table.windows[slot]
       if (w !== undefined) this.extractor.resetWindow(w)
+      this.sensors.reset(slot)
     } else if (maxSeq - seq < SEEN_SEQS) {
       if (table.testAndSetSeen(slot, seq)) {
         this.stats.duplicates++
@@ -196,17 +205,25 @@ export class DetectorPipeline {
     const threshold = forest.threshold
     this.stats.scored++
 
-    const change = this.alerts.update(slot, score, threshold, r.ts)
-    if (change !== 'unchanged') this.emitEvent(slot, r, score, change === 'raised')
+    // Only readings in order tell a frozen or spiking signal; a dropout shows at the reading after the gap.
+    const sensors = this.sensors
+    const evidence = newest && (sensors.check(slot, r) || dropout)
+    const sensorChange = newest ? sensors.update(slot, evidence) : 'unchanged'
+    if (sensorChange !== 'unchanged') this.emitEvent(slot, r, score, sensorChange === 'raised', true)
+    // While a sensor lies its readings are no evidence about the process: they count as under the threshold.
+    const faulty = sensors.isRaised(slot)
+    const change = this.alerts.update(slot, faulty ? Math.min(score, threshold - this.alerts.policy.hysteresis - 1e-9) : score, threshold, r.ts)
+    if (faulty) this.alerts.lastScore[slot] = score
+    if (change !== 'unchanged') this.emitEvent(slot, r, score, change === 'raised', false)
     if (this.points !== undefined) {
       this.sink.line(this.points.telemetry(slot, r))
       this.sink.line(this.points.score(slot, r, score, threshold, features))
     }
-    if (score <= threshold && !this.alerts.isRaised(slot)) this.reservoirRows.add(features)
+    if (score <= threshold && !this.alerts.isRaised(slot) && !faulty) this.reservoirRows.add(features)
     return 'scored'
   }
 
-  private emitEvent (slot: number, r: Telemetry, score: number, raised: boolean): void {
+  private emitEvent (slot: number, r: Telemetry, score: number, raised: boolean, sensorFault: boolean): void {
     const table = this.machines
     const model = this.currentModel
     if (raised) this.stats.raised++
@@ -225,7 +242,8 @@ export class DetectorPipeline {
       ts: r.ts,
       seq: r.seq,
       state: raised ? 'raised' : 'cleared',
-      severity: this.alerts.severityOf(slot),
+      kind: sensorFault ? 'sensor_fault' : 'process',
+      severity: sensorFault ? 'warning' : this.alerts.severityOf(slot),
       score,
       threshold: model.threshold,
       modelVersion: model.version,
@@ -237,6 +255,11 @@ export class DetectorPipeline {
         over: this.alerts.overCount(slot),
         of: this.alerts.consideredCount(slot)
       }
+    }
+    if (sensorFault) {
+      const signal = this.sensors.signalOf(slot)
+      if (signal !== undefined) event.signal = signal
+      event.fault = this.sensors.faultOf(slot)
     }
     this.sink.anomaly(event, this.stateOf(slot, r.ts))
     if (this.points !== undefined) this.sink.line(this.points.event(slot, r, event.state, event.severity, score, model.threshold, features[0]?.name ?? ''))

@@ -82,6 +82,8 @@ export interface RunQuality {
   delays: number[]
   /** Raises outside every episode (and its grace readings). */
   falseAlarms: number
+  /** Detected episodes whose first raise was a sensor-fault alert (`kind: 'sensor_fault'`). */
+  labelledSensorFault: number
 }
 
 /**
@@ -99,6 +101,7 @@ export function scoreRun (run: FleetRun, kind: Episode['kind'], graceReadings: n
   const detectedEpisodes = new Set<Episode>()
   const delays: number[] = []
   let falseAlarms = 0
+  let labelledSensorFault = 0
   for (const event of run.raised) {
     const list = byMachine.get(event.machineId) ?? []
     const matching = list.filter((e) => event.seq >= e.firstSeq && event.seq <= e.lastSeq + graceReadings)
@@ -110,9 +113,10 @@ export function scoreRun (run: FleetRun, kind: Episode['kind'], graceReadings: n
     if (episode !== undefined && !detectedEpisodes.has(episode)) {
       detectedEpisodes.add(episode)
       delays.push(event.seq - episode.firstSeq)
+      if (event.kind === 'sensor_fault') labelledSensorFault++
     }
   }
-  return { detected: detectedEpisodes.size, episodes: run.episodes.filter((e) => e.kind === kind).length, delays, falseAlarms }
+  return { detected: detectedEpisodes.size, episodes: run.episodes.filter((e) => e.kind === kind).length, delays, falseAlarms, labelledSensorFault }
 }
 
 /** The `q`-quantile of a list of numbers (NaN when empty). */

@@ -35,12 +35,24 @@ export type FeatureContribution = Static<typeof FeatureContribution>
 export const Severity = Type.Union([Type.Literal('warning'), Type.Literal('critical')])
 export type Severity = Static<typeof Severity>
 
+/** What an alert is about: the machine's process (maintenance) or one of its sensors (an instrument technician). */
+export const AlertKind = Type.Union([Type.Literal('process'), Type.Literal('sensor_fault')], { description: 'process: the machine (scored by the model); sensor_fault: a sensor or its link. Absent: process' })
+export type AlertKind = Static<typeof AlertKind>
+
+/** The evidence of a sensor fault: a frozen value, a one-reading excursion, a drift, readings missing. */
+export const SensorFault = Type.Union([Type.Literal('stuck'), Type.Literal('spike'), Type.Literal('drift'), Type.Literal('dropout')], { description: 'sensor_fault only: stuck, spike, drift or dropout' })
+export type SensorFault = Static<typeof SensorFault>
+
 /** Published on `<prefix>/<machineId>/anomalies` (QoS 1) when a machine's alert state changes. */
 export const AnomalyEvent = Type.Object({
   machineId: MachineId,
   ts: Timestamp,
   seq: Type.Integer({ minimum: 0, description: 'Sequence number of the reading that changed the state' }),
   state: Type.Union([Type.Literal('raised'), Type.Literal('cleared')]),
+  // Optional so that events of detectors from before sensor-fault detection stay valid: absent means process.
+  kind: Type.Optional(AlertKind),
+  signal: Type.Optional(Type.String({ description: 'sensor_fault only: the sensor field at fault (absent for a dropout, which loses whole readings)' })),
+  fault: Type.Optional(SensorFault),
   severity: Severity,
   score: Type.Number({ description: 'Isolation Forest anomaly score in (0, 1]; higher is more anomalous' }),
   threshold: Type.Number({ description: "The model's decision threshold on the score" }),

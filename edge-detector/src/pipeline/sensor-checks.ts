@@ -1,0 +1,194 @@
+import { SENSOR_FIELDS, type ReadingValues, type SensorFault, type SensorField } from '@factory-edge/shared/contract'
+
+/** Codes of the sensor faults as stored per slot; 0 is none. */
+export const FAULT_CODES: readonly SensorFault[] = ['stuck', 'spike', 'drift', 'dropout']
+const NONE = 0
+const STUCK = 1
+const SPIKE = 2
+const DROPOUT = 4
+
+/** What one reading did to a machine's sensor-fault alert. */
+export type SensorFaultChange = 'unchanged' | 'raised' | 'cleared'
+
+export interface SensorCheckOptions {
+  /** A spike is a step in and a step back out, each at least this many times the signal's usual step. */
+  spikeSteps: number
+  /**
+   * A signal is stuck when, at the rate it usually changes, this many equal readings in a row would
+   * happen by chance less often than this (so a signal that often repeats needs a longer run).
+   */
+  stuckChance: number
+  /** Never call fewer equal readings in a row stuck. */
+  stuckMinReadings: number
+  /** Readings missing in a row (a gap in sequence numbers) that make a dropout. */
+  dropoutMissing: number
+  /** Readings without new evidence after which the alert clears. */
+  clearAfter: number
+}
+
+export const DEFAULT_SENSOR_CHECKS: Readonly<SensorCheckOptions> = {
+  spikeSteps: 12,
+  stuckChance: 1e-9,
+  stuckMinReadings: 8,
+  // One or two missing readings are a lost message or a reordering on the link, not a silent sensor.
+  dropoutMissing: 3,
+  clearAfter: 30
+}
+
+/** Memory of the usual step size and change rate of a signal, in readings. */
+const ALPHA = 0.01
+/** Readings of a signal before its usual step is known well enough to call a spike. */
+const WARMUP = 50
+
+/**
+ * Rule-based sensor-fault detection per machine and signal (stuck, spike, dropout) and the sensor-fault
+ * alert state of every machine slot: typed arrays indexed by the slot of the machine table (and signal),
+ * so that a check allocates nothing. The evidence is the stream itself, not the model: a frozen value on
+ * a signal that normally changes, a one-reading excursion far beyond the usual step that comes back, a
+ * gap in sequence numbers.
+ */
+export class SensorChecks {
+  readonly options: SensorCheckOptions
+  readonly signals: readonly SensorField[]
+  /** 1 while a slot's sensor-fault alert is up. */
+  readonly active: Uint8Array
+  /** Fault code of the current or last alert per slot (0: none yet). */
+  readonly raisedFault: Uint8Array
+  /** Index into {@link signals} of the raised alert's signal (unused for a dropout). */
+  readonly raisedSignal: Uint8Array
+  /** Readings since the last evidence, per slot. */
+  readonly quiet: Uint32Array
+  /** Set by {@link check} and {@link gap}: the fault and signal of the evidence just seen. */
+  fault = NONE
+  signal = 0
+  private readonly seen: Uint32Array
+  private readonly last: Float64Array
+  private readonly beforeLast: Float64Array
+  private readonly run: Uint32Array
+  private readonly changeRate: Float64Array
+  private readonly usualStep: Float64Array
+  private readonly logStuckChance: number
+
+  constructor (capacity: number, options: Partial<SensorCheckOptions> = {}, signals: readonly SensorField[] = SENSOR_FIELDS) {
+    this.options = { ...DEFAULT_SENSOR_CHECKS, ...options }
+    this.signals = signals
+    const n = capacity * signals.length
+    this.active = new Uint8Array(capacity)
+    this.raisedFault = new Uint8Array(capacity)
+    this.raisedSignal = new Uint8Array(capacity)
+    this.quiet = new Uint32Array(capacity)
+    this.seen = new Uint32Array(capacity)
+    this.last = new Float64Array(n)
+    this.beforeLast = new Float64Array(n)
+    this.run = new Uint32Array(n)
+    this.changeRate = new Float64Array(n)
+    this.usualStep = new Float64Array(n)
+    this.logStuckChance = Math.log(this.options.stuckChance)
+  }
+
+  /** Forgets a slot's history (the slot now holds another machine, or its stream restarted). */
+  reset (slot: number): void {
+    const s = this.signals.length
+    this.active[slot] = 0
+    this.raisedFault[slot] = NONE
+    this.quiet[slot] = 0
+    this.seen[slot] = 0
+    this.run.fill(0, slot * s, (slot + 1) * s)
+    this.changeRate.fill(0, slot * s, (slot + 1) * s)
+    this.usualStep.fill(0, slot * s, (slot + 1) * s)
+  }
+
+  /** True while the machine in `slot` has a sensor-fault alert up. */
+  isRaised (slot: number): boolean {
+    return this.active[slot] === 1
+  }
+
+  /** The fault of the current (or last) alert of a slot. */
+  faultOf (slot: number): SensorFault {
+    return FAULT_CODES[this.raisedFault[slot] - 1]
+  }
+
+  /** The signal of the current (or last) alert of a slot; undefined for a dropout (the whole reading went missing). */
+  signalOf (slot: number): SensorField | undefined {
+    return this.raisedFault[slot] === DROPOUT ? undefined : this.signals[this.raisedSignal[slot]]
+  }
+
+  /** Records `missing` readings skipped before the newest one (by sequence number); true when that is a dropout. */
+  gap (missing: number): boolean {
+    if (missing < this.options.dropoutMissing) return false
+    this.fault = DROPOUT
+    this.signal = 0
+    return true
+  }
+
+  /**
+   * Checks the sensor values of the machine's newest reading; true when they are evidence of a sensor
+   * fault ({@link fault} and {@link signal} say which).
+   */
+  check (slot: number, r: ReadingValues): boolean {
+    const o = this.options
+    const signals = this.signals
+    const base = slot * signals.length
+    const seen = this.seen[slot]
+    if (seen < 0xffffffff) this.seen[slot] = seen + 1
+    let found = false
+    for (let i = 0; i < signals.length; i++) {
+      const j = base + i
+      const x = r[signals[i]]
+      if (seen === 0) {
+        this.last[j] = x
+        this.run[j] = 1
+        continue
+      }
+      const last = this.last[j]
+      const step = Math.abs(x - last)
+      const usual = this.usualStep[j]
+      if (!found && seen >= 2 && seen >= WARMUP) {
+        const stepIn = last - this.beforeLast[j]
+        const stepOut = last - x
+        const smaller = Math.min(Math.abs(stepIn), Math.abs(stepOut))
+        // The previous reading left in one direction and this one came back most of the way.
+        if (stepIn * stepOut > 0 && smaller > o.spikeSteps * usual && Math.abs(x - this.beforeLast[j]) < 0.5 * smaller) {
+          found = true
+          this.fault = SPIKE
+          this.signal = i
+        }
+      }
+      // Winsorised, so that a spike does not teach the signal that large steps are usual.
+      const capped = seen < WARMUP ? step : Math.min(step, o.spikeSteps * usual)
+      this.usualStep[j] = usual + ALPHA * (capped - usual)
+      const changed = x !== last
+      this.changeRate[j] += ALPHA * ((changed ? 1 : 0) - this.changeRate[j])
+      this.run[j] = changed ? 1 : this.run[j] + 1
+      const run = this.run[j]
+      // (1 - rate)^run below the chance: that many repeats are too unlikely for a working sensor.
+      if (!found && run >= o.stuckMinReadings && run * Math.log(1 - this.changeRate[j]) <= this.logStuckChance) {
+        found = true
+        this.fault = STUCK
+        this.signal = i
+      }
+      this.beforeLast[j] = last
+      this.last[j] = x
+    }
+    return found
+  }
+
+  /**
+   * Updates the alert of a slot with the evidence of its newest reading (`evidence` true: {@link fault}
+   * and {@link signal} hold it): raised at the first evidence, cleared after `clearAfter` readings without.
+   */
+  update (slot: number, evidence: boolean): SensorFaultChange {
+    if (evidence) {
+      this.quiet[slot] = 0
+      if (this.active[slot] === 1) return 'unchanged'
+      this.active[slot] = 1
+      this.raisedFault[slot] = this.fault
+      this.raisedSignal[slot] = this.signal
+      return 'raised'
+    }
+    if (this.active[slot] === 0) return 'unchanged'
+    if (++this.quiet[slot] < this.options.clearAfter) return 'unchanged'
+    this.active[slot] = 0
+    return 'cleared'
+  }
+}
