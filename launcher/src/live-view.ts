@@ -29,9 +29,14 @@ function formatNumber (v: number): string {
   return a >= 1000 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2)
 }
 
-/** One line for an anomaly event: a siren when raised, a check mark when cleared. */
+/** One line for an anomaly event: a siren when raised (a wrench for a sensor fault), a check mark when cleared. */
 export function formatEvent (event: AnomalyEvent): string {
   const time = new Date(event.ts).toISOString().slice(11, 19)
+  if (event.kind === 'sensor_fault') {
+    const what = `${event.fault ?? 'fault'}${event.signal === undefined ? '' : ` ${event.signal}`}`
+    if (event.state === 'raised') return `🔧 ${time} ${event.machineId} SENSOR FAULT ${what} — check the sensor, not the machine\n`
+    return `✅ ${time} ${event.machineId} sensor ${what} back to normal\n`
+  }
   if (event.state === 'raised') {
     return `🚨 ${time} ${event.machineId} ANOMALY ${event.severity} score ${event.score.toFixed(3)} > ${event.threshold.toFixed(3)} — driven by ${formatDrivers(event)}\n`
   }

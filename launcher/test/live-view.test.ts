@@ -1,0 +1,25 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { AnomalyEvent } from '@factory-edge/shared/contract'
+import { formatEvent } from '../src/live-view.js'
+
+const base: AnomalyEvent = {
+  machineId: 'machine-3',
+  ts: 1_767_225_600_000,
+  seq: 10,
+  state: 'raised',
+  severity: 'warning',
+  score: 0.7,
+  threshold: 0.6,
+  modelVersion: 'v1',
+  features: [{ name: 'tempDelta', unit: 'K', value: 7.9, contribution: 1 }],
+  window: { size: 5, from: 0, to: 0, over: 3, of: 5 }
+}
+
+test('a sensor fault gets a wrench line naming the fault and signal, a process alert the siren', () => {
+  assert.match(formatEvent({ ...base, kind: 'sensor_fault', fault: 'stuck', signal: 'temperature' }), /^🔧 .* machine-3 SENSOR FAULT stuck temperature/)
+  assert.match(formatEvent({ ...base, kind: 'sensor_fault', fault: 'dropout' }), /^🔧 .*SENSOR FAULT dropout —/)
+  assert.match(formatEvent({ ...base, kind: 'process' }), /^🚨 .*ANOMALY warning/)
+  assert.match(formatEvent(base), /^🚨 /, 'an event without kind is a process alert')
+  assert.match(formatEvent({ ...base, state: 'cleared', kind: 'sensor_fault', fault: 'spike', signal: 'rpm' }), /^✅ .*sensor spike rpm back to normal/)
+})
