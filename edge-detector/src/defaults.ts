@@ -20,6 +20,15 @@ export const DETECTOR_DEFAULTS = {
   /** Recent non-anomalous feature rows kept for retraining. */
   reservoirSize: 10_000,
   alert: { k: 3, m: 5, hysteresis: 0.02, cooldownMs: 30_000, criticalMargin: 0.1 },
+  /** Rule-based sensor-fault detection (see pipeline/sensor-checks.ts). */
+  sensorChecks: {
+    spikeSteps: 12,
+    stuckChance: 1e-9,
+    stuckMinReadings: 8,
+    // One or two missing readings are a lost message or a reordering on the link, not a silent sensor.
+    dropoutMissing: 3,
+    clearAfter: 30
+  },
   retrain: { minRows: 1000, keep: 5 },
   influx: {
     org: 'factory',

@@ -1,3 +1,4 @@
+import { DETECTOR_DEFAULTS } from '../defaults.js'
 import { SENSOR_FIELDS, type ReadingValues, type SensorFault, type SensorField } from '@factory-edge/shared/contract'
 
 /** Codes of the sensor faults as stored per slot; 0 is none. */
@@ -26,14 +27,7 @@ export interface SensorCheckOptions {
   clearAfter: number
 }
 
-export const DEFAULT_SENSOR_CHECKS: Readonly<SensorCheckOptions> = {
-  spikeSteps: 12,
-  stuckChance: 1e-9,
-  stuckMinReadings: 8,
-  // One or two missing readings are a lost message or a reordering on the link, not a silent sensor.
-  dropoutMissing: 3,
-  clearAfter: 30
-}
+export const DEFAULT_SENSOR_CHECKS: Readonly<SensorCheckOptions> = DETECTOR_DEFAULTS.sensorChecks
 
 /** Memory of the usual step size and change rate of a signal, in readings. */
 const ALPHA = 0.01
