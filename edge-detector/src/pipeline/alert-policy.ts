@@ -15,6 +15,18 @@ export interface AlertPolicy {
   cooldownMs: number
   /** A raise is critical when its score is at least threshold + criticalMargin, otherwise a warning. */
   criticalMargin: number
+  /**
+   * Per-machine calibration, off when 0: the weight of a new score in the machine's own baseline (an
+   * exponential average of its scores). When on, the alert rules above apply to the machine's smoothed
+   * score minus its baseline, measured against `baselineMargin` instead of the model's threshold.
+   */
+  baselineAlpha: number
+  /** Scores averaged (exponentially, over about this many) before they are compared with the baseline. */
+  baselineSmoothing: number
+  /** How far above its own baseline a machine's smoothed score must be to count as over. */
+  baselineMargin: number
+  /** Readings a machine is only learned from, before its baseline may raise. */
+  baselineWarmup: number
 }
 
 export const DEFAULT_ALERT_POLICY: Readonly<AlertPolicy> = DETECTOR_DEFAULTS.alert
@@ -38,6 +50,10 @@ export function validateAlertPolicy (policy: Partial<AlertPolicy>): AlertPolicy 
   if (!(p.hysteresis >= 0 && p.hysteresis < 1)) throw new RangeError(`alert hysteresis must be in [0, 1), got ${p.hysteresis}`)
   if (!(p.cooldownMs >= 0) || !Number.isFinite(p.cooldownMs)) throw new RangeError(`alert cooldown must be a non-negative number of ms, got ${p.cooldownMs}`)
   if (!(p.criticalMargin >= 0) || !Number.isFinite(p.criticalMargin)) throw new RangeError(`critical margin must be a non-negative number, got ${p.criticalMargin}`)
+  if (!(p.baselineAlpha >= 0 && p.baselineAlpha < 1)) throw new RangeError(`baseline alpha must be in [0, 1), got ${p.baselineAlpha}`)
+  if (!(p.baselineSmoothing >= 1) || !Number.isFinite(p.baselineSmoothing)) throw new RangeError(`baseline smoothing must be a number of scores >= 1, got ${p.baselineSmoothing}`)
+  if (!(p.baselineMargin > 0) || !Number.isFinite(p.baselineMargin)) throw new RangeError(`baseline margin must be a positive number, got ${p.baselineMargin}`)
+  if (!Number.isInteger(p.baselineWarmup) || p.baselineWarmup < 0) throw new RangeError(`baseline warm-up must be a whole number of readings, got ${p.baselineWarmup}`)
   return p
 }
 
@@ -67,7 +83,12 @@ export class AlertTracker {
   readonly lastRaiseTs: Float64Array
   readonly lastClearTs: Float64Array
   readonly lastScore: Float64Array
+  /** Per-machine calibration (when on): smoothed score, own baseline, readings seen. */
+  readonly smoothed: Float64Array
+  readonly baseline: Float64Array
+  readonly seen: Uint32Array
   private readonly mask: number
+  private readonly smoothingWeight: number
 
   constructor (capacity: number, policy: Partial<AlertPolicy> = {}) {
     this.policy = validateAlertPolicy(policy)
@@ -80,6 +101,11 @@ export class AlertTracker {
     this.lastRaiseTs = new Float64Array(capacity)
     this.lastClearTs = new Float64Array(capacity)
     this.lastScore = new Float64Array(capacity)
+    const calibrated = this.policy.baselineAlpha > 0
+    this.smoothed = new Float64Array(calibrated ? capacity : 0)
+    this.baseline = new Float64Array(calibrated ? capacity : 0)
+    this.seen = new Uint32Array(calibrated ? capacity : 0)
+    this.smoothingWeight = 2 / (this.policy.baselineSmoothing + 1)
   }
 
   /** Forgets a slot's history (the slot now holds another machine). */
@@ -92,15 +118,17 @@ export class AlertTracker {
     this.lastRaiseTs[slot] = 0
     this.lastClearTs[slot] = 0
     this.lastScore[slot] = 0
+    if (this.seen.length > 0) this.seen[slot] = 0
   }
 
   /** Records one score of the machine in `slot` at reading time `ts`. */
-  update (slot: number, score: number, threshold: number, ts: number): AlertChange {
+  update (slot: number, rawScore: number, threshold: number, ts: number): AlertChange {
     const p = this.policy
+    this.lastScore[slot] = rawScore
+    const score = p.baselineAlpha > 0 ? this.calibrated(slot, rawScore, threshold) : rawScore
     this.overMask[slot] = ((this.overMask[slot] << 1) | (score > threshold ? 1 : 0)) >>> 0
     this.hotMask[slot] = ((this.hotMask[slot] << 1) | (score > threshold - p.hysteresis ? 1 : 0)) >>> 0
     if (this.scored[slot] < 32) this.scored[slot]++
-    this.lastScore[slot] = score
     if (this.state[slot] === AlertState.normal) {
       if (popcount(this.overMask[slot] & this.mask) < p.k) return 'unchanged'
       if (this.lastClearTs[slot] > 0 && ts - this.lastClearTs[slot] < p.cooldownMs) return 'unchanged'
@@ -113,6 +141,27 @@ export class AlertTracker {
     this.state[slot] = AlertState.normal
     this.lastClearTs[slot] = ts
     return 'cleared'
+  }
+
+  /**
+   * The score the rules see with per-machine calibration: the model's threshold plus how far the
+   * machine's smoothed score is above its own baseline, less the margin (so "over the threshold" means
+   * "more than the margin above its own normal"). The baseline learns only from scores that are not
+   * over, so a failure does not become the machine's normal; during the warm-up nothing is over.
+   */
+  private calibrated (slot: number, score: number, threshold: number): number {
+    const p = this.policy
+    const n = this.seen[slot]
+    if (n < 0xffffffff) this.seen[slot] = n + 1
+    if (n === 0) {
+      this.smoothed[slot] = score
+      this.baseline[slot] = score
+    } else {
+      this.smoothed[slot] += this.smoothingWeight * (score - this.smoothed[slot])
+    }
+    const excess = this.smoothed[slot] - this.baseline[slot]
+    if (excess < p.baselineMargin && this.state[slot] === AlertState.normal) this.baseline[slot] += p.baselineAlpha * (score - this.baseline[slot])
+    return n < p.baselineWarmup ? -Infinity : threshold + excess - p.baselineMargin
   }
 
   /** True while the machine in `slot` has an alert up. */

@@ -44,3 +44,19 @@ test('bad policies are refused with the setting named', () => {
   assert.equal(popcount(0xffffffff), 32)
   assert.equal(popcount(0b1011), 3)
 })
+
+test('per-machine calibration: a machine steady at a rare score is its own normal; a rise of more than the margin above it raises', () => {
+  const policy = { k: 1, m: 1, hysteresis: 0, cooldownMs: 0, baselineAlpha: 0.05, baselineSmoothing: 1, baselineMargin: 0.1, baselineWarmup: 20 }
+  const t = new AlertTracker(1, policy)
+  const changes: string[] = []
+  // 0.65 is over the model threshold of 0.6 for every reading, but it is where this machine always is.
+  for (let i = 0; i < 200; i++) changes.push(t.update(0, 0.65, 0.6, i * 1000))
+  assert.deepEqual(changes.filter((c) => c !== 'unchanged'), [], 'no alert for a machine at its own steady level')
+  assert.ok(Math.abs(t.baseline[0] - 0.65) < 1e-9)
+  assert.equal(t.update(0, 0.8, 0.6, 200_000), 'raised', '0.15 above its normal')
+  assert.equal(t.update(0, 0.65, 0.6, 201_000), 'cleared')
+  const fresh = new AlertTracker(1, policy)
+  assert.equal(fresh.update(0, 0.5, 0.6, 0), 'unchanged')
+  assert.equal(fresh.update(0, 0.9, 0.6, 1000), 'unchanged', 'nothing raises during the warm-up')
+  assert.throws(() => validateAlertPolicy({ baselineAlpha: 1 }), /baseline alpha/)
+})
