@@ -1,5 +1,5 @@
 import { ConfigError } from '@factory-edge/shared/errors'
-import { createLogger, formatHelp, onShutdown, parseConfig, printVersion } from '@factory-edge/shared/runtime'
+import { createLogger, onShutdown, printVersion, parseCommand } from '@factory-edge/shared/runtime'
 import { brokerConfigSpec, type BrokerConfig } from './config.js'
 import { startBroker, type BrokerOptions } from './broker.js'
 import { setPassword } from './auth/password-file.js'
@@ -82,13 +82,10 @@ async function passwd (config: BrokerConfig, args: string[]): Promise<void> {
 
 /** Entry point of `factory-broker`: parses flags and environment, then runs the broker or a sub-command. */
 export async function main (argv: readonly string[]): Promise<void> {
-  const { config, positionals, help, version } = parseConfig(brokerConfigSpec, argv)
-  if (help) {
-    process.stdout.write(formatHelp(USAGE, SUMMARY, brokerConfigSpec))
-    return
-  }
-  // From dist/src/ up to this package's package.json.
-  if (version) return printVersion('factory-broker', new URL('../../package.json', import.meta.url))
+  // The version is read from dist/src/ up to this package's package.json.
+  const parsed = parseCommand(brokerConfigSpec, argv, { usage: USAGE, summary: SUMMARY, printVersion: () => printVersion('factory-broker', new URL('../../package.json', import.meta.url)) })
+  if (parsed === undefined) return
+  const { config, positionals } = parsed
   if (positionals[0] === 'passwd') return await passwd(config, positionals.slice(1))
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}; run with --help to see the usage`)
   const logger = createLogger('broker', { level: config.logLevel, format: config.logFormat })

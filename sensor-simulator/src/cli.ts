@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, DataError, FactoryEdgeError } from '@factory-edge/shared/errors'
-import { createLogger, formatHelp, onShutdown, parseConfig, type Logger } from '@factory-edge/shared/runtime'
+import { createLogger, onShutdown, type Logger, parseCommand } from '@factory-edge/shared/runtime'
 import { printOwnVersion } from './version.js'
 import { replayConfigSpec, simulatorConfigSpec, type ReplayConfig, type SimulatorConfig } from './config.js'
 import type { ConnectionOptions } from './mqtt/link.js'
@@ -77,12 +77,9 @@ function logStats (sim: SimulatorHandle, logger: Logger, intervalS: number): Nod
 }
 
 async function run (argv: readonly string[]): Promise<void> {
-  const { config, help, version, positionals } = parseConfig(simulatorConfigSpec, argv)
-  if (help) {
-    process.stdout.write(formatHelp(RUN_USAGE, RUN_SUMMARY, simulatorConfigSpec))
-    return
-  }
-  if (version) return printOwnVersion()
+  const parsed = parseCommand(simulatorConfigSpec, argv, { usage: RUN_USAGE, summary: RUN_SUMMARY, printVersion: printOwnVersion })
+  if (parsed === undefined) return
+  const { config, positionals } = parsed
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${positionals[0]}; commands are run, replay and generate`)
   const machines = machineIdsOf(config)
   const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
@@ -115,12 +112,9 @@ async function run (argv: readonly string[]): Promise<void> {
 }
 
 async function replay (argv: readonly string[]): Promise<void> {
-  const { config, help, version, positionals } = parseConfig(replayConfigSpec, argv)
-  if (help) {
-    process.stdout.write(formatHelp(REPLAY_USAGE, REPLAY_SUMMARY, replayConfigSpec))
-    return
-  }
-  if (version) return printOwnVersion()
+  const parsed = parseCommand(replayConfigSpec, argv, { usage: REPLAY_USAGE, summary: REPLAY_SUMMARY, printVersion: printOwnVersion })
+  if (parsed === undefined) return
+  const { config, positionals } = parsed
   const file = config.csv ?? config.file ?? positionals[0]
   if (file === undefined) throw new ConfigError('replay needs a file: --csv FILE')
   const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { formatHelp, parseConfig, type ConfigSpec } from '@factory-edge/shared/runtime'
+import { type ConfigSpec, parseCommand } from '@factory-edge/shared/runtime'
 import { printOwnVersion } from './version.js'
 import { DEFAULT_SEED, generateLabelledTelemetry } from './generate.js'
 
@@ -27,12 +27,9 @@ function * ndjsonLines (readings: number, machines: number, seed: number, failur
 
 /** `sensor-simulator generate`: simulated readings to a file or stdout. */
 export async function generateCommand (argv: readonly string[]): Promise<void> {
-  const { config, help, version } = parseConfig(generateConfigSpec, argv)
-  if (help) {
-    process.stdout.write(formatHelp(USAGE, SUMMARY, generateConfigSpec))
-    return
-  }
-  if (version) return printOwnVersion()
+  const parsed = parseCommand(generateConfigSpec, argv, { usage: USAGE, summary: SUMMARY, printVersion: printOwnVersion })
+  if (parsed === undefined) return
+  const { config } = parsed
   const out = config.out === undefined ? process.stdout : createWriteStream(config.out)
   await pipeline(Readable.from(ndjsonLines(config.readings, config.machines, config.seed, config.failures)), out, { end: config.out !== undefined })
 }

@@ -1,6 +1,6 @@
 import { loadModel } from '@factory-edge/shared/ml'
 import { requireExistingFile } from './existing-file.js'
-import { formatHelp, parseConfig, ConfigError } from '@factory-edge/shared/runtime'
+import { ConfigError, parseCommand } from '@factory-edge/shared/runtime'
 import { DataError, evaluateOriginalDesign, evaluateScores, FAILURE_MODE_NAMES, scoreDataset, type Evaluation } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
 import { printDetectorVersion } from './version.js'
@@ -11,12 +11,9 @@ const SUMMARY = 'Scores a labelled file with a model: ROC-AUC, average precision
 
 /** `edge-detector evaluate`: how well a model finds the failures of a labelled file. */
 export async function evaluateCommand (argv: readonly string[]): Promise<void> {
-  const { config, help, version } = parseConfig(evaluateOptions, argv)
-  if (help) {
-    process.stdout.write(formatHelp(USAGE, SUMMARY, evaluateOptions))
-    return
-  }
-  if (version) return printDetectorVersion()
+  const parsed = parseCommand(evaluateOptions, argv, { usage: USAGE, summary: SUMMARY, printVersion: printDetectorVersion })
+  if (parsed === undefined) return
+  const { config } = parsed
   if (config.csv === undefined) throw new ConfigError('missing --csv FILE: the labelled data to evaluate on')
   requireExistingFile(config.model, 'model', 'MODEL_PATH')
   requireExistingFile(config.csv, 'csv')

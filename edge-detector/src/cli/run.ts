@@ -1,5 +1,5 @@
 import { ConfigError } from '@factory-edge/shared/errors'
-import { createLogger, formatHelp, onShutdown, parseConfig, type LoggerOptions } from '@factory-edge/shared/runtime'
+import { createLogger, onShutdown, type LoggerOptions, parseCommand } from '@factory-edge/shared/runtime'
 import { detectorConfigSpec, detectorOptionsFromConfig } from '../config.js'
 import { startDetector } from '../service/detector.js'
 import { requireExistingFile } from './existing-file.js'
@@ -10,12 +10,9 @@ const SUMMARY = 'Scores MQTT telemetry with an Isolation Forest and publishes an
 
 /** `edge-detector [run]`: the detector service, until SIGINT or SIGTERM. */
 export async function runCommand (argv: readonly string[], commands: readonly string[]): Promise<void> {
-  const { config, positionals, help, version } = parseConfig(detectorConfigSpec, argv)
-  if (help) {
-    process.stdout.write(formatHelp(USAGE, SUMMARY, detectorConfigSpec))
-    return
-  }
-  if (version) return printDetectorVersion()
+  const parsed = parseCommand(detectorConfigSpec, argv, { usage: USAGE, summary: SUMMARY, printVersion: printDetectorVersion })
+  if (parsed === undefined) return
+  const { config, positionals } = parsed
   if (positionals.length > 0) throw new ConfigError(`unknown command ${JSON.stringify(positionals[0])}; commands: ${commands.join(', ')}`)
   const options = detectorOptionsFromConfig(config)
   requireExistingFile(options.modelPath, 'model', 'MODEL_PATH',

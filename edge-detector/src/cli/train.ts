@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path'
 import { parseFeatureSpec, saveModel, FeatureSpecError } from '@factory-edge/shared/ml'
-import { createLogger, formatHelp, parseConfig, ConfigError } from '@factory-edge/shared/runtime'
+import { createLogger, ConfigError, parseCommand } from '@factory-edge/shared/runtime'
 import {
   buildReport, DataError, downloadAi4i, Progress, evaluateOriginalDesign, trainOnDataset, writeReports, type Dataset
 } from '../training/index.js'
@@ -14,12 +14,9 @@ const SUMMARY = 'Trains an Isolation Forest model and writes it with report.json
 
 /** `edge-detector train`: data in, model and reports out. */
 export async function trainCommand (argv: readonly string[]): Promise<void> {
-  const { config, help, version } = parseConfig(trainOptions, argv)
-  if (help) {
-    process.stdout.write(formatHelp(USAGE, SUMMARY, trainOptions))
-    return
-  }
-  if (version) return printDetectorVersion()
+  const parsed = parseCommand(trainOptions, argv, { usage: USAGE, summary: SUMMARY, printVersion: printDetectorVersion })
+  if (parsed === undefined) return
+  const { config } = parsed
   if (config.synthetic !== undefined) throw new ConfigError(`--synthetic is gone: ${SIMULATED_INSTEAD}`)
   if ([config.csv !== undefined, config.download].filter(Boolean).length !== 1) {
     throw new ConfigError('give exactly one of --csv FILE or --download (simulated readings: `sensor-simulator generate --out FILE`, then --csv FILE)')

@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-import { createLogger, formatHelp, onShutdown, parseConfig, printVersion, runMain } from '@factory-edge/shared/runtime'
+import { createLogger, onShutdown, printVersion, runMain, parseCommand } from '@factory-edge/shared/runtime'
 import { launcherOptions } from '../options.js'
 import { startAll } from '../start-all.js'
 
 const SUMMARY = 'Runs the whole factory-edge pipeline on this machine: the MQTT broker, simulated machines and the\nedge detector, with a live view and a 🚨 line for every anomaly. Injects a failure now and then.'
 
 runMain('factory-edge', async () => {
-  const { config, help, version } = parseConfig(launcherOptions, process.argv.slice(2))
-  if (help) {
-    process.stdout.write(formatHelp('factory-edge [options]   (npm start -- [options])', SUMMARY, launcherOptions))
-    return
-  }
-  // From dist/src/bin/ up to this package's package.json.
-  if (version) return printVersion('factory-edge', new URL('../../../package.json', import.meta.url))
+  // The version is read from dist/src/bin/ up to this package's package.json.
+  const parsed = parseCommand(launcherOptions, process.argv.slice(2), {
+    usage: 'factory-edge [options]   (npm start -- [options])',
+    summary: SUMMARY,
+    printVersion: () => printVersion('factory-edge', new URL('../../../package.json', import.meta.url))
+  })
+  if (parsed === undefined) return
+  const { config } = parsed
   // Service logs go to stderr so that they do not tear the live view on stdout.
   const logger = createLogger('factory-edge', { level: config.logLevel, format: config.logFormat, destination: process.stderr })
   const system = await startAll({

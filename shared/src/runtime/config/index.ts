@@ -1,3 +1,4 @@
 export * from './options.js'
 export * from './help.js'
 export * from './common.js'
+export * from './command.js'
