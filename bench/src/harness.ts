@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 /** One measured figure: printed as one JSON line with `--json`. */
 export interface Measurement {
   name: string
@@ -33,17 +32,8 @@ export function timeIt (fn: () => void, minMs = 300): number {
   return elapsed / calls
 }
 
-/** A TCP port that was free on the loopback interface a moment ago. */
-export function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0))
-    })
-  })
-}
+// The benchmarks start their servers on ports of the tests' one helper.
+export { freePort } from '@factory-edge/test-support/ports'
 
 /** Resident set size of a process in bytes (Linux /proc), or undefined once it has exited. */
 export function rssOf (pid: number): number | undefined {
