@@ -30,6 +30,12 @@ export const POWER_NOISE_W = 218
 
 const AIR_STEP_STD = AIR_STD_K * Math.sqrt(1 - AIR_AUTOCORRELATION ** 2)
 const DELTA_STEP_STD = DELTA_STD_K * Math.sqrt(1 - DELTA_AUTOCORRELATION ** 2)
+/**
+ * A healthy plant changes tools before AI4I's tool-failure band (wear 200 – 240 min, where AI4I's tools
+ * are replaced or fail): at a wear drawn between this and {@link TOOL_LIFE_MIN}, so that a healthy stream
+ * never shows a tool in the band and every tool failure comes from an injection (docs/simulator.md).
+ */
+export const PREVENTIVE_TOOL_CHANGE_MIN = 180
 /** In healthy-only mode, draws of speed and torque that fall in a failure region are redrawn at most this often. */
 const MAX_REDRAWS = 20
 
@@ -57,7 +63,7 @@ export class MachineProcess implements ProcessValues {
   constructor (private readonly rng: Random, private readonly healthyOnly: boolean) {
     this.airK = rng.normal(AIR_MEAN_K, AIR_STD_K)
     this.deltaK = rng.normal(DELTA_MEAN_K, DELTA_STD_K)
-    this.toolLife = rng.uniform(TOOL_LIFE_MIN, TOOL_LIFE_MAX)
+    this.toolLife = this.drawToolLife()
     // A machine joins the stream mid-tool-life, as in a running plant.
     this.nextWear = Math.floor(rng.uniform(0, TOOL_LIFE_MIN))
   }
@@ -89,7 +95,12 @@ export class MachineProcess implements ProcessValues {
   /** Replaces the tool: the next cycle starts with a new one. */
   replaceToolNow (): void {
     this.nextWear = 0
-    this.toolLife = this.rng.uniform(TOOL_LIFE_MIN, TOOL_LIFE_MAX)
+    this.toolLife = this.drawToolLife()
+  }
+
+  /** The wear at which the current tool is replaced: preventively in a healthy plant, AI4I's band otherwise. */
+  private drawToolLife (): number {
+    return this.healthyOnly ? this.rng.uniform(PREVENTIVE_TOOL_CHANGE_MIN, TOOL_LIFE_MIN) : this.rng.uniform(TOOL_LIFE_MIN, TOOL_LIFE_MAX)
   }
 
   private drawDrive (): void {
