@@ -16,13 +16,13 @@ test('a forest trained on healthy generated data (project defaults) flags every 
     for (let seed = 1; seed <= 5; seed++) {
       const labelled = [...generateLabelledTelemetry({ machines: 1, readingsPerMachine: 140, seed: 1000 + seed, scenarios: [{ mode, machineId: 'machine-1', atMs: 100_000 }] })]
       const rows = extractor.rows(labelled.map((l) => l.telemetry))
-      const scores = model.forest.scoreBatch(rows)
+      const scores = model.scoreBatch(rows)
       let first = -1
       for (let i = 100; i < labelled.length && first === -1; i++) if (scores[i] > model.threshold) first = i - 100
       ;(latency[mode] ??= []).push(first)
     }
   }
-  const healthyScores = model.forest.scoreBatch(extractor.rows(generateTelemetry({ machines: 10, readingsPerMachine: 500, seed: 7 })))
+  const healthyScores = model.scoreBatch(extractor.rows(generateTelemetry({ machines: 10, readingsPerMachine: 500, seed: 7 })))
   for (const score of healthyScores) {
     healthy++
     if (score > model.threshold) healthyFlagged++

@@ -97,7 +97,7 @@ export class Retrainer {
 }
 
 function meanScore (model: Model, data: Float64Array): number {
-  const scores = model.forest.scoreBatch(data)
+  const scores = model.scoreBatch(data)
   let sum = 0
   for (const s of scores) sum += s
   return scores.length > 0 ? sum / scores.length : 0

@@ -42,7 +42,7 @@ export function trainOnDataset (dataset: Dataset, options: TrainOptions = {}): T
     nEstimators: options.trees ?? DEFAULT_TREES,
     seed: options.seed ?? DEFAULT_SEED
   }, { source: options.source ?? dataset.source })
-  const scores = model.forest.scoreBatch(matrix)
+  const scores = model.scoreBatch(matrix)
   const t2 = performance.now()
   const evaluation = dataset.label === null ? null : evaluateScores(scores, dataset.label, dataset.modes, model.threshold)
   return { model, scores, evaluation, timings: { featuresMs: t1 - t0, trainMs: t2 - t1 } }
@@ -50,7 +50,7 @@ export function trainOnDataset (dataset: Dataset, options: TrainOptions = {}): T
 
 /** Scores a data set with a trained model (features computed from the model's own specification). */
 export function scoreDataset (model: Model, dataset: Dataset): Float64Array {
-  return model.forest.scoreBatch(buildFeatureMatrix(dataset, model.featureSpec))
+  return model.scoreBatch(buildFeatureMatrix(dataset, model.featureSpec))
 }
 
 /**

@@ -1,4 +1,5 @@
 export * from './model.js'
 export * from './model-file.js'
 export * from './forest-codec.js'
+export * from './training-range.js'
 export { ModelFileError } from '../errors.js'

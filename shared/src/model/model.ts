@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { IsolationForest, type ForestOptions } from '../forest/index.js'
 import { describeFeature, validateFeatureSpec, type FeatureSpec } from '../features/index.js'
 import { encodeForest } from './forest-codec.js'
+import { TrainingRange } from './training-range.js'
 
 export const MODEL_FORMAT = 'factory-edge/isolation-forest'
 /** Version 2: pre-order trees with implicit children and external-node sizes (version 1 stored raw node arrays). */
@@ -28,6 +29,8 @@ export interface TrainingInfo {
 export class Model {
   /** Content hash: equal models have equal versions. */
   readonly version: string
+  /** The training range of each feature, beyond which the forest's score is extended. */
+  readonly range: TrainingRange
 
   constructor (
     readonly forest: IsolationForest,
@@ -41,6 +44,26 @@ export class Model {
     }
     const content = { f: encodeForest(forest.state()), t: forest.threshold, o: forest.options, s: featureSpec }
     this.version = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12)
+    this.range = new TrainingRange(summary)
+  }
+
+  /** Anomaly score of one row (at `offset` in a row-major matrix): the forest's, extended beyond the training range. */
+  score (row: ArrayLike<number>, offset = 0): number {
+    return this.range.extend(this.forest.score(row, offset), this.range.excess(row, offset))
+  }
+
+  /** Scores every row of a row-major matrix, as {@link score} does. */
+  scoreBatch (data: Float64Array, out?: Float64Array): Float64Array {
+    const scores = this.forest.scoreBatch(data, out)
+    const n = this.forest.nFeatures
+    for (let r = 0; r < data.length / n; r++) scores[r] = this.range.extend(scores[r], this.range.excess(data, r * n))
+    return scores
+  }
+
+  /** Each feature's share of a row's score (summing to 1), the training-range excess included. */
+  contributions (row: ArrayLike<number>, out: Float64Array, offset = 0): Float64Array {
+    this.forest.contributions(row, out, offset)
+    return this.range.blendContributions(row, this.forest.score(row, offset), out, offset)
   }
 
   get threshold (): number {
