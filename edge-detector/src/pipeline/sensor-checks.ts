@@ -148,11 +148,14 @@ export class SensorChecks {
           this.signal = i
         }
       }
-      // Winsorised, so that a spike does not teach the signal that large steps are usual.
+      // Winsorised, so that a spike does not teach the signal that large steps are usual. The first
+      // steps are averaged plainly (weight 1/n until it falls to ALPHA): an average that starts at zero
+      // would take a young stream's ordinary steps for spikes.
+      const weight = seen < 1 / ALPHA ? 1 / seen : ALPHA
       const capped = seen < WARMUP ? step : Math.min(step, o.spikeSteps * usual)
-      this.usualStep[j] = usual + ALPHA * (capped - usual)
+      this.usualStep[j] = usual + weight * (capped - usual)
       const changed = x !== last
-      this.changeRate[j] += ALPHA * ((changed ? 1 : 0) - this.changeRate[j])
+      this.changeRate[j] += weight * ((changed ? 1 : 0) - this.changeRate[j])
       this.run[j] = changed ? 1 : this.run[j] + 1
       const run = this.run[j]
       // (1 - rate)^run below the chance: that many repeats are too unlikely for a working sensor.
