@@ -5,7 +5,6 @@
  * fleets in simulated time, with the model `npm start` trains and the default alert policy.
  */
 import { Random } from '@factory-edge/shared/ml'
-import type { AlertPolicy } from '@factory-edge/edge-detector'
 import { trainSynthetic } from '@factory-edge/edge-detector/training'
 import { FIRST_MODEL_ROWS, launcherOptions, quantileOf, runFleet, scoreRun, simulatedReadings, type Episode } from '@factory-edge/launcher'
 import type { Scenario } from '@factory-edge/sensor-simulator'
@@ -23,14 +22,6 @@ function scenarios (mode: string, machines: number, readings: number, seed: numb
   // Injections start after the windows have filled and leave room for the longest episode.
   return Array.from({ length: machines }, (_, i) => ({ mode: mode as Scenario['mode'], machineId: `machine-${i + 1}`, atMs: Math.round(rng.uniform(0.1, 0.6) * readings) * 1000 }))
 }
-
-/**
- * Per-machine calibration (AlertPolicy.baselineAlpha and friends, off by default: each machine's smoothed
- * score against its own baseline) with a model trained on features that add the heat-dissipation
- * mechanism (averaged over 5 readings) and torque; measured beside the default so the trade-off stays visible (docs/quality.md).
- */
-const CALIBRATED: Partial<AlertPolicy> = { baselineAlpha: 0.02, baselineSmoothing: 10, baselineMargin: 0.095 }
-const CALIBRATED_FEATURES = { window: 5, features: ['tempDelta', 'dissipation.mean', 'power', 'torque', 'strain', 'toolWear'] }
 
 const quality: Benchmark = async ({ report: reportAny, quick }) => {
   // A figure with nothing to measure (no detection, so no delay) is left out rather than printed as null.
@@ -74,19 +65,6 @@ const quality: Benchmark = async ({ report: reportAny, quick }) => {
   report('quality.failure_recall', detected / episodes, 'share')
   report('quality.detection_delay_p50', quantileOf(failureDelays, 0.5), 'readings')
   report('quality.detection_delay_p90', quantileOf(failureDelays, 0.9), 'readings')
-
-  const calibratedModel = (await trainSynthetic(FIRST_MODEL_ROWS, simulatedReadings, { seed: launcherOptions.seed.default, features: CALIBRATED_FEATURES })).model
-  const calibratedHealthy = runFleet(calibratedModel, { machines: healthyMachines, readingsPerMachine: healthyReadings, seed: HEALTHY_SEED }, CALIBRATED)
-  report('quality.calibrated.false_alarms_per_machine_day', calibratedHealthy.raised.filter((e) => e.kind !== 'sensor_fault').length / machineDays, 'alarms/machine-day')
-  const calibratedDelays: number[] = []
-  for (const [i, mode] of ['HDF', 'PWF', 'OSF', 'TWF'].entries()) {
-    const fleet = runFleet(calibratedModel, { machines, readingsPerMachine: readings, seed: HEALTHY_SEED + i + 1, scenarios: scenarios(mode, machines, readings, INJECTION_SEED + i + 1) }, CALIBRATED)
-    const q = scoreRun(fleet, 'failure', GRACE_READINGS)
-    report(`quality.calibrated.${mode}.recall`, q.detected / q.episodes, 'share')
-    calibratedDelays.push(...q.delays)
-  }
-  report('quality.calibrated.failure_recall', calibratedDelays.length / episodes, 'share')
-  report('quality.calibrated.detection_delay_p90', quantileOf(calibratedDelays, 0.9), 'readings')
 
   for (const [i, mode] of ['stuck', 'spike', 'drift', 'dropout'].entries()) {
     const r = run('fault', mode, 10 + i)

@@ -19,7 +19,7 @@ export const DETECTOR_DEFAULTS = {
   statsIntervalMs: 10_000,
   /** Recent non-anomalous feature rows kept for retraining. */
   reservoirSize: 10_000,
-  alert: { k: 3, m: 5, hysteresis: 0.02, cooldownMs: 30_000, criticalMargin: 0.1, baselineAlpha: 0, baselineSmoothing: 10, baselineMargin: 0.1, baselineWarmup: 300 },
+  alert: { k: 3, m: 5, hysteresis: 0.02, cooldownMs: 30_000, criticalMargin: 0.1, baselineAlpha: 0.02, baselineSmoothing: 15, baselineMargin: 0.1, baselineWarmup: 0 },
   /** Rule-based sensor-fault detection (see pipeline/sensor-checks.ts). */
   sensorChecks: {
     spikeSteps: 12,

@@ -1,5 +1,5 @@
 import { connect, type MqttClient } from 'mqtt'
-import { allMachinesTopic, machineIdFromTopic, type AnomalyEvent, type Telemetry } from '@factory-edge/shared/contract'
+import { allMachinesTopic, machineIdFromTopic, sensorFaultText, type AnomalyEvent, type Telemetry } from '@factory-edge/shared/contract'
 
 export interface LiveViewOptions {
   brokerUrl: string
@@ -33,12 +33,16 @@ function formatNumber (v: number): string {
 export function formatEvent (event: AnomalyEvent): string {
   const time = new Date(event.ts).toISOString().slice(11, 19)
   if (event.kind === 'sensor_fault') {
-    const what = `${event.fault ?? 'fault'}${event.signal === undefined ? '' : ` ${event.signal}`}`
+    const what = sensorFaultText(event)
     if (event.state === 'raised') return `🔧 ${time} ${event.machineId} SENSOR FAULT ${what} — check the sensor, not the machine\n`
     return `✅ ${time} ${event.machineId} sensor ${what} back to normal\n`
   }
   if (event.state === 'raised') {
-    return `🚨 ${time} ${event.machineId} ANOMALY ${event.severity} score ${event.score.toFixed(3)} > ${event.threshold.toFixed(3)} — driven by ${formatDrivers(event)}\n`
+    const c = event.calibration
+    const why = c === undefined
+      ? `score ${event.score.toFixed(3)} > ${event.threshold.toFixed(3)}`
+      : `score ${c.smoothedScore.toFixed(3)} > its normal ${c.baseline.toFixed(3)} + ${c.margin.toFixed(3)}`
+    return `🚨 ${time} ${event.machineId} ANOMALY ${event.severity} ${why} — driven by ${formatDrivers(event)}\n`
   }
   return `✅ ${time} ${event.machineId} back to normal (score ${event.score.toFixed(3)})\n`
 }

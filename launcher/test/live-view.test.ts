@@ -19,7 +19,8 @@ const base: AnomalyEvent = {
 test('a sensor fault gets a wrench line naming the fault and signal, a process alert the siren', () => {
   assert.match(formatEvent({ ...base, kind: 'sensor_fault', fault: 'stuck', signal: 'temperature' }), /^🔧 .* machine-3 SENSOR FAULT stuck temperature/)
   assert.match(formatEvent({ ...base, kind: 'sensor_fault', fault: 'dropout' }), /^🔧 .*SENSOR FAULT dropout —/)
-  assert.match(formatEvent({ ...base, kind: 'process' }), /^🚨 .*ANOMALY warning/)
+  assert.match(formatEvent({ ...base, kind: 'process' }), /^🚨 .*ANOMALY warning score 0\.700 > 0\.600 —/)
+  assert.match(formatEvent({ ...base, calibration: { smoothedScore: 0.71, baseline: 0.55, margin: 0.1 } }), /ANOMALY warning score 0\.710 > its normal 0\.550 \+ 0\.100 —/, 'a calibrated alert shows what decided it')
   assert.match(formatEvent(base), /^🚨 /, 'an event without kind is a process alert')
   assert.match(formatEvent({ ...base, state: 'cleared', kind: 'sensor_fault', fault: 'spike', signal: 'rpm' }), /^✅ .*sensor spike rpm back to normal/)
 })

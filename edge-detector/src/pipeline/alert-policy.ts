@@ -31,6 +31,14 @@ export interface AlertPolicy {
 
 export const DEFAULT_ALERT_POLICY: Readonly<AlertPolicy> = DETECTOR_DEFAULTS.alert
 
+/**
+ * While a machine is over (or alerting), its baseline still learns, at this share of the usual rate: a
+ * failure (tens of readings) barely moves it, but a level that persists for many hundreds of readings
+ * (a machine whose normal is above the model's, a lasting change after maintenance) becomes the machine's
+ * normal instead of an alert that never clears.
+ */
+const STANDING_LEARNING_SHARE = 0.1
+
 /** What one score did to a machine's alert. */
 export type AlertChange = 'unchanged' | 'raised' | 'cleared'
 
@@ -87,6 +95,8 @@ export class AlertTracker {
   readonly smoothed: Float64Array
   readonly baseline: Float64Array
   readonly seen: Uint32Array
+  /** True when per-machine calibration is on (baselineAlpha > 0). */
+  readonly calibrated: boolean
   private readonly mask: number
   private readonly smoothingWeight: number
 
@@ -101,7 +111,7 @@ export class AlertTracker {
     this.lastRaiseTs = new Float64Array(capacity)
     this.lastClearTs = new Float64Array(capacity)
     this.lastScore = new Float64Array(capacity)
-    const calibrated = this.policy.baselineAlpha > 0
+    const calibrated = this.calibrated = this.policy.baselineAlpha > 0
     this.smoothed = new Float64Array(calibrated ? capacity : 0)
     this.baseline = new Float64Array(calibrated ? capacity : 0)
     this.seen = new Uint32Array(calibrated ? capacity : 0)
@@ -125,7 +135,7 @@ export class AlertTracker {
   update (slot: number, rawScore: number, threshold: number, ts: number): AlertChange {
     const p = this.policy
     this.lastScore[slot] = rawScore
-    const score = p.baselineAlpha > 0 ? this.calibrated(slot, rawScore, threshold) : rawScore
+    const score = this.calibrated ? this.calibratedScore(slot, rawScore, threshold) : rawScore
     this.overMask[slot] = ((this.overMask[slot] << 1) | (score > threshold ? 1 : 0)) >>> 0
     this.hotMask[slot] = ((this.hotMask[slot] << 1) | (score > threshold - p.hysteresis ? 1 : 0)) >>> 0
     if (this.scored[slot] < 32) this.scored[slot]++
@@ -147,20 +157,20 @@ export class AlertTracker {
    * The score the rules see with per-machine calibration: the model's threshold plus how far the
    * machine's smoothed score is above its own baseline, less the margin (so "over the threshold" means
    * "more than the margin above its own normal"). The baseline learns only from scores that are not
-   * over, so a failure does not become the machine's normal; during the warm-up nothing is over.
+   * over, so a failure does not become the machine's normal. A machine starts from the model's view of
+   * normal (baseline = threshold − margin: at first its smoothed score is held against the model's
+   * threshold), not from its first score, so that a machine first seen while failing (a detector
+   * restarted in the middle of a failure) still raises.
    */
-  private calibrated (slot: number, score: number, threshold: number): number {
+  private calibratedScore (slot: number, score: number, threshold: number): number {
     const p = this.policy
     const n = this.seen[slot]
     if (n < 0xffffffff) this.seen[slot] = n + 1
-    if (n === 0) {
-      this.smoothed[slot] = score
-      this.baseline[slot] = score
-    } else {
-      this.smoothed[slot] += this.smoothingWeight * (score - this.smoothed[slot])
-    }
+    if (n === 0) this.smoothed[slot] = this.baseline[slot] = threshold - p.baselineMargin
+    this.smoothed[slot] += this.smoothingWeight * (score - this.smoothed[slot])
     const excess = this.smoothed[slot] - this.baseline[slot]
-    if (excess < p.baselineMargin && this.state[slot] === AlertState.normal) this.baseline[slot] += p.baselineAlpha * (score - this.baseline[slot])
+    const learning = excess < p.baselineMargin && this.state[slot] === AlertState.normal ? p.baselineAlpha : p.baselineAlpha * STANDING_LEARNING_SHARE
+    this.baseline[slot] += learning * (score - this.baseline[slot])
     return n < p.baselineWarmup ? -Infinity : threshold + excess - p.baselineMargin
   }
 

@@ -64,8 +64,9 @@ export function scoreLine (tags: string, ts: number, score: number, threshold: n
 }
 
 /** A state change. */
-export function eventLine (tags: string, ts: number, state: string, severity: string, score: number, threshold: number, topFeature: string): string {
-  return `${MEASUREMENTS.event},${tags},${TAGS.state}=${state},${TAGS.severity}=${severity} score=${score},threshold=${threshold},top_feature=${JSON.stringify(topFeature)} ${ts}`
+export function eventLine (tags: string, ts: number, state: string, severity: string, kind: string, score: number, threshold: number, topFeature: string, fault?: string): string {
+  const faultField = fault === undefined ? '' : `,fault=${JSON.stringify(fault)}`
+  return `${MEASUREMENTS.event},${tags},${TAGS.state}=${state},${TAGS.severity}=${severity},${TAGS.kind}=${kind} score=${score},threshold=${threshold},top_feature=${JSON.stringify(topFeature)}${faultField} ${ts}`
 }
 
 /** The detector's own counters. */

@@ -1,4 +1,4 @@
-import type { Telemetry } from '@factory-edge/shared/contract'
+import { sensorFaultText, type AnomalyEvent, type Telemetry } from '@factory-edge/shared/contract'
 import { eventLine, featureFieldKeys, machineTags, scoreLine, telemetryLine, thresholdField } from './line-protocol.js'
 
 /**
@@ -38,8 +38,9 @@ export class MachinePoints {
     return scoreLine(this.tagsOf(slot, r.machineId), r.ts, score, threshold, this.thresholdText, this.featureKeys, features)
   }
 
-  event (slot: number, r: Telemetry, state: string, severity: string, score: number, threshold: number, topFeature: string): string {
-    return eventLine(this.tagsOf(slot, r.machineId), r.ts, state, severity, score, threshold, topFeature)
+  event (slot: number, r: Telemetry, event: AnomalyEvent): string {
+    const fault = event.kind === 'sensor_fault' ? sensorFaultText(event) : undefined
+    return eventLine(this.tagsOf(slot, r.machineId), r.ts, event.state, event.severity, event.kind ?? 'process', event.score, event.threshold, event.features[0]?.name ?? '', fault)
   }
 
   private tagsOf (slot: number, machineId: string): string {

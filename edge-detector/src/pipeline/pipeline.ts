@@ -200,9 +200,8 @@ export class DetectorPipeline {
     if (newest) table.lastTs[slot] = r.ts
     const features = this.features
     this.extractor.push(window, r, r.ts, features)
-    const forest = model.forest
-    const score = forest.score(features)
-    const threshold = forest.threshold
+    const score = model.score(features)
+    const threshold = model.threshold
     this.stats.scored++
 
     // Only readings in order tell a frozen or spiking signal; a dropout shows at the reading after the gap.
@@ -228,7 +227,7 @@ export class DetectorPipeline {
     const model = this.currentModel
     if (raised) this.stats.raised++
     else this.stats.cleared++
-    model.forest.contributions(this.features, this.contributions)
+    model.contributions(this.features, this.contributions)
     const info = this.extractor.info
     const features: FeatureContribution[] = []
     for (let f = 0; f < info.length; f++) {
@@ -256,13 +255,17 @@ export class DetectorPipeline {
         of: this.alerts.consideredCount(slot)
       }
     }
+    const alerts = this.alerts
+    if (!sensorFault && alerts.calibrated) {
+      event.calibration = { smoothedScore: alerts.smoothed[slot], baseline: alerts.baseline[slot], margin: alerts.policy.baselineMargin }
+    }
     if (sensorFault) {
       const signal = this.sensors.signalOf(slot)
       if (signal !== undefined) event.signal = signal
       event.fault = this.sensors.faultOf(slot)
     }
     this.sink.anomaly(event, this.stateOf(slot, r.ts))
-    if (this.points !== undefined) this.sink.line(this.points.event(slot, r, event.state, event.severity, score, model.threshold, features[0]?.name ?? ''))
+    if (this.points !== undefined) this.sink.line(this.points.event(slot, r, event))
   }
 
   /** The retained state of a tracked machine. */

@@ -2,9 +2,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { AlertTracker, popcount, validateAlertPolicy, type AlertChange, type AlertPolicy } from '../../src/pipeline/alert-policy.js'
 
-/** A fresh machine (slot 0 of a new tracker) scored `scores` one second apart. */
+/** A fresh machine (slot 0 of a new tracker) scored `scores` one second apart, by the k-of-m rule on raw scores (no per-machine calibration). */
 function run (policy: Partial<AlertPolicy>, scores: number[], threshold = 0.6, step = 1000): AlertChange[] {
-  const tracker = new AlertTracker(1, policy)
+  const tracker = new AlertTracker(1, { baselineAlpha: 0, ...policy })
   return scores.map((s, i) => tracker.update(0, s, threshold, (i + 1) * step))
 }
 
@@ -30,7 +30,7 @@ test('cooldown counts from the clear, in reading time', () => {
 })
 
 test('severity: critical at threshold + margin', () => {
-  const t = new AlertTracker(2, { k: 1, m: 1, criticalMargin: 0.1 })
+  const t = new AlertTracker(2, { k: 1, m: 1, criticalMargin: 0.1, baselineAlpha: 0 })
   t.update(0, 0.65, 0.6, 1)
   t.update(1, 0.75, 0.6, 1)
   assert.equal(t.severityOf(0), 'warning')
@@ -45,18 +45,34 @@ test('bad policies are refused with the setting named', () => {
   assert.equal(popcount(0b1011), 3)
 })
 
-test('per-machine calibration: a machine steady at a rare score is its own normal; a rise of more than the margin above it raises', () => {
+test('per-machine calibration: a machine steady at a rare score becomes its own normal; a rise of more than the margin above it raises', () => {
   const policy = { k: 1, m: 1, hysteresis: 0, cooldownMs: 0, baselineAlpha: 0.05, baselineSmoothing: 1, baselineMargin: 0.1, baselineWarmup: 20 }
   const t = new AlertTracker(1, policy)
   const changes: string[] = []
-  // 0.65 is over the model threshold of 0.6 for every reading, but it is where this machine always is.
-  for (let i = 0; i < 200; i++) changes.push(t.update(0, 0.65, 0.6, i * 1000))
-  assert.deepEqual(changes.filter((c) => c !== 'unchanged'), [], 'no alert for a machine at its own steady level')
-  assert.ok(Math.abs(t.baseline[0] - 0.65) < 1e-9)
-  assert.equal(t.update(0, 0.8, 0.6, 200_000), 'raised', '0.15 above its normal')
-  assert.equal(t.update(0, 0.65, 0.6, 201_000), 'cleared')
-  const fresh = new AlertTracker(1, policy)
-  assert.equal(fresh.update(0, 0.5, 0.6, 0), 'unchanged')
-  assert.equal(fresh.update(0, 0.9, 0.6, 1000), 'unchanged', 'nothing raises during the warm-up')
+  // 0.65 is over the model threshold of 0.6 for every reading. A new machine starts from the model's
+  // view (baseline 0.6 - 0.1), so it alerts after the warm-up; as the level lasts, it becomes the
+  // machine's normal and the alert clears, once.
+  for (let i = 0; i < 2000; i++) changes.push(t.update(0, 0.65, 0.6, i * 1000))
+  assert.equal(changes.indexOf('raised'), 20, 'nothing raises during the warm-up')
+  assert.deepEqual(changes.filter((c) => c !== 'unchanged'), ['raised', 'cleared'], 'a lasting level does not keep an alert up for ever')
+  const clearedAt = changes.indexOf('cleared')
+  assert.ok(clearedAt > 60, `learning while over is slow: a level that lasts only tens of readings stays an alert (cleared at ${clearedAt})`)
+  assert.ok(Math.abs(t.baseline[0] - 0.65) < 0.02)
+  assert.equal(t.update(0, 0.8, 0.6, 2_000_000), 'raised', '0.15 above its normal')
+  assert.equal(t.update(0, 0.65, 0.6, 2_001_000), 'cleared')
+  const restarted = new AlertTracker(1, { ...policy, baselineWarmup: 0, baselineSmoothing: 5 })
+  const failing = Array.from({ length: 10 }, (_, i) => restarted.update(0, 0.9, 0.6, i * 1000))
+  assert.ok(failing.includes('raised'), 'a machine first seen while failing (a detector restarted mid-failure) raises')
   assert.throws(() => validateAlertPolicy({ baselineAlpha: 1 }), /baseline alpha/)
+})
+
+test('the default policy is calibrated per machine and can raise from the first readings (no warm-up)', () => {
+  const t = new AlertTracker(1)
+  assert.ok(t.calibrated)
+  const changes: string[] = []
+  for (let i = 0; i < 10; i++) changes.push(t.update(0, 0.5, 0.6, i * 1000))
+  for (let i = 10; i < 30; i++) changes.push(t.update(0, 0.8, 0.6, i * 1000))
+  const raisedAt = changes.indexOf('raised')
+  assert.ok(raisedAt > 10 && raisedAt < 20, `a machine that jumps at its 11th reading raises within 10 readings (at ${raisedAt})`)
+  assert.ok(t.smoothed[0] > t.baseline[0] + t.policy.baselineMargin)
 })

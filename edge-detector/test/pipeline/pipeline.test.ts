@@ -13,7 +13,7 @@ const topic = (id: string): string => `factory/${id}/telemetry`
 
 function setup (options: Partial<PipelineOptions> = {}): { pipeline: DetectorPipeline, sink: RecordingSink } {
   const sink = new RecordingSink()
-  const pipeline = new DetectorPipeline({ model, sink, alert: { k: 3, m: 5, hysteresis: 0.02, cooldownMs: 0 }, ...options })
+  const pipeline = new DetectorPipeline({ model, sink, alert: { k: 3, m: 5, hysteresis: 0.02, cooldownMs: 0, baselineAlpha: 0 }, ...options })
   return { pipeline, sink }
 }
 
@@ -150,11 +150,13 @@ test('memory is bounded: beyond max machines the least recently seen is evicted'
 })
 
 test('cooldown holds back a repeat raise; hysteresis keeps a hovering score raised', () => {
-  const { pipeline, sink } = setup({ alert: { k: 2, m: 3, hysteresis: 0.02, cooldownMs: 60_000 } })
+  const { pipeline, sink } = setup({ alert: { k: 2, m: 3, hysteresis: 0.02, cooldownMs: 60_000, baselineAlpha: 0 } })
   const feed = feeder(pipeline, 'm1')
   feed(20)
   feed(3, true)
-  feed(10)
+  // The window statistic (rpm.mean over 10 readings) stays outside its training range until the
+  // anomalous readings have left the window.
+  feed(15)
   assert.deepEqual(sink.events.map((e) => e.state), ['raised', 'cleared'])
   feed(3, true)
   assert.equal(sink.events.length, 2, 'within the cooldown: no new raise')

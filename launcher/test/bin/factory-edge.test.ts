@@ -34,7 +34,7 @@ test('shows a 🚨 line with machine, score and drivers, then stops within 2 s o
   t.after(() => { proc.child.kill('SIGKILL') })
   await eventually(() => proc.output().includes('🚨'), 30_000, `an alert line; output so far:\n${proc.output()}\n${proc.errors()}`)
   const line = proc.output().split('\n').find((l) => l.includes('🚨')) as string
-  assert.match(line, /machine-\d+ ANOMALY (warning|critical) score \d\.\d{3} > \d\.\d{3} — driven by \w+=/)
+  assert.match(line, /machine-\d+ ANOMALY (warning|critical) score \d\.\d{3} > its normal \d\.\d{3} \+ \d\.\d{3} — driven by \w+=/)
   assert.match(proc.output(), /readings\/s/)
 
   const stoppedAt = Date.now()

@@ -11,7 +11,7 @@ const DASHBOARD = 'deploy/grafana/dashboards/factory-edge.json'
 const SCHEMA: Record<string, { fields: readonly string[], tags: readonly string[] }> = {
   [MEASUREMENTS.telemetry]: { fields: SENSOR_FIELDS, tags: [TAGS.machine, TAGS.modelVersion] },
   [MEASUREMENTS.score]: { fields: SCORE_FIELDS, tags: [TAGS.machine, TAGS.modelVersion] },
-  [MEASUREMENTS.event]: { fields: EVENT_FIELDS, tags: [TAGS.machine, TAGS.modelVersion, TAGS.state, TAGS.severity] },
+  [MEASUREMENTS.event]: { fields: EVENT_FIELDS, tags: [TAGS.machine, TAGS.modelVersion, TAGS.state, TAGS.severity, TAGS.kind] },
   [MEASUREMENTS.detector]: { fields: DETECTOR_FIELDS, tags: [TAGS.detector] }
 }
 

@@ -13,8 +13,9 @@ export const MEASUREMENTS = {
   detector: 'detector_stats'
 } as const
 
-export const TAGS = { machine: 'machine', modelVersion: 'model_version', state: 'state', severity: 'severity', detector: 'detector' } as const
+export const TAGS = { machine: 'machine', modelVersion: 'model_version', state: 'state', severity: 'severity', kind: 'kind', detector: 'detector' } as const
 
 export const SCORE_FIELDS = ['score', 'threshold', 'anomalous'] as const
-export const EVENT_FIELDS = ['score', 'threshold', 'top_feature'] as const
+/** `fault` ("spike rpm", "dropout") only on sensor-fault events. */
+export const EVENT_FIELDS = ['score', 'threshold', 'top_feature', 'fault'] as const
 export const DETECTOR_FIELDS = ['messages_in', 'rejected', 'anomalies', 'spool_points', 'machines'] as const

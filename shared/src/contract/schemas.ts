@@ -55,7 +55,13 @@ export const AnomalyEvent = Type.Object({
   fault: Type.Optional(SensorFault),
   severity: Severity,
   score: Type.Number({ description: 'Isolation Forest anomaly score in (0, 1]; higher is more anomalous' }),
-  threshold: Type.Number({ description: "The model's decision threshold on the score" }),
+  threshold: Type.Number({ description: "The model's threshold on a single reading's score (see calibration for what decides with per-machine calibration on)" }),
+  // Optional: absent when per-machine calibration is off (the k-of-m rule on the score above decides then).
+  calibration: Type.Optional(Type.Object({
+    smoothedScore: Type.Number({ description: 'The machine’s recent scores, averaged exponentially' }),
+    baseline: Type.Number({ description: 'The machine’s own normal smoothed score, learned while it is not alerting' }),
+    margin: Type.Number({ description: 'How far above its baseline the smoothed score must be to count as over' })
+  }, { description: 'Per-machine calibration (process alerts): the alert rules compare smoothedScore − baseline with margin' })),
   modelVersion: Type.String(),
   features: Type.Array(FeatureContribution, { description: 'Features of the reading, strongest contribution first' }),
   window: Type.Object({

@@ -39,12 +39,12 @@ export interface FeatureInfo {
 /** The original Python design's features: process temperature, rpm and humidity. */
 export const ORIGINAL_FEATURES: FeatureSpec = { window: 1, features: ['temperature', 'rpm', 'humidity'] }
 
-/** Default for new models; chosen by measurement (see docs/features.md). */
-// One feature per AI4I failure mechanism: heat dissipation (tempDelta), power, overstrain (strain) and
-// tool wear. Measured (docs/features.md): ROC-AUC 0.92 on the whole file and in time-ordered
-// cross-validation, the best balance of ROC-AUC, AP and F1 of the sets tried; window statistics did
-// not help (AI4I rows are separate products). The window is kept for the detector's event summaries.
-export const DEFAULT_FEATURES: FeatureSpec = { window: 30, features: ['tempDelta', 'power', 'strain', 'toolWear'] }
+/** Default for new models; chosen by measurement (see docs/features.md and docs/quality.md). */
+// One feature per AI4I failure mechanism rather than per rare state: heat dissipation as the product of
+// the temperature difference and the speed (AI4I's HDF needs both low at once; a low difference alone is
+// a slow, healthy drift), power, torque, overstrain (strain) and tool wear. Window statistics did not help
+// (AI4I rows are separate products); the window is kept for the detector's event summaries.
+export const DEFAULT_FEATURES: FeatureSpec = { window: 30, features: ['dissipation', 'power', 'torque', 'strain', 'toolWear'] }
 
 /** Named feature sets accepted by `--features`. */
 export const FEATURE_SETS: Record<string, FeatureSpec> = {
