@@ -20,6 +20,7 @@ import { openStorage, type PersistenceKind } from './storage/persistence.js'
 import { acknowledgeAfterStore } from './storage/ack-after-store.js'
 import { CheckedConnection } from './transport/inbound-check.js'
 import { ignoreUnknownPubrec } from './storage/unknown-acks.js'
+import { neverStoreUndeliverable } from './storage/never-store-undeliverable.js'
 import { closeServer, listen, listenError } from './transport/listen.js'
 
 /** Options of startBroker; a limit, port or address left out takes its value from {@link BROKER_DEFAULTS}. */
@@ -134,7 +135,9 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     await storage.close().catch(() => {})
     throw err
   }
-  ignoreUnknownPubrec((aedes as unknown as { persistence: unknown }).persistence)
+  const { persistence } = aedes as unknown as { persistence: unknown }
+  ignoreUnknownPubrec(persistence)
+  neverStoreUndeliverable(persistence)
   // With a durable store, a QoS 1 PUBACK is only sent once the message is stored.
   if ((options.persistence ?? BROKER_DEFAULTS.persistence) !== 'memory') acknowledgeAfterStore(aedes)
   observe(aedes, metrics, logger)
