@@ -60,6 +60,7 @@ const CASES: Case[] = [
     closed: true,
     notMosquitto: 'Mosquitto supports MQTT 5'
   },
+  { name: 'MQTT 3.1 with an empty client id (3.1 has no assigned ids)', steps: [login({ version: 3, clientId: '' })], connack: 2, closed: true },
   { name: 'MQTT 3.1 is supported', steps: [login({ version: 3, clientId: 'v31' }), PINGREQ], connack: 0, then: ['pingresp'], closed: false },
   // Topic names (MQTT-1.5.3-1, -2, MQTT-3.3.2-2)
   { name: 'PUBLISH on a topic of 30 000 bytes of 0xff', steps: [login(), publishBytes(Buffer.concat([Buffer.from('factory/'), Buffer.alloc(30000, 0xff), Buffer.from('/telemetry')]), 'x', { qos: 1 })], connack: 0, closed: true },
