@@ -10,14 +10,17 @@ import { createLogger, type Logger } from '@factory-edge/shared/runtime'
 import { startOpsServer, type OpsServer } from '@factory-edge/shared/ops'
 import { loadAcl } from './auth/acl.js'
 import { loadPasswordFile } from './auth/password-file.js'
-import { installAuth } from './auth/handlers.js'
-import { AclDeniedError, PacketTooLargeError } from './errors.js'
+import { createAuth } from './auth/handlers.js'
+import { conformanceHooks } from './protocol/conformance.js'
+import { AclDeniedError, PacketTooLargeError, ProtocolViolationError } from './errors.js'
 import { brokerConfigSpec, settingName } from './config.js'
 import { BROKER_DEFAULTS } from './defaults.js'
 import { BrokerMetrics, createBrokerRegistry } from './observability/metrics.js'
 import { openStorage, type PersistenceKind } from './storage/persistence.js'
 import { acknowledgeAfterStore } from './storage/ack-after-store.js'
-import { SizeLimitedConnection } from './transport/packet-size-limit.js'
+import { CheckedConnection } from './transport/inbound-check.js'
+import { ignoreUnknownPubrec } from './storage/unknown-acks.js'
+import { neverStoreUndeliverable } from './storage/never-store-undeliverable.js'
 import { closeServer, listen, listenError } from './transport/listen.js'
 
 /** Options of startBroker; a limit, port or address left out takes its value from {@link BROKER_DEFAULTS}. */
@@ -115,6 +118,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     logger
   })
   const metrics = new BrokerMetrics()
+  const auth = createAuth({ passwords, acl, allowAnonymous, logger, metrics })
   let aedes: Aedes
   try {
     aedes = await Aedes.createBroker({
@@ -124,13 +128,16 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       keepaliveLimit: options.maxKeepalive ?? BROKER_DEFAULTS.maxKeepalive,
       connectTimeout: options.connectTimeout ?? BROKER_DEFAULTS.connectTimeoutMs,
       drainTimeout: options.drainTimeout ?? BROKER_DEFAULTS.drainTimeoutMs,
-      maxClientsIdLength: 128
+      maxClientsIdLength: 128,
+      ...conformanceHooks(auth.hooks, { logger, metrics })
     })
   } catch (err) {
     await storage.close().catch(() => {})
     throw err
   }
-  const auth = installAuth(aedes, { passwords, acl, allowAnonymous, logger, metrics })
+  const { persistence } = aedes as unknown as { persistence: unknown }
+  ignoreUnknownPubrec(persistence)
+  neverStoreUndeliverable(persistence)
   // With a durable store, a QoS 1 PUBACK is only sent once the message is stored.
   if ((options.persistence ?? BROKER_DEFAULTS.persistence) !== 'memory') acknowledgeAfterStore(aedes)
   observe(aedes, metrics, logger)
@@ -146,7 +153,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     connections.add(stream)
     metrics.connectionsAccepted++
     stream.once('close', () => connections.delete(stream))
-    aedes.handle(maxPacketSize > 0 ? new SizeLimitedConnection(stream, maxPacketSize) : stream, req)
+    aedes.handle(new CheckedConnection(stream, maxPacketSize), req)
   }
   const onSocket = (socket: Socket): void => accept(socket, socket.remoteAddress)
 
@@ -246,7 +253,7 @@ async function startOps (aedes: Aedes, metrics: BrokerMetrics, host: string, por
   }
 }
 
-/** Counts and logs client errors; oversized packets get their own counter. */
+/** Counts and logs client errors; oversized packets and protocol violations get their own counters. */
 function observe (aedes: Aedes, metrics: BrokerMetrics, logger: Logger): void {
   // aedes reports one error per failed write, so a dropped client can raise dozens: report the first.
   const reported = new WeakSet<Client>()
@@ -256,6 +263,11 @@ function observe (aedes: Aedes, metrics: BrokerMetrics, logger: Logger): void {
     if (err.message === 'drain timeout') {
       metrics.slowClientsDropped++
       logger.warn({ clientId: client.id }, 'client disconnected: it stopped reading its messages (drain timeout)')
+      return
+    }
+    if (err instanceof ProtocolViolationError) {
+      metrics.protocolViolations++
+      logger.warn({ clientId: client.id, err: err.message, statement: err.statement }, 'connection closed: protocol violation')
       return
     }
     if (err instanceof PacketTooLargeError) {

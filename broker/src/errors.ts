@@ -28,3 +28,15 @@ export class PacketTooLargeError extends FactoryEdgeError {
     super(`packet of ${size} bytes exceeds the maximum packet size of ${limit} bytes`)
   }
 }
+
+/**
+ * A packet that breaks MQTT 3.1.1 in a way that obliges the server to close the connection (§4.8);
+ * `statement` names the normative statement, e.g. MQTT-1.5.3-1.
+ */
+export class ProtocolViolationError extends FactoryEdgeError {
+  override name = 'ProtocolViolationError'
+  override readonly code = 'ERR_PROTOCOL_VIOLATION'
+  constructor (message: string, readonly statement: string) {
+    super(`${message} (${statement})`)
+  }
+}

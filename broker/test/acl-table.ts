@@ -63,6 +63,7 @@ export const ACL_CASES: AclCase[] = [
   { user: 'tester', action: 'publish', topic: 'lab/secret', allowed: false },
   { user: 'tester', action: 'receive', filter: 'lab/#', topic: 'lab/bench', allowed: true },
   { user: 'tester', action: 'receive', filter: 'lab/#', topic: 'lab/secret', allowed: false },
+  { user: 'tester', action: 'receive', topic: 'lab/secret', allowed: false },
   { user: 'tester', clientId: 'cell-4', action: 'publish', topic: 'clients/cell-4/x', allowed: true },
   { user: 'tester', clientId: 'cell-5', action: 'publish', topic: 'clients/cell-4/x', allowed: false }
 ]

@@ -39,7 +39,7 @@ test('/healthz reports status and clients; /metrics is Prometheus text with the 
     if (line.startsWith('factory_broker_')) assert.match(line, /^[a-z_]+(\{[a-z]+="[a-z]+"\})? \d+$/, line)
     if (line !== '' && !line.startsWith('#')) assert.match(line, /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*")*\})? -?(\d+(\.\d+)?(e[+-]?\d+)?|\+Inf|NaN)$/, line)
   }
-  assert.equal(text.split('\n').filter((line) => line.startsWith('factory_broker_')).length, 14)
+  assert.equal(text.split('\n').filter((line) => line.startsWith('factory_broker_')).length, 16)
   for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
     assert.match(text, new RegExp(`^# TYPE ${name} (gauge|counter)$`, 'm'), name)
     assert.match(text, new RegExp(`^${name} [0-9.e+-]+$`, 'm'), name)

@@ -1,30 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect as connectTcp, type Socket } from 'node:net'
 import mqttPacket from 'mqtt-packet'
 import { startBroker, type BrokerHandle } from '../src/index.js'
 import { eventually } from '@factory-edge/test-support/wait'
 import { connect, endClient, nextMessage, quietLogger } from './helpers.js'
-
-// Raw sockets, so that the tests can send what a well-behaved client library never would.
-
-function rawSocket (port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connectTcp(port, '127.0.0.1')
-    socket.once('connect', () => resolve(socket))
-    socket.once('error', reject)
-  })
-}
-
-function closed (socket: Socket, ms = 10000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (socket.destroyed) return resolve()
-    const timer = setTimeout(() => reject(new Error(`socket still open after ${ms} ms`)), ms)
-    socket.once('close', () => { clearTimeout(timer); resolve() })
-    socket.on('error', () => {})
-    socket.resume()
-  })
-}
+import { closed, rawSocket } from './raw-mqtt.js'
 
 const connectPacket = (clientId: string, keepalive = 60): Buffer =>
   mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive })

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { AclError } from '../errors.js'
+import { topicFilterProblem } from '../protocol/topics.js'
 
 /**
  * Access control lists in Mosquitto's `acl_file` syntax:
@@ -13,8 +14,9 @@ import { AclError } from '../errors.js'
  *
  * Access is `read`, `write`, `readwrite` (the default) or `deny`; a matching `deny` wins. With an ACL
  * everything not granted is denied. Every message is checked against `read` when it is delivered, as
- * Mosquitto does. Mosquitto grants every SUBSCRIBE; we refuse (SUBACK 0x80) only a filter that can match
- * no readable topic at all, so both brokers deliver exactly the same messages.
+ * Mosquitto does. Mosquitto grants every SUBSCRIBE; we refuse (SUBACK 0x80) a filter that can match no
+ * readable topic at all or that a deny rule covers entirely, so both brokers deliver exactly the same
+ * messages and a client can tell a subscription that will never deliver anything.
  */
 
 export type Access = 'read' | 'write' | 'readwrite' | 'deny'
@@ -67,13 +69,9 @@ export function parseAcl (text: string, source = 'ACL file'): Acl {
     }
     if (topic === '') fail('missing topic')
     if (ACCESS.has(topic)) fail('missing topic after the access type')
+    const problem = topicFilterProblem(topic)
+    if (problem !== undefined) fail(`invalid wildcard or topic: ${problem.reason}`)
     const levels = topic.split('/')
-    for (let l = 0; l < levels.length; l++) {
-      const level = levels[l]
-      if ((level.includes('#') && (level !== '#' || l !== levels.length - 1)) || (level.includes('+') && level !== '+')) {
-        fail('invalid wildcard: + must be a whole level and # the whole last level')
-      }
-    }
     const pattern = keyword === 'pattern'
     const rule: Rule = { access, levels, pattern, hasUser: pattern && topic.includes('%u'), hasClient: pattern && topic.includes('%c') }
     if (pattern) acl.patterns.push(rule)
@@ -120,6 +118,24 @@ function filtersIntersect (a: readonly string[], b: readonly string[]): boolean 
   }
 }
 
+/** True when every topic the filter matches is also matched by the rule (both as levels). */
+function ruleCoversFilter (rule: readonly string[], filter: readonly string[]): boolean {
+  for (let i = 0; ; i++) {
+    const r = rule[i]
+    const f = filter[i]
+    // A leading wildcard matches no $-topic (MQTT-4.7.2-1), so it covers no filter that names one.
+    const dollar = i === 0 && f !== undefined && f.startsWith('$')
+    if (r === '#') return !dollar
+    if (r === undefined || f === undefined) return r === f
+    if (f === '#') return false
+    if (f === '+') {
+      if (r !== '+') return false
+      continue
+    }
+    if (r !== f && (r !== '+' || dollar)) return false
+  }
+}
+
 /** What a client wants to do: publish to a topic, receive a message, or subscribe to a filter. */
 export type Action = 'write' | 'read' | 'subscribe'
 
@@ -147,17 +163,15 @@ export function isAllowed (acl: Acl, user: string | undefined, clientId: string,
   const topicLevels = topic.split('/')
   const own = user === undefined ? acl.anonymous : acl.users.get(user)
   let granted = false
-  const check = (rule: Rule): boolean => {
-    const levels = substitute(rule, user, clientId)
-    if (levels === undefined) return false
-    return action === 'subscribe' ? filtersIntersect(levels, topicLevels) : filterMatchesTopic(levels, topicLevels)
-  }
   for (const rules of [own ?? [], acl.patterns]) {
     for (const rule of rules) {
-      if (!check(rule)) continue
-      // Delivery checks each message, so a deny rule only refuses the deliveries it names.
+      const levels = substitute(rule, user, clientId)
+      if (levels === undefined) continue
+      if (!(action === 'subscribe' ? filtersIntersect(levels, topicLevels) : filterMatchesTopic(levels, topicLevels))) continue
       if (rule.access === 'deny') {
-        if (action === 'subscribe') continue
+        // A filter a deny rule covers entirely can never deliver anything: refuse the SUBSCRIBE (SUBACK
+        // 0x80), so the client can tell. A partial overlap is granted; delivery checks each message.
+        if (action === 'subscribe' && !ruleCoversFilter(levels, topicLevels)) continue
         return false
       }
       if (grants(rule.access, action)) granted = true

@@ -1,4 +1,4 @@
-import type { Aedes, AuthenticateError, Client } from 'aedes'
+import type { AedesOptions, AuthenticateError, Client } from 'aedes'
 import type { Logger } from '@factory-edge/shared/runtime'
 import { AclDeniedError } from '../errors.js'
 import { isAllowed, type Acl, type Action } from './acl.js'
@@ -32,13 +32,18 @@ interface Identity {
   generation: number
 }
 
-/** Swaps in a reloaded password file and ACL; connected clients are judged by the new ACL at once. */
-export interface AuthControl {
+/** The aedes hooks that authenticate and authorise clients. */
+export type AuthHooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>
+
+export interface Auth {
+  /** To pass to aedes as options. */
+  hooks: AuthHooks
+  /** Swaps in a reloaded password file and ACL; connected clients are judged by the new ACL at once. */
   update (passwords: Map<string, PasswordHash> | undefined, acl: Acl | undefined): void
 }
 
-/** Installs authenticate / authorizePublish / authorizeSubscribe / authorizeForward on an aedes. */
-export function installAuth (aedes: Aedes, settings: AuthSettings): AuthControl {
+/** authenticate / authorizePublish / authorizeSubscribe / authorizeForward from a password file and an ACL. */
+export function createAuth (settings: AuthSettings): Auth {
   const { allowAnonymous, logger, metrics } = settings
   let { passwords, acl } = settings
   let generation = 0
@@ -71,7 +76,7 @@ export function installAuth (aedes: Aedes, settings: AuthSettings): AuthControl 
     logger[level]({ clientId: client.id, user: identities.get(client)?.user, topic, action }, `ACL denied ${action} on ${topic}`)
   }
 
-  aedes.authenticate = (client, username, password, done) => {
+  const authenticate: AuthHooks['authenticate'] = (client, username, password, done) => {
     const user = username === undefined || username === '' ? undefined : username
     const accept = (): void => {
       identities.set(client, { user, decisions: new Map(), generation })
@@ -104,7 +109,7 @@ export function installAuth (aedes: Aedes, settings: AuthSettings): AuthControl 
     }, (err: Error) => refuse(`password check failed: ${err.message}`, BAD_USERNAME_OR_PASSWORD))
   }
 
-  aedes.authorizePublish = (client, packet, done) => {
+  const authorizePublish: AuthHooks['authorizePublish'] = (client, packet, done) => {
     // client is null for the broker's own messages (e.g. wills of sessions that expired).
     if (client === null) return done(null)
     if (packet.topic.startsWith(SYS_PREFIX)) {
@@ -120,7 +125,7 @@ export function installAuth (aedes: Aedes, settings: AuthSettings): AuthControl 
     done(null)
   }
 
-  aedes.authorizeSubscribe = (client, subscription, done) => {
+  const authorizeSubscribe: AuthHooks['authorizeSubscribe'] = (client, subscription, done) => {
     if (!decide(client, 'subscribe', subscription.topic)) {
       deny(client, 'subscribe', subscription.topic)
       // null negates only this subscription: the SUBACK carries 0x80 and the client stays connected.
@@ -129,7 +134,7 @@ export function installAuth (aedes: Aedes, settings: AuthSettings): AuthControl 
     done(null, subscription)
   }
 
-  aedes.authorizeForward = (client, packet) => {
+  const authorizeForward: AuthHooks['authorizeForward'] = (client, packet) => {
     if (acl !== undefined && !decide(client, 'read', packet.topic)) {
       deny(client, 'read', packet.topic)
       return null
@@ -139,6 +144,7 @@ export function installAuth (aedes: Aedes, settings: AuthSettings): AuthControl 
   }
 
   return {
+    hooks: { authenticate, authorizePublish, authorizeSubscribe, authorizeForward },
     update (newPasswords, newAcl) {
       passwords = newPasswords
       acl = newAcl

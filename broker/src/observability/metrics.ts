@@ -19,7 +19,11 @@ export class BrokerMetrics {
   messagesOut = 0
   /** Connections closed for sending a packet larger than `maxPacketSize`. */
   oversizedPackets = 0
-  /** Protocol and socket errors of clients (malformed packets, resets, ...). */
+  /** Connections closed for a packet that breaks MQTT 3.1.1 (invalid UTF-8, wildcard in a will topic, ...). */
+  protocolViolations = 0
+  /** Messages dropped for one subscriber because they cannot be encoded; the subscriber stays connected. */
+  undeliverableMessages = 0
+  /** Other protocol and socket errors of clients (malformed packets, resets, ...). */
   clientErrors = 0
   keepaliveTimeouts = 0
   /** Clients disconnected because they stopped reading their messages (drain timeout). */
@@ -27,7 +31,7 @@ export class BrokerMetrics {
   readonly startedAt = Date.now()
 }
 
-type CounterField = 'connectionsAccepted' | 'connectionsRejected' | 'authFailures' | 'messagesIn' | 'messagesOut' | 'oversizedPackets' | 'clientErrors' | 'slowClientsDropped' | 'keepaliveTimeouts'
+type CounterField = 'connectionsAccepted' | 'connectionsRejected' | 'authFailures' | 'messagesIn' | 'messagesOut' | 'oversizedPackets' | 'protocolViolations' | 'undeliverableMessages' | 'clientErrors' | 'slowClientsDropped' | 'keepaliveTimeouts'
 
 const COUNTERS: Array<[name: string, help: string, field: CounterField]> = [
   ['connections_accepted_total', 'Network connections accepted', 'connectionsAccepted'],
@@ -36,7 +40,9 @@ const COUNTERS: Array<[name: string, help: string, field: CounterField]> = [
   ['messages_in_total', 'PUBLISH packets received from clients', 'messagesIn'],
   ['messages_out_total', 'PUBLISH packets forwarded to clients', 'messagesOut'],
   ['oversized_packets_total', 'Connections closed for a packet above max packet size', 'oversizedPackets'],
-  ['client_errors_total', 'Client protocol or socket errors', 'clientErrors'],
+  ['protocol_violations_total', 'Connections closed for a packet that breaks MQTT 3.1.1', 'protocolViolations'],
+  ['undeliverable_messages_total', 'Messages dropped for a subscriber because they cannot be encoded', 'undeliverableMessages'],
+  ['client_errors_total', 'Other client protocol or socket errors', 'clientErrors'],
   ['slow_clients_dropped_total', 'Clients disconnected for not reading their messages', 'slowClientsDropped'],
   ['keepalive_timeouts_total', 'Clients dropped for missing keep-alive', 'keepaliveTimeouts']
 ]

@@ -40,16 +40,33 @@ test('patterns substitute %u and %c, and ignore values that would act as wildcar
   assert.equal(isAllowed(acl, 'bob', '+', 'write', 'dev/+/up'), false)
 })
 
-test('a subscription is refused only when it can match no readable topic', () => {
+test('a subscription is refused when it can match no readable topic or a deny rule covers it entirely', () => {
   assert.equal(isAllowed(acl, 'alice', 'c', 'subscribe', 'lab/#'), true)
   assert.equal(isAllowed(acl, 'alice', 'c', 'subscribe', '#'), true, '# also matches lab/x')
   assert.equal(isAllowed(acl, 'alice', 'c', 'subscribe', '+/x'), true)
   assert.equal(isAllowed(acl, 'alice', 'c', 'subscribe', 'out/+'), false, 'write-only')
   assert.equal(isAllowed(acl, 'alice', 'c', 'subscribe', 'other/#'), false)
   assert.equal(isAllowed(acl, 'alice', 'c', 'subscribe', 'lab'), true, 'lab/# also matches lab')
-  assert.equal(isAllowed(acl, 'alice', 'c', 'subscribe', 'lab/secret'), true, 'deny is applied per delivery')
+  assert.equal(isAllowed(acl, 'alice', 'c', 'subscribe', 'lab/secret'), false, 'deny lab/secret covers it')
+  assert.equal(isAllowed(acl, 'alice', 'c', 'subscribe', 'lab/+'), true, 'partial overlap: deny is applied per delivery')
   assert.equal(isAllowed(acl, undefined, 'c', 'subscribe', 'public/+/b'), true)
   assert.equal(isAllowed(acl, undefined, 'c', 'subscribe', 'public2/+'), false)
+})
+
+test('which filters a deny rule covers', () => {
+  const denying = parseAcl('user u\ntopic readwrite #\ntopic readwrite $x/#\ntopic deny a/#\ntopic deny b/+/c\ntopic deny +/d')
+  const subscribe = (filter: string): boolean => isAllowed(denying, 'u', 'c', 'subscribe', filter)
+  assert.equal(subscribe('a'), false, 'a/# also matches a')
+  assert.equal(subscribe('a/#'), false)
+  assert.equal(subscribe('a/+/x'), false)
+  assert.equal(subscribe('b/+/c'), false)
+  assert.equal(subscribe('b/x/c'), false)
+  assert.equal(subscribe('x/d'), false)
+  assert.equal(subscribe('b/+/+'), true, 'b/x/y is readable')
+  assert.equal(subscribe('b/#'), true)
+  assert.equal(subscribe('+/+'), true)
+  assert.equal(subscribe('#'), true)
+  assert.equal(subscribe('$x/d'), true, '+/d matches no $-topic')
 })
 
 test('$ topics are not matched by leading wildcards', () => {

@@ -1,0 +1,225 @@
+import { Duplex } from 'node:stream'
+import { isUtf8 } from 'node:buffer'
+import { PacketTooLargeError, ProtocolViolationError } from '../errors.js'
+
+const enum State { Type, Length, Body }
+
+// Control packet types (MQTT 3.1.1 §2.2.1) whose variable header or payload carries UTF-8 strings.
+const CONNECT = 1
+const PUBLISH = 3
+const SUBSCRIBE = 8
+const UNSUBSCRIBE = 10
+
+// CONNECT flags (§3.1.2.3).
+const WILL_FLAG = 0x04
+const PASSWORD_FLAG = 0x40
+const USERNAME_FLAG = 0x80
+
+/**
+ * Tracks MQTT fixed headers in a byte stream and refuses, before aedes parses them:
+ * - a packet whose announced length exceeds the limit (0 = no limit). The MQTT parser buffers a whole
+ *   packet before handing it on, so without this a client could make the broker hold up to 256 MB per
+ *   connection;
+ * - a UTF-8 string (client id, will topic, user name, topic name, topic filter) that is not well-formed
+ *   UTF-8 or contains U+0000: the server MUST close the connection (MQTT-1.5.3-1, MQTT-1.5.3-2).
+ *   This has to look at the bytes: mqtt-packet decodes strings with `toString('utf8')`, which turns
+ *   each invalid sequence into U+FFFD. Such a topic then no longer fits the 65 535 bytes its length
+ *   field allows, and every later attempt to forward it failed to encode and disconnected the subscriber.
+ */
+export class InboundPacketChecker {
+  private state = State.Type
+  private type = 0
+  private length = 0
+  private multiplier = 1
+  private lengthBytes = 0
+  private remaining = 0
+  /** Body bytes of the current packet kept for the string check, and how many are needed. */
+  private kept: Buffer[] = []
+  private keptLength = 0
+  private wanted = 0
+  private topicLengthKnown = false
+
+  constructor (readonly limit: number) {}
+
+  /** Scans one chunk; returns an error for the first packet that must be refused. */
+  check (chunk: Uint8Array): Error | undefined {
+    let i = 0
+    const n = chunk.length
+    while (i < n) {
+      switch (this.state) {
+        case State.Type:
+          this.type = chunk[i++] >> 4
+          this.state = State.Length
+          this.length = 0
+          this.multiplier = 1
+          this.lengthBytes = 0
+          break
+        case State.Length: {
+          const byte = chunk[i++]
+          this.length += (byte & 0x7f) * this.multiplier
+          this.multiplier *= 128
+          this.lengthBytes++
+          if ((byte & 0x80) !== 0) {
+            if (this.lengthBytes === 4) return new ProtocolViolationError('malformed packet: remaining length longer than 4 bytes', 'MQTT 2.2.3')
+            break
+          }
+          const size = 1 + this.lengthBytes + this.length
+          if (this.limit > 0 && size > this.limit) return new PacketTooLargeError(size, this.limit)
+          this.remaining = this.length
+          this.startBody()
+          this.state = this.remaining === 0 ? State.Type : State.Body
+          break
+        }
+        case State.Body: {
+          const take = Math.min(this.remaining, n - i)
+          if (this.keptLength < this.wanted) {
+            const err = this.keep(chunk.subarray(i, i + take))
+            if (err !== undefined) return err
+          }
+          i += take
+          this.remaining -= take
+          if (this.remaining === 0) this.state = State.Type
+          break
+        }
+      }
+    }
+    return undefined
+  }
+
+  private startBody (): void {
+    this.kept = []
+    this.keptLength = 0
+    this.topicLengthKnown = false
+    // A PUBLISH needs only its topic (length first, then the topic itself); the other three are small
+    // control packets whose strings can be anywhere in the body.
+    if (this.type === PUBLISH) this.wanted = this.length >= 2 ? 2 : 0
+    else if (this.type === CONNECT || this.type === SUBSCRIBE || this.type === UNSUBSCRIBE) this.wanted = this.length
+    else this.wanted = 0
+  }
+
+  private keep (bytes: Uint8Array): Error | undefined {
+    let offset = 0
+    while (this.keptLength < this.wanted && offset < bytes.length) {
+      const part = bytes.subarray(offset, offset + this.wanted - this.keptLength)
+      offset += part.length
+      this.kept.push(Buffer.from(part.buffer, part.byteOffset, part.length))
+      this.keptLength += part.length
+      if (this.keptLength < this.wanted) return undefined
+      const body = this.kept.length === 1 ? this.kept[0] : Buffer.concat(this.kept)
+      this.kept = [body]
+      if (this.type === PUBLISH && !this.topicLengthKnown) {
+        // Now the topic length is known: keep going until the whole topic is here.
+        this.topicLengthKnown = true
+        this.wanted = Math.min(2 + body.readUInt16BE(0), this.length)
+        if (this.keptLength < this.wanted) continue
+      }
+      this.wanted = 0
+      return checkStrings(this.type, body)
+    }
+    return undefined
+  }
+}
+
+/** Reads a length-prefixed field (§1.5.3) at `pos`; undefined when the packet is cut short (the parser reports that). */
+function field (body: Buffer, pos: number): Buffer | undefined {
+  if (pos + 2 > body.length) return undefined
+  const end = pos + 2 + body.readUInt16BE(pos)
+  return end <= body.length ? body.subarray(pos + 2, end) : undefined
+}
+
+function badString (bytes: Buffer | undefined, what: string): Error | undefined {
+  if (bytes === undefined) return undefined
+  if (!isUtf8(bytes)) return new ProtocolViolationError(`${what} is not well-formed UTF-8`, 'MQTT-1.5.3-1')
+  if (bytes.includes(0)) return new ProtocolViolationError(`${what} contains U+0000`, 'MQTT-1.5.3-2')
+  return undefined
+}
+
+/** The UTF-8 strings of one packet body (only as much of a PUBLISH as holds its topic). */
+function checkStrings (type: number, body: Buffer): Error | undefined {
+  switch (type) {
+    case PUBLISH:
+      return badString(field(body, 0), 'topic name')
+    case SUBSCRIBE:
+    case UNSUBSCRIBE: {
+      // Packet identifier, then filters (each followed by a QoS byte in a SUBSCRIBE).
+      for (let pos = 2; pos < body.length;) {
+        const filter = field(body, pos)
+        const err = badString(filter, 'topic filter')
+        if (err !== undefined || filter === undefined) return err
+        pos += 2 + filter.length + (type === SUBSCRIBE ? 1 : 0)
+      }
+      return undefined
+    }
+    case CONNECT: {
+      const name = field(body, 0)
+      if (name === undefined) return undefined
+      let pos = 2 + name.length
+      // MQTT 5 has properties here; aedes refuses version 5 with CONNACK 0x01, so only 3.1 and 3.1.1 are read.
+      const level = body[pos]
+      if (level !== 3 && level !== 4) return undefined
+      const flags = body[pos + 1]
+      pos += 4 // level, flags, keep-alive
+      const strings: Array<[string, boolean]> = [['client id', true], ['will topic', (flags & WILL_FLAG) !== 0], ['will message', (flags & WILL_FLAG) !== 0],
+        ['user name', (flags & USERNAME_FLAG) !== 0], ['password', (flags & PASSWORD_FLAG) !== 0]]
+      for (const [what, present] of strings) {
+        if (!present) continue
+        const bytes = field(body, pos)
+        if (bytes === undefined) return undefined
+        // The will message and the password are binary data, not strings (§3.1.3.3, §3.1.3.5).
+        if (what !== 'will message' && what !== 'password') {
+          const err = badString(bytes, what)
+          if (err !== undefined) return err
+        }
+        pos += 2 + bytes.length
+      }
+      return undefined
+    }
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Wraps a connection so that every byte read passes an InboundPacketChecker; writes go straight through.
+ * A refused packet destroys the connection with the checker's error, before aedes sees any of it.
+ */
+export class CheckedConnection extends Duplex {
+  private readonly checker: InboundPacketChecker
+
+  constructor (private readonly inner: Duplex, limit: number) {
+    super({ allowHalfOpen: false })
+    this.checker = new InboundPacketChecker(limit)
+    inner.on('data', (chunk: Buffer) => {
+      const err = this.checker.check(chunk)
+      if (err !== undefined) {
+        this.destroy(err)
+        return
+      }
+      if (!this.push(chunk)) inner.pause()
+    })
+    inner.on('end', () => this.push(null))
+    inner.on('error', (err) => this.destroy(err))
+    inner.on('close', () => { if (!this.destroyed) this.destroy() })
+  }
+
+  override _read (): void {
+    this.inner.resume()
+  }
+
+  override _write (chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.inner.write(chunk, callback)
+  }
+
+  override _writev (chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.inner.write(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback)
+  }
+
+  override _final (callback: (error?: Error | null) => void): void {
+    this.inner.end(callback)
+  }
+
+  override _destroy (err: Error | null, callback: (error?: Error | null) => void): void {
+    this.inner.destroy()
+    callback(err)
+  }
+}
