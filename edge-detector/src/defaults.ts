@@ -23,6 +23,8 @@ export const DETECTOR_DEFAULTS = {
   /** Rule-based sensor-fault detection (see pipeline/sensor-checks.ts). */
   sensorChecks: {
     spikeSteps: 12,
+    excursionExcess: 2,
+    excursionSteps: 4,
     stuckChance: 1e-9,
     stuckMinReadings: 8,
     // One or two missing readings are a lost message or a reordering on the link, not a silent sensor.

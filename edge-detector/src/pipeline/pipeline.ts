@@ -200,13 +200,15 @@ export class DetectorPipeline {
     if (newest) table.lastTs[slot] = r.ts
     const features = this.features
     this.extractor.push(window, r, r.ts, features)
-    const score = model.score(features)
+    // The training-range excess once, for the score and for the sensor checks' excursions.
+    const excess = model.range.excess(features)
+    const score = model.range.extend(model.forest.score(features), excess)
     const threshold = model.threshold
     this.stats.scored++
 
     // Only readings in order tell a frozen or spiking signal; a dropout shows at the reading after the gap.
     const sensors = this.sensors
-    const evidence = newest && (sensors.check(slot, r) || dropout)
+    const evidence = newest && (sensors.check(slot, r, excess) || dropout)
     const sensorChange = newest ? sensors.update(slot, evidence) : 'unchanged'
     if (sensorChange !== 'unchanged') this.emitEvent(slot, r, score, sensorChange === 'raised', true)
     // While a sensor lies its readings are no evidence about the process: they count as under the threshold.

@@ -15,6 +15,13 @@ export interface SensorCheckOptions {
   /** A spike is a step in and a step back out, each at least this many times the signal's usual step. */
   spikeSteps: number
   /**
+   * Or, when the reading in between lay at least this far outside the model's training range (in
+   * training standard deviations, summed over the features) and the next came back, a step in and out
+   * of at least {@link excursionSteps} usual steps.
+   */
+  excursionExcess: number
+  excursionSteps: number
+  /**
    * A signal is stuck when, at the rate it usually changes, this many equal readings in a row would
    * happen by chance less often than this (so a signal that often repeats needs a longer run).
    */
@@ -62,6 +69,8 @@ export class SensorChecks {
   private readonly changeRate: Float64Array
   private readonly usualStep: Float64Array
   private readonly logStuckChance: number
+  /** The model's training-range excess of each slot's previous reading. */
+  private readonly rangeExcess: Float64Array
 
   constructor (capacity: number, options: Partial<SensorCheckOptions> = {}, signals: readonly SensorField[] = SENSOR_FIELDS) {
     this.options = { ...DEFAULT_SENSOR_CHECKS, ...options }
@@ -78,6 +87,7 @@ export class SensorChecks {
     this.changeRate = new Float64Array(n)
     this.usualStep = new Float64Array(n)
     this.logStuckChance = Math.log(this.options.stuckChance)
+    this.rangeExcess = new Float64Array(capacity)
   }
 
   /** Forgets a slot's history (the slot now holds another machine, or its stream restarted). */
@@ -90,6 +100,7 @@ export class SensorChecks {
     this.run.fill(0, slot * s, (slot + 1) * s)
     this.changeRate.fill(0, slot * s, (slot + 1) * s)
     this.usualStep.fill(0, slot * s, (slot + 1) * s)
+    this.rangeExcess[slot] = 0
   }
 
   /** True while the machine in `slot` has a sensor-fault alert up. */
@@ -119,12 +130,20 @@ export class SensorChecks {
    * Checks the sensor values of the machine's newest reading; true when they are evidence of a sensor
    * fault ({@link fault} and {@link signal} say which).
    */
-  check (slot: number, r: ReadingValues): boolean {
+  check (slot: number, r: ReadingValues, rangeExcess = 0): boolean {
     const o = this.options
     const signals = this.signals
     const base = slot * signals.length
     const seen = this.seen[slot]
     if (seen < 0xffffffff) this.seen[slot] = seen + 1
+    // The previous reading lay far outside the model's training range and this one is back: on a signal
+    // whose healthy steps are large (AI4I draws speed and torque afresh per product) the step alone cannot
+    // tell a spike, but a healthy reading does not leave the range of everything the model has seen.
+    const previousExcess = this.rangeExcess[slot]
+    this.rangeExcess[slot] = rangeExcess
+    const excursion = previousExcess >= o.excursionExcess && rangeExcess < previousExcess / 2
+    let spikeRatio = 0
+    let spikeSignal = -1
     let found = false
     for (let i = 0; i < signals.length; i++) {
       const j = base + i
@@ -137,15 +156,17 @@ export class SensorChecks {
       const last = this.last[j]
       const step = Math.abs(x - last)
       const usual = this.usualStep[j]
-      if (!found && seen >= 2 && seen >= WARMUP) {
+      if (seen >= WARMUP) {
         const stepIn = last - this.beforeLast[j]
         const stepOut = last - x
         const smaller = Math.min(Math.abs(stepIn), Math.abs(stepOut))
         // The previous reading left in one direction and this one came back most of the way.
-        if (stepIn * stepOut > 0 && smaller > o.spikeSteps * usual && Math.abs(x - this.beforeLast[j]) < 0.5 * smaller) {
-          found = true
-          this.fault = SPIKE
-          this.signal = i
+        if (stepIn * stepOut > 0 && Math.abs(x - this.beforeLast[j]) < 0.5 * smaller) {
+          const ratio = smaller / usual
+          if ((ratio > o.spikeSteps || (excursion && ratio > o.excursionSteps)) && ratio > spikeRatio) {
+            spikeRatio = ratio
+            spikeSignal = i
+          }
         }
       }
       // Winsorised, so that a spike does not teach the signal that large steps are usual. The first
@@ -166,6 +187,11 @@ export class SensorChecks {
       }
       this.beforeLast[j] = last
       this.last[j] = x
+    }
+    if (!found && spikeSignal >= 0) {
+      found = true
+      this.fault = SPIKE
+      this.signal = spikeSignal
     }
     return found
   }
