@@ -5,6 +5,7 @@ import { access, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { tempDir } from '@factory-edge/test-support/temp-dir'
+import { SIMULATOR_DEFAULTS } from '@factory-edge/sensor-simulator'
 
 // No Docker engine runs here: `docker-compose config` (Debian's docker-compose 1.29) validates and
 // resolves the file, which is as far as this machine can go.
@@ -56,6 +57,14 @@ test('docker-compose.yml is valid and resolves with .env.example', { skip: !hasC
   assert.equal(detector.INFLUX_TOKEN, env.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN)
   assert.equal(detector.INFLUX_BUCKET, env.DOCKER_INFLUXDB_INIT_BUCKET)
   assert.equal(detector.INFLUX_ORG, env.DOCKER_INFLUXDB_INIT_ORG)
+  // Telemetry QoS 1, as the simulator's default, the contract and the detector's persistent session expect.
+  assert.equal(services['sensor-simulator'].environment?.SIM_QOS, '1')
+})
+
+test('the simulator publishes telemetry with QoS 1 by default, also in the Pi env file', async () => {
+  assert.equal(SIMULATOR_DEFAULTS.qos, '1')
+  const piEnv = await readFile('sensor-simulator/deploy/sensor-simulator.env', 'utf8')
+  assert.match(piEnv, /^SIM_QOS=1$/m)
 })
 
 test('the mosquitto profile runs Mosquitto with the repository mosquitto.conf and ACL', { skip: !hasCompose && 'docker-compose is not installed' }, () => {
