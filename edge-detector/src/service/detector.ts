@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events'
 import { allMachinesTopic } from '@factory-edge/shared/contract'
 import { loadModel, type Model } from '@factory-edge/shared/ml'
-import { createLogger, type Logger, RateLimitedLog } from '@factory-edge/shared/runtime'
+import { createLogger, settingName, type Logger, RateLimitedLog } from '@factory-edge/shared/runtime'
 import { startOpsServer, type HealthReport, type OpsServer } from '@factory-edge/shared/ops'
 import { DETECTOR_DEFAULTS } from '../defaults.js'
+import { detectorConfigSpec } from '../config.js'
 import { DetectorPipeline } from '../pipeline/pipeline.js'
 import { parseShard, type Shard } from '../pipeline/shard.js'
 import type { PointWriter } from '../influx/point-writer.js'
@@ -109,7 +110,7 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     }
     if (o.retrain !== undefined) (await this.loadRetrainer()).start()
     if (o.httpPort !== undefined && o.httpPort !== null) {
-      this.server = await startOpsServer({ host: o.httpHost ?? DETECTOR_DEFAULTS.httpHost, port: o.httpPort, health: () => this.health(), registry: this.operations.registry })
+      this.server = await startOpsServer({ host: o.httpHost ?? DETECTOR_DEFAULTS.httpHost, port: o.httpPort, portSetting: settingName(detectorConfigSpec.httpPort), health: () => this.health(), registry: this.operations.registry })
       this.logger.info({ url: this.server.url }, 'serving /healthz and /metrics')
     }
     await this.mqtt.start()

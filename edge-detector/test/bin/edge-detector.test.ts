@@ -1,10 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { eventually } from '@factory-edge/test-support/wait'
+import { holdPort } from '@factory-edge/test-support/ports'
+import { assertOneLineExit } from '@factory-edge/test-support/child-process'
 import { brokerAndModel } from '../helpers/services.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -76,4 +78,12 @@ test('the configuration docs (linked from the README) list every option with its
     assert.ok(section.includes(`| \`${flag}`), `docs/configuration.md lacks ${flag}`)
     if (option.env !== undefined) assert.ok(section.includes(`\`${option.env}\``), `docs/configuration.md lacks ${option.env}`)
   }
+})
+
+test('a taken --http-port: one line naming the flag and HTTP_PORT, exit 2', async (t) => {
+  const { broker, modelPath } = await brokerAndModel(t)
+  const held = await holdPort()
+  t.after(held.release)
+  const result = spawnSync(process.execPath, [bin, '--broker-url', broker.url, '--model', modelPath, '--http-port', String(held.port)], { encoding: 'utf8' })
+  assertOneLineExit(result, 2, new RegExp(`^edge-detector: HTTP endpoint \\(/healthz, /metrics\\): port ${held.port} on 127.0.0.1 is already in use .*; choose another with --http-port \\(env HTTP_PORT\\)$`))
 })
