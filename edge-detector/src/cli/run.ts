@@ -1,7 +1,7 @@
 import { ConfigError } from '@factory-edge/shared/errors'
-import { createLogger, onShutdown, type LoggerOptions, parseCommand } from '@factory-edge/shared/runtime'
+import { createLogger, onShutdownOf, type LoggerOptions, parseCommand } from '@factory-edge/shared/runtime'
 import { detectorConfigSpec, detectorOptionsFromConfig } from '../config.js'
-import { startDetector } from '../service/detector.js'
+import { createDetector, type StartableDetector } from '../service/detector.js'
 import { requireExistingFile } from './existing-file.js'
 import { printDetectorVersion } from './version.js'
 
@@ -18,9 +18,11 @@ export async function runCommand (argv: readonly string[], commands: readonly st
   requireExistingFile(options.modelPath, 'model', 'MODEL_PATH',
     `train one with \`edge-detector train --csv FILE --out ${options.modelPath}\` (simulated readings: \`sensor-simulator generate --out FILE\`), or run \`npm start\` once, which trains a first model`)
   const logger = createLogger('edge-detector', { level: config.logLevel as LoggerOptions['level'], format: config.logFormat })
-  const detector = await startDetector({ ...options, logger })
-  onShutdown(async (signal) => {
+  // Handlers first: a stop requested while the model loads or before the broker answers is a clean stop too.
+  const shutdown = onShutdownOf<StartableDetector>(async (detector, signal) => {
     logger.info({ signal }, 'shutting down')
-    await detector.close()
+    await detector?.close()
   }, 10_000)
+  const detector = shutdown.started(await createDetector({ ...options, logger }))
+  await detector.start()
 }

@@ -91,7 +91,17 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     return this.server?.url
   }
 
+  /** Starts the parts in order; if one fails, stops those already started and rethrows. */
   async start (): Promise<void> {
+    try {
+      await this.startParts()
+    } catch (err) {
+      await this.close().catch(() => {})
+      throw err
+    }
+  }
+
+  private async startParts (): Promise<void> {
     const o = this.options
     if (o.influx !== undefined) {
       // Loaded only when used: a gateway without InfluxDB or retraining keeps their modules out of memory.
@@ -109,10 +119,13 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       this.watcher.start()
     }
     if (o.retrain !== undefined) (await this.loadRetrainer()).start()
+    // A stop requested while starting (SIGTERM before the broker answers) ends the start here.
+    if (this.closing) return
     if (o.httpPort !== undefined && o.httpPort !== null) {
       this.server = await startOpsServer({ host: o.httpHost ?? DETECTOR_DEFAULTS.httpHost, port: o.httpPort, portSetting: settingName(detectorConfigSpec.httpPort), health: () => this.health(), registry: this.operations.registry })
       this.logger.info({ url: this.server.url }, 'serving /healthz and /metrics')
     }
+    if (this.closing) return
     await this.mqtt.start()
   }
 
@@ -178,19 +191,28 @@ function defaultClientId (shard: Shard | undefined): string {
   return shard === undefined || shard.count === 1 ? id : `${id}-${shard.index}-of-${shard.count}`
 }
 
-/** Loads the model, connects to the broker and starts scoring; resolves once subscribed. */
-export async function startDetector (options: DetectorOptions): Promise<DetectorHandle> {
+/** A detector that is built (model loaded) but not started: `close` works before and during `start`. */
+export interface StartableDetector extends DetectorHandle {
+  /**
+   * Starts the outputs and the HTTP server, connects and resolves once subscribed; a `close` meanwhile
+   * ends it. On a failure it closes what it started and rejects.
+   */
+  start: () => Promise<void>
+}
+
+/** Loads the model and builds the detector without connecting, so that a caller can stop it while it starts. */
+export async function createDetector (options: DetectorOptions): Promise<StartableDetector> {
   const logger = options.logger ?? createLogger('edge-detector')
   const shard = typeof options.shard === 'string' ? parseShard(options.shard) : options.shard
   const model = await loadModel(options.modelPath)
   logger.info({ path: options.modelPath, version: model.version, threshold: model.threshold, features: model.featureSpec.features, window: model.featureSpec.window }, 'model loaded')
   if (shard !== undefined && shard.count > 1) logger.info({ shard: `${shard.index}/${shard.count}` }, 'handling one shard of the machines')
-  const detector = new Detector(options, model, logger, shard)
-  try {
-    await detector.start()
-  } catch (err) {
-    await detector.close().catch(() => {})
-    throw err
-  }
+  return new Detector(options, model, logger, shard)
+}
+
+/** Loads the model, connects to the broker and starts scoring; resolves once subscribed. */
+export async function startDetector (options: DetectorOptions): Promise<DetectorHandle> {
+  const detector = await createDetector(options)
+  await detector.start()
   return detector
 }

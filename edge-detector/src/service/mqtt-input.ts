@@ -30,6 +30,8 @@ export interface MqttInputOptions {
 export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
   private client: MqttClient | undefined
   private isConnected = false
+  /** Ends a pending {@link start} when the session is closed before the first connection. */
+  private abandonStart: (() => void) | undefined
 
   constructor (private readonly options: MqttInputOptions) {
     super()
@@ -39,7 +41,10 @@ export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
     return this.isConnected
   }
 
-  /** Connects and resolves once subscribed (the broker may come up later: it keeps trying until then). */
+  /**
+   * Connects and resolves once subscribed (the broker may come up later: it keeps trying until then),
+   * or once {@link close} is called.
+   */
   async start (): Promise<void> {
     const o = this.options
     const client = this.client = mqtt.connect(o.brokerUrl, {
@@ -78,6 +83,7 @@ export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
     })
     client.on('reconnect', () => o.rateLimited.warn('mqtt-reconnect', { url: o.brokerUrl }, 'connecting to the MQTT broker'))
     await new Promise<void>((resolve) => {
+      this.abandonStart = resolve
       client.on('connect', (connack) => {
         this.isConnected = true
         // The persistent session keeps the subscription; subscribing again is harmless and covers a broker that lost it.
@@ -114,6 +120,7 @@ export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
   async close (): Promise<void> {
     const client = this.client
     if (client === undefined) return
+    this.abandonStart?.()
     const ended = client.endAsync(!this.isConnected)
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 3000).unref())
     if (await Promise.race([ended, timeout]) === 'timeout') await client.endAsync(true)

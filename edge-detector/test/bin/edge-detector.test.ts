@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { eventually } from '@factory-edge/test-support/wait'
-import { holdPort } from '@factory-edge/test-support/ports'
+import { freePort, holdPort } from '@factory-edge/test-support/ports'
 import { assertOneLineExit } from '@factory-edge/test-support/child-process'
 import { brokerAndModel } from '../helpers/services.js'
 
@@ -86,4 +86,24 @@ test('a taken --http-port: one line naming the flag and HTTP_PORT, exit 2', asyn
   t.after(held.release)
   const result = spawnSync(process.execPath, [bin, '--broker-url', broker.url, '--model', modelPath, '--http-port', String(held.port)], { encoding: 'utf8' })
   assertOneLineExit(result, 2, new RegExp(`^edge-detector: HTTP endpoint \\(/healthz, /metrics\\): port ${held.port} on 127.0.0.1 is already in use .*; choose another with --http-port \\(env HTTP_PORT\\)$`))
+})
+
+test('SIGTERM or SIGINT before the first connection: the shutdown line and exit 0', async (t) => {
+  const { modelPath } = await brokerAndModel(t)
+  // Nothing listens on this port: the detector keeps trying to connect.
+  const nobody = await freePort()
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const child = spawn(process.execPath, [bin, '--broker-url', `mqtt://127.0.0.1:${nobody}`, '--model', modelPath, '--http-port', '0', '--log-format', 'json'])
+    t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+    let stdout = ''
+    child.stdout.on('data', (d) => { stdout += String(d) })
+    await eventually(() => stdout.includes('serving /healthz and /metrics'), 20_000, 'the service to start connecting')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.doesNotMatch(stdout, /connected and subscribed/)
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    child.kill(signal)
+    assert.equal(await exited, 0, stdout)
+    assert.match(stdout, new RegExp(`"signal":"${signal}".*"msg":"shutting down"`))
+    assert.match(stdout, /"msg":"stopped"/)
+  }
 })
