@@ -114,14 +114,16 @@ test('a mistyped option names the nearest known one', async () => {
   assert.equal(out.stderr, 'sensor-simulator: unknown option --brokr-url; did you mean --broker-url?\n')
 })
 
-test('SIGTERM while waiting for the first connection: the shutdown line and exit 0', async () => {
+test('an unreachable broker is an error with its cause and the next attempt; SIGTERM while waiting for it: the shutdown line and exit 0', async () => {
   const nobody = await freePort()
   const child = spawn(process.execPath, [BIN, '--broker-url', `mqtt://127.0.0.1:${nobody}`, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] })
   cleanups.push(async () => { if (child.exitCode === null) child.kill('SIGKILL') })
   let stdout = ''
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  await eventually(() => stdout.includes('reconnecting'), 10_000, 'a failed connection attempt')
+  await eventually(() => stdout.includes('cannot reach the MQTT broker'), 10_000, 'a failed connection attempt')
   assert.doesNotMatch(stdout, /simulator started/)
+  // The cause and the wait, at error level.
+  assert.match(stdout, /"level":50,.*"cause":"connect ECONNREFUSED [^"]+","retryInMs":500,.*next attempt in 0\.5 s/)
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
   child.kill('SIGTERM')
   assert.equal(await exited, 0, stdout)

@@ -10,7 +10,7 @@ import { parseShard, type Shard } from '../pipeline/shard.js'
 import type { PointWriter } from '../influx/point-writer.js'
 import { ModelWatcher } from '../model/model-watcher.js'
 import type { Retrainer } from '../model/retrainer.js'
-import { MqttInput } from './mqtt-input.js'
+import { MqttInput, type BrokerLinkState } from './mqtt-input.js'
 import { DetectorOutputs } from './outputs.js'
 import { DetectorOperations, type OperationsSource } from './operations.js'
 import type { DetectorOptions } from './options.js'
@@ -85,6 +85,10 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
 
   get connected (): boolean {
     return this.mqtt.connected
+  }
+
+  get brokerLink (): BrokerLinkState {
+    return this.mqtt.state
   }
 
   get httpUrl (): string | undefined {

@@ -66,6 +66,7 @@ export class MqttLink {
   private closing = false
   private readonly dropLog: RateLimitedLog
   private everConnected = false
+  private attemptError: string | undefined
   /** QoS 0 telemetry encoded for the next socket write (undefined with QoS 1). */
   private readonly batch: Qos0Batch | undefined
   private batchCount = 0
@@ -129,9 +130,8 @@ export class MqttLink {
     this.client = mqtt.connect(options.brokerUrl, clientOptions)
     this.client.on('connect', () => this.handleConnect())
     this.client.on('close', () => this.handleClose())
-    this.client.on('error', (err) => {
-      this.logger.warn({ clientId: options.clientId, err: err.message }, 'MQTT connection error')
-    })
+    // Kept as the cause of the close that follows (a refused login, a refused connection, a TLS error).
+    this.client.on('error', (err) => { this.attemptError = err.message })
   }
 
   get connected (): boolean {
@@ -272,7 +272,9 @@ export class MqttLink {
     if (this.closing) return
     const delay = this.backoffMs
     this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs ?? SIMULATOR_DEFAULTS.link.reconnectMaxMs)
-    this.logger.warn({ clientId: this.options.clientId, retryInMs: delay, queued: this.queue.length }, 'disconnected from the broker, reconnecting')
+    const cause = this.attemptError ?? 'the connection closed'
+    this.attemptError = undefined
+    this.logger.error({ clientId: this.options.clientId, cause, retryInMs: delay, queued: this.queue.length }, `cannot reach the MQTT broker (${cause}); next attempt in ${(delay / 1000).toFixed(1)} s`)
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer)
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined
