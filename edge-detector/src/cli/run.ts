@@ -16,7 +16,7 @@ export async function runCommand (argv: readonly string[], commands: readonly st
   if (positionals.length > 0) throw new ConfigError(`unknown command ${JSON.stringify(positionals[0])}; commands: ${commands.join(', ')}`)
   const options = detectorOptionsFromConfig(config)
   requireExistingFile(options.modelPath, 'model', 'MODEL_PATH',
-    `train one with \`edge-detector train --csv FILE --out ${options.modelPath}\` (simulated readings: \`sensor-simulator generate --out FILE\`), or run \`npm start\` once, which trains a first model`)
+    `train one with \`edge-detector train --download --out ${options.modelPath}\` (the AI4I 2020 data set, downloaded once) or \`edge-detector train --csv FILE --out ${options.modelPath}\` (your own readings; simulated ones: \`sensor-simulator generate --out FILE\`), or run \`npm start\` once, which trains a first model (docker-compose: the model-init service does it)`)
   const logger = createLogger('edge-detector', { level: config.logLevel as LoggerOptions['level'], format: config.logFormat })
   // Handlers first: a stop requested while the model loads or before the broker answers is a clean stop too.
   const shutdown = onShutdownOf<StartableDetector>(async (detector, signal) => {

@@ -47,6 +47,13 @@ test('docker-compose.yml is valid and resolves with .env.example', { skip: !hasC
   for (const name of ['broker', 'influxdb', 'grafana', 'edge-detector']) assert.ok(services[name].healthcheck !== undefined, `${name} has no healthcheck`)
   assert.equal(services['edge-detector'].depends_on?.broker.condition, 'service_healthy')
   assert.equal(services.broker.depends_on?.['broker-init'].condition, 'service_completed_successfully')
+  // A first model before the detector starts, in the volume the detector reads it from.
+  assert.equal(services['edge-detector'].depends_on?.['model-init'].condition, 'service_completed_successfully')
+  const modelInit = services['model-init'] as Service & { entrypoint?: string[] }
+  assert.equal(modelInit.image, services['edge-detector'].image)
+  assert.deepEqual(modelInit.entrypoint, ['/bin/sh', '/scripts/model-init.sh'])
+  assert.equal(modelInit.environment?.MODEL_PATH, services['edge-detector'].environment?.MODEL_PATH)
+  assert.ok(modelInit.volumes?.some((v) => String(v).startsWith('models:/models')), JSON.stringify(modelInit.volumes))
 
   // Data and models live in named volumes.
   for (const v of ['broker-data', 'influxdb-data', 'grafana-data', 'models', 'detector-data']) assert.ok(v in config.volumes, `volume ${v} missing`)
