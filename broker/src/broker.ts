@@ -6,14 +6,14 @@ import type { Duplex } from 'node:stream'
 import { Aedes, type Client } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import { ConfigError } from '@factory-edge/shared/errors'
-import { createLogger, type Logger } from '@factory-edge/shared/runtime'
-import { startOpsServer, type OpsServer } from '@factory-edge/shared/ops'
+import { createLogger, settingName, type Logger } from '@factory-edge/shared/runtime'
+import { closeServer, listen, startOpsServer, type OpsServer } from '@factory-edge/shared/ops'
 import { loadAcl } from './auth/acl.js'
 import { loadPasswordFile } from './auth/password-file.js'
 import { createAuth } from './auth/handlers.js'
 import { conformanceHooks } from './protocol/conformance.js'
 import { AclDeniedError, PacketTooLargeError, ProtocolViolationError } from './errors.js'
-import { brokerConfigSpec, settingName } from './config.js'
+import { brokerConfigSpec } from './config.js'
 import { BROKER_DEFAULTS } from './defaults.js'
 import { BrokerMetrics, createBrokerRegistry } from './observability/metrics.js'
 import { openStorage, type PersistenceKind } from './storage/persistence.js'
@@ -21,7 +21,6 @@ import { acknowledgeAfterStore } from './storage/ack-after-store.js'
 import { CheckedConnection } from './transport/inbound-check.js'
 import { ignoreUnknownPubrec } from './storage/unknown-acks.js'
 import { neverStoreUndeliverable } from './storage/never-store-undeliverable.js'
-import { closeServer, listen, listenError } from './transport/listen.js'
 
 /** Options of startBroker; a limit, port or address left out takes its value from {@link BROKER_DEFAULTS}. */
 export interface BrokerOptions {
@@ -66,8 +65,15 @@ export interface BrokerOptions {
   redisUrl?: string
   /** Broker id, unique per cluster node. Default random. */
   brokerId?: string
+  /**
+   * How the embedding command names its port settings in the error of a port that cannot be used;
+   * default factory-broker's flags (e.g. `--ws-port (env BROKER_WS_PORT)`).
+   */
+  portSettings?: Partial<Record<ListenerPort, string>>
   logger?: Logger
 }
+
+type ListenerPort = 'port' | 'wsPort' | 'tlsPort' | 'httpPort'
 
 export interface BrokerHandle {
   /** mqtt://host:port of the TCP listener. */
@@ -93,6 +99,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/
 /** Starts an MQTT broker with the given listeners, authentication, limits and persistence. */
 export async function startBroker (options: BrokerOptions = {}): Promise<BrokerHandle> {
   const logger = options.logger ?? createLogger('broker')
+  const portSetting = (port: ListenerPort): string => options.portSettings?.[port] ?? settingName(brokerConfigSpec[port])
   const host = options.host ?? BROKER_DEFAULTS.host
   const maxPacketSize = options.maxPacketSize ?? BROKER_DEFAULTS.maxPacketSize
   const maxConnections = options.maxConnections ?? BROKER_DEFAULTS.maxConnections
@@ -167,16 +174,18 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     // publish-to-event median fell from about 21 ms to about 4 ms without it).
     const tcp = createTcpServer({ noDelay: true }, onSocket)
     servers.push(tcp)
-    port = await listen(tcp, host, options.port ?? BROKER_DEFAULTS.port, { what: 'MQTT listener', setting: settingName(brokerConfigSpec.port) })
+    port = await listen(tcp, host, options.port ?? BROKER_DEFAULTS.port, { what: 'MQTT listener', setting: portSetting('port') })
 
     if (options.wsPort !== undefined && options.wsPort !== null) {
       const http = createHttpServer((_req, res) => { res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n') })
       servers.push(http)
+      started.wsPort = await listen(http, host, options.wsPort, { what: 'WebSocket listener', setting: portSetting('wsPort') })
+      // Attached once listening: ws re-emits the server's errors, a taken port among them, on itself.
       wss = new WebSocketServer({ server: http, maxPayload: maxPacketSize > 0 ? maxPacketSize : undefined })
       wss.on('connection', (socket, req) => {
         accept(createWebSocketStream(socket), req.socket.remoteAddress, req)
       })
-      started.wsPort = await listen(http, host, options.wsPort, { what: 'WebSocket listener', setting: settingName(brokerConfigSpec.wsPort) })
+      wss.on('error', (err) => logger.error({ err: err.message }, 'WebSocket listener error'))
     }
 
     if (tlsFiles !== undefined) {
@@ -193,11 +202,11 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       }
       tls.on('tlsClientError', (err, socket) => logger.debug({ err: err.message, remote: socket.remoteAddress }, 'TLS handshake failed'))
       servers.push(tls)
-      started.tlsPort = await listen(tls, host, options.tlsPort ?? BROKER_DEFAULTS.tlsPort, { what: 'TLS listener', setting: settingName(brokerConfigSpec.tlsPort) })
+      started.tlsPort = await listen(tls, host, options.tlsPort ?? BROKER_DEFAULTS.tlsPort, { what: 'TLS listener', setting: portSetting('tlsPort') })
     }
 
     if (options.httpPort !== undefined && options.httpPort !== null) {
-      ops = await startOps(aedes, metrics, options.httpHost ?? host, options.httpPort)
+      ops = await startOps(aedes, metrics, options.httpHost ?? host, options.httpPort, portSetting('httpPort'))
       started.httpPort = Number(new URL(ops.url).port)
     }
   } catch (err) {
@@ -237,7 +246,7 @@ async function readSettingFile (path: string, setting: string): Promise<Buffer> 
 }
 
 /** `/healthz` (503 once closing) and `/metrics` (the broker's counters and process metrics). */
-async function startOps (aedes: Aedes, metrics: BrokerMetrics, host: string, port: number): Promise<OpsServer> {
+async function startOps (aedes: Aedes, metrics: BrokerMetrics, host: string, port: number, portSetting: string): Promise<OpsServer> {
   const registry = createBrokerRegistry(metrics, () => aedes.connectedClients)
   const health = (): { ok: boolean, status: string, brokerId: string, clients: number, uptimeSeconds: number } => ({
     ok: !aedes.closed,
@@ -246,11 +255,7 @@ async function startOps (aedes: Aedes, metrics: BrokerMetrics, host: string, por
     clients: aedes.connectedClients,
     uptimeSeconds: Math.round((Date.now() - metrics.startedAt) / 1000)
   })
-  try {
-    return await startOpsServer({ host, port, health, registry })
-  } catch (err) {
-    throw listenError(err as NodeJS.ErrnoException, host, port, { what: 'HTTP endpoint', setting: settingName(brokerConfigSpec.httpPort) })
-  }
+  return await startOpsServer({ host, port, portSetting, health, registry })
 }
 
 /** Counts and logs client errors; oversized packets and protocol violations get their own counters. */

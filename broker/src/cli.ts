@@ -1,7 +1,7 @@
 import { ConfigError } from '@factory-edge/shared/errors'
-import { createLogger, onShutdown, printVersion, parseCommand } from '@factory-edge/shared/runtime'
+import { createLogger, onShutdownOf, printVersion, parseCommand } from '@factory-edge/shared/runtime'
 import { brokerConfigSpec, type BrokerConfig } from './config.js'
-import { startBroker, type BrokerOptions } from './broker.js'
+import { startBroker, type BrokerHandle, type BrokerOptions } from './broker.js'
 import { setPassword } from './auth/password-file.js'
 import type { Logger } from '@factory-edge/shared/runtime'
 
@@ -89,13 +89,14 @@ export async function main (argv: readonly string[]): Promise<void> {
   if (positionals[0] === 'passwd') return await passwd(config, positionals.slice(1))
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}; run with --help to see the usage`)
   const logger = createLogger('broker', { level: config.logLevel, format: config.logFormat })
-  const broker = await startBroker(toBrokerOptions(config, logger))
+  // Handlers first: a stop requested while the store (e.g. Redis) connects is a clean stop too.
+  const shutdown = onShutdownOf<BrokerHandle>(async (broker, signal) => {
+    logger.info({ signal }, 'shutting down')
+    await broker?.close()
+  })
+  const broker = shutdown.started(await startBroker(toBrokerOptions(config, logger)))
   // Like Mosquitto: SIGHUP re-reads the password file and the ACL without dropping anyone.
   process.on('SIGHUP', () => {
     broker.reload().catch((err: Error) => logger.error({ err: err.message }, 'reload failed; the previous password file and ACL stay in force'))
-  })
-  onShutdown(async (signal) => {
-    logger.info({ signal }, 'shutting down')
-    await broker.close()
   })
 }

@@ -1,4 +1,4 @@
-import { loggingOptions, type ConfigOf, type ConfigSpec, type OptionSpec } from '@factory-edge/shared/runtime'
+import { loggingOptions, type ConfigOf, type ConfigSpec } from '@factory-edge/shared/runtime'
 import { BROKER_DEFAULTS as D } from './defaults.js'
 
 /** Settings of `factory-broker`; each is also a BrokerOptions field (see `toBrokerOptions`). */
@@ -29,8 +29,3 @@ export const brokerConfigSpec = {
 } as const satisfies ConfigSpec
 
 export type BrokerConfig = ConfigOf<typeof brokerConfigSpec>
-
-/** `--port (env BROKER_PORT)`: how a user changes a setting, for error messages. */
-export function settingName (opt: OptionSpec): string {
-  return `--${opt.flag}${opt.env !== undefined ? ` (env ${opt.env})` : ''}`
-}

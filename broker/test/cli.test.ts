@@ -5,9 +5,10 @@ import { readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { brokerConfigSpec, startBroker } from '../src/index.js'
-import { freePort } from '@factory-edge/test-support/ports'
+import { freePort, holdPort } from '@factory-edge/test-support/ports'
+import { assertOneLineExit } from '@factory-edge/test-support/child-process'
 import { tempDir } from '@factory-edge/test-support/temp-dir'
-import { connect, endClient, quietLogger } from './helpers.js'
+import { connect, endClient, quietLogger, selfSignedCertificate } from './helpers.js'
 
 const BIN = 'broker/dist/src/bin/factory-broker.js'
 
@@ -48,7 +49,7 @@ test('unusable files and addresses are configuration mistakes too: exit code 2, 
     [['--tls-cert', join(dir.dir, 'none'), '--tls-key', pem], /^factory-broker: cannot read --tls-cert \(env BROKER_TLS_CERT\) .*none: ENOENT/],
     [['--tls-cert', pem, '--tls-key', pem, '--tls-port', '0'], /^factory-broker: the TLS certificate, key or CA .* cannot be used: /],
     [['--host', '0.0.0.0'], /^factory-broker: no password file on the non-loopback address 0\.0\.0\.0: set --password-file/],
-    [['--http-host', '192.0.2.1', '--http-port', '0'], /^factory-broker: HTTP endpoint: cannot listen on address 192\.0\.2\.1: it is not an address of this machine/]
+    [['--http-host', '192.0.2.1', '--http-port', '0'], /^factory-broker: HTTP endpoint \(\/healthz, \/metrics\): cannot listen on address 192\.0\.2\.1: it is not an address of this machine/]
   ]
   for (const [args, message] of cases) {
     const result = spawnSync(process.execPath, [BIN, '--port', '0', '--no-ws', '--http-port', '-1', ...args], { encoding: 'utf8', timeout: 30_000 })
@@ -97,8 +98,7 @@ test('a port in use is reported with the flag to change it; SIGHUP reloads; SIGT
   assert.match(out, /broker listening/)
 
   const second = spawnSync(process.execPath, [BIN, '--port', String(port)], { env, encoding: 'utf8' })
-  assert.equal(second.status, 1)
-  assert.match(second.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use; choose another with --port \\(env BROKER_PORT\\)`))
+  assertOneLineExit(second, 2, new RegExp(`^factory-broker: MQTT listener: port ${port} on 127.0.0.1 is already in use .*; choose another with --port \\(env BROKER_PORT\\)$`))
 
   // SIGHUP reloads the password file and ACL (here: none) and keeps running.
   child.kill('SIGHUP')
@@ -111,4 +111,25 @@ test('a port in use is reported with the flag to change it; SIGHUP reloads; SIGT
   child.kill('SIGTERM')
   assert.equal(await exited, 0)
   assert.match(out, /broker stopped/)
+})
+
+test('every listener on a taken port: one line naming its flag and environment variable, exit 2', async (t) => {
+  const dir = await tempDir('broker-ports-')
+  t.after(() => dir.cleanup())
+  const { certFile, keyFile } = selfSignedCertificate(dir.dir)
+  const listeners: Array<[string, string, (taken: number, free: number) => string[]]> = [
+    ['MQTT listener', '--port \\(env BROKER_PORT\\)', (taken) => ['--port', String(taken), '--ws=false', '--http-port', '-1']],
+    ['WebSocket listener', '--ws-port \\(env BROKER_WS_PORT\\)', (taken, free) => ['--port', String(free), '--ws-port', String(taken), '--http-port', '-1']],
+    ['TLS listener', '--tls-port \\(env BROKER_TLS_PORT\\)', (taken, free) => ['--port', String(free), '--ws=false', '--http-port', '-1', '--tls-cert', certFile, '--tls-key', keyFile, '--tls-port', String(taken)]],
+    ['HTTP endpoint \\(/healthz, /metrics\\)', '--http-port \\(env BROKER_HTTP_PORT\\)', (taken, free) => ['--port', String(free), '--ws=false', '--http-port', String(taken)]]
+  ]
+  for (const [what, setting, args] of listeners) {
+    const held = await holdPort()
+    try {
+      const result = spawnSync(process.execPath, [BIN, ...args(held.port, 0)], { encoding: 'utf8' })
+      assertOneLineExit(result, 2, new RegExp(`^factory-broker: ${what}: port ${held.port} on 127.0.0.1 is already in use .*; choose another with ${setting}$`))
+    } finally {
+      await held.release()
+    }
+  }
 })

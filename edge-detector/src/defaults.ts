@@ -14,6 +14,12 @@ export const DETECTOR_DEFAULTS = {
   gapMs: 60_000,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   publishRejected: true,
+  /**
+   * The MQTT session: after a failed or lost connection the next attempt waits `reconnectMinMs`,
+   * doubling after every failure up to `reconnectMaxMs` (a broker may come up later; a wrong password
+   * may be fixed on the broker's side), and back to the minimum once connected.
+   */
+  mqtt: { reconnectMinMs: 1000, reconnectMaxMs: 30_000, connectTimeoutMs: 10_000, keepaliveS: 30 },
   httpHost: '127.0.0.1',
   httpPort: 9464,
   statsIntervalMs: 10_000,

@@ -1,4 +1,4 @@
-export { startDetector } from './service/detector.js'
+export { createDetector, startDetector, type StartableDetector } from './service/detector.js'
 export type { DetectorOptions } from './service/options.js'
 export type { DetectorHandle, DetectorStats, DetectorEvents } from './service/types.js'
 export { DETECTOR_DEFAULTS } from './defaults.js'

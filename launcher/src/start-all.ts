@@ -4,8 +4,9 @@ import { startSimulator, type SimulatorHandle } from '@factory-edge/sensor-simul
 import { startDetector, type DetectorHandle } from '@factory-edge/edge-detector'
 import { trainDefaultModel, trainSynthetic } from '@factory-edge/edge-detector/training'
 import { saveModel } from '@factory-edge/shared/ml'
-import { type Logger } from '@factory-edge/shared/runtime'
+import { settingName, type Logger } from '@factory-edge/shared/runtime'
 import { FailureInjector } from './failure-injector.js'
+import { launcherOptions } from './options.js'
 import { LiveView } from './live-view.js'
 import { simulatedReadings } from './simulated-readings.js'
 
@@ -63,7 +64,7 @@ export async function ensureModel (path: string, trainData: 'synthetic' | 'ai4i'
 export async function startAll (options: StartAllOptions): Promise<RunningSystem> {
   const { logger, out } = options
   await ensureModel(options.modelPath, options.trainData, options.seed, out)
-  const broker = await startBroker({ host: options.host, port: options.port, wsPort: null, httpPort: null, allowAnonymous: true, logger: logger.child({ service: 'broker' }) })
+  const broker = await startBroker({ host: options.host, port: options.port, wsPort: null, httpPort: null, allowAnonymous: true, portSettings: { port: settingName(launcherOptions.port) }, logger: logger.child({ service: 'broker' }) })
   const stack: Array<() => Promise<void>> = [async () => await broker.close()]
   const close = async (): Promise<void> => {
     for (const stop of stack.reverse()) await stop().catch((err: unknown) => logger.warn({ err }, 'error while stopping'))

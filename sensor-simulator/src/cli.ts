@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, DataError, FactoryEdgeError } from '@factory-edge/shared/errors'
-import { createLogger, onShutdown, type Logger, parseCommand } from '@factory-edge/shared/runtime'
+import { createLogger, onShutdown, onShutdownOf, type Logger, parseCommand } from '@factory-edge/shared/runtime'
 import { printOwnVersion } from './version.js'
 import { replayConfigSpec, simulatorConfigSpec, type ReplayConfig, type SimulatorConfig } from './config.js'
 import type { ConnectionOptions } from './mqtt/link.js'
@@ -83,7 +83,12 @@ async function run (argv: readonly string[]): Promise<void> {
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${positionals[0]}; commands are run, replay and generate`)
   const machines = machineIdsOf(config)
   const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
-  const sim = await startSimulator({
+  // Handlers first: a stop requested while it waits for the broker is a clean stop too.
+  const shutdown = onShutdownOf<SimulatorHandle>(async (sim, signal) => {
+    logger.info({ signal }, 'shutting down')
+    if (sim !== undefined) await stop(sim)
+  })
+  const sim = shutdown.started(await startSimulator({
     ...toConnectionOptions(config),
     machines,
     rateHz: config.rate,
@@ -97,17 +102,16 @@ async function run (argv: readonly string[]): Promise<void> {
     clientId: config.clientId,
     queueLimit: config.queueLimit,
     logger
-  })
+  }))
   const statsTimer = logStats(sim, logger, config.statsInterval)
-  const stop = async (): Promise<void> => {
+  const stop = async (running: SimulatorHandle): Promise<void> => {
     if (statsTimer !== undefined) clearInterval(statsTimer)
-    await sim.stop()
-    logger.info(sim.stats(), 'final counts')
+    await running.stop()
+    logger.info(running.stats(), 'final counts')
   }
-  onShutdown(stop)
   if (config.duration > 0) {
     await new Promise((resolve) => setTimeout(resolve, config.duration * 1000))
-    await stop()
+    await stop(sim)
   }
 }
 

@@ -7,7 +7,7 @@ const connectionOptions = {
   certFile: { flag: 'cert-file', env: 'MQTT_CERT_FILE', type: 'string', description: 'Client certificate (PEM) for mutual TLS' },
   keyFile: { flag: 'key-file', env: 'MQTT_KEY_FILE', type: 'string', description: 'Private key (PEM) of the client certificate' },
   insecure: { flag: 'insecure', env: 'MQTT_INSECURE', type: 'boolean', default: D.insecure, description: 'Accept a broker certificate that does not verify (testing only)' },
-  qos: { flag: 'qos', env: 'SIM_QOS', type: 'enum', choices: ['0', '1'], default: D.qos, description: 'QoS of telemetry (status and ground truth always use 1)' },
+  qos: { flag: 'qos', env: 'SIM_QOS', type: 'enum', choices: ['0', '1'], default: D.qos, description: 'QoS of telemetry: 1 is at least once, nothing lost while the detector restarts; 0 is at most once, cheaper (no PUBACK, batched writes) but readings published while a subscriber is away are lost. Status and ground truth always use 1' },
   clientId: { flag: 'client-id', env: 'SIM_CLIENT_ID', type: 'string', pattern: /^[A-Za-z0-9_.:-]{1,200}$/, hint: 'letters, digits and _ . : -', description: `MQTT client id (prefix of per-machine ids); default ${D.clientIdPrefix}-<random>` },
   queueLimit: { flag: 'queue-limit', env: 'SIM_QUEUE_LIMIT', type: 'integer', min: 0, max: 10_000_000, default: D.queueLimit, description: 'Messages kept per connection while the broker is unreachable or slower than the readings; the oldest are dropped (and counted) beyond it' },
   ...loggingOptions

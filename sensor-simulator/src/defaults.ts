@@ -8,7 +8,11 @@ import { DEFAULT_TOPIC_PREFIX } from '@factory-edge/shared/contract'
 export const SIMULATOR_DEFAULTS = {
   topicPrefix: DEFAULT_TOPIC_PREFIX,
   insecure: false,
-  qos: '0',
+  /**
+   * QoS of telemetry. 1: at least once, so readings published while a subscriber with a persistent
+   * session (the detector) restarts are delivered when it is back; 0 is cheaper but loses them.
+   */
+  qos: '1',
   /** Client ids get a random suffix, so that two simulators never take over each other's session. */
   clientIdPrefix: 'sensor-simulator',
   /** Messages kept per connection while the broker is unreachable or slower than the readings. */
@@ -44,6 +48,8 @@ export const SIMULATOR_DEFAULTS = {
     /** First and longest wait before reconnecting; the wait doubles after every failed attempt. */
     reconnectMinMs: 500,
     reconnectMaxMs: 30_000,
+    /** QoS 1 readings awaiting PUBACK at most before new ones wait in the bounded queue. */
+    maxInflight: 1000,
     /** Longest wait for QoS 1 acknowledgements when closing. */
     closeTimeoutMs: 3000
   },

@@ -10,6 +10,7 @@ import { parseConfig } from '@factory-edge/shared/runtime'
 import { simulatorConfigSpec } from '../src/config.js'
 import { startAedes } from '@factory-edge/test-support/aedes'
 import { eventually } from '@factory-edge/test-support/wait'
+import { freePort } from '@factory-edge/test-support/ports'
 import { record } from './helpers/recorder.js'
 
 const BIN = fileURLToPath(new URL('../src/bin/sensor-simulator.js', import.meta.url))
@@ -111,4 +112,20 @@ test('a mistyped option names the nearest known one', async () => {
   const out = await cli(['--brokr-url', 'mqtt://127.0.0.1:1'])
   assert.equal(out.code, 2)
   assert.equal(out.stderr, 'sensor-simulator: unknown option --brokr-url; did you mean --broker-url?\n')
+})
+
+test('an unreachable broker is an error with its cause and the next attempt; SIGTERM while waiting for it: the shutdown line and exit 0', async () => {
+  const nobody = await freePort()
+  const child = spawn(process.execPath, [BIN, '--broker-url', `mqtt://127.0.0.1:${nobody}`, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  cleanups.push(async () => { if (child.exitCode === null) child.kill('SIGKILL') })
+  let stdout = ''
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  await eventually(() => stdout.includes('cannot reach the MQTT broker'), 10_000, 'a failed connection attempt')
+  assert.doesNotMatch(stdout, /simulator started/)
+  // The cause and the wait, at error level.
+  assert.match(stdout, /"level":50,.*"cause":"connect ECONNREFUSED [^"]+","retryInMs":500,.*next attempt in 0\.5 s/)
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  assert.equal(await exited, 0, stdout)
+  assert.match(stdout, /"signal":"SIGTERM".*"msg":"shutting down"/)
 })

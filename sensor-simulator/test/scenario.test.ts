@@ -3,7 +3,9 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseDuration, parseScenario, readScenarioFile, ScenarioSchedule } from '../src/index.js'
+import { GroundTruth } from '@factory-edge/shared/contract'
+import { FAILURE_MODES } from '@factory-edge/shared/data'
+import { parseDuration, parseScenario, readScenarioFile, ScenarioSchedule, SENSOR_FAULT_MODES } from '../src/index.js'
 
 test('parses scenarios with aliases, units and durations', () => {
   assert.deepEqual(parseScenario('overheat:machine-3@30s'), { mode: 'HDF', machineId: 'machine-3', atMs: 30_000 })
@@ -40,4 +42,9 @@ test('a schedule turns times into reading numbers at the machine rate and fires 
   }
   assert.deepEqual(fired, [['stuck', 4, 2], ['PWF', undefined, 4]])
   assert.throws(() => new ScenarioSchedule([parseScenario('PWF:zz@1s')], ['a'], 1), /unknown machine/)
+})
+
+test("GroundTruth.mode's description in the contract names every mode the simulator injects", () => {
+  const listed = (GroundTruth.properties.mode.description ?? '').split(/[^A-Za-z]+/)
+  for (const mode of [...FAILURE_MODES, ...SENSOR_FAULT_MODES]) assert.ok(listed.includes(mode), `${mode} is missing`)
 })

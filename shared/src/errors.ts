@@ -44,3 +44,16 @@ export class FeatureSpecError extends FactoryEdgeError {
   override readonly code = 'ERR_FEATURE_SPEC'
   override readonly exitCode = 2
 }
+
+/**
+ * A listener that cannot start: the port is taken or not allowed, or the address is not this machine's.
+ * The message names the flag and the environment variable to change; `errno` keeps the system code.
+ */
+export class ListenError extends FactoryEdgeError {
+  override name = 'ListenError'
+  override readonly code = 'ERR_LISTEN'
+  override readonly exitCode = 2
+  constructor (message: string, readonly errno: string) {
+    super(message)
+  }
+}

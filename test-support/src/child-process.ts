@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess, type SpawnSyncReturns } from 'node:child_process'
 
 /** A child process started by a test, with its output kept for error messages. */
 export interface Child {
@@ -37,4 +38,12 @@ export async function startProcess (command: string, args: string[], ready: (out
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
   return { process: child, output: () => output, stop }
+}
+
+/** Asserts that a finished command exited with `code` after one line on stderr matching `message`, and no stack trace. */
+export function assertOneLineExit (result: Pick<SpawnSyncReturns<string>, 'status' | 'stderr'>, code: number, message: RegExp): void {
+  const lines = result.stderr.split('\n').filter((l) => l.trim() !== '')
+  assert.equal(result.status, code, result.stderr)
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${result.stderr}`)
+  assert.match(lines[0], message)
 }

@@ -20,3 +20,16 @@ export async function portOpen (port: number): Promise<boolean> {
     socket.once('error', () => resolve(false))
   })
 }
+
+/** Listens on a free loopback port, so that a program under test finds it taken; `release` frees it. */
+export async function holdPort (): Promise<{ port: number, release: () => Promise<void> }> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  return {
+    port: (server.address() as { port: number }).port,
+    release: async () => await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+}

@@ -1,15 +1,16 @@
 import { EventEmitter } from 'node:events'
 import { allMachinesTopic } from '@factory-edge/shared/contract'
 import { loadModel, type Model } from '@factory-edge/shared/ml'
-import { createLogger, type Logger, RateLimitedLog } from '@factory-edge/shared/runtime'
+import { createLogger, settingName, type Logger, RateLimitedLog } from '@factory-edge/shared/runtime'
 import { startOpsServer, type HealthReport, type OpsServer } from '@factory-edge/shared/ops'
 import { DETECTOR_DEFAULTS } from '../defaults.js'
+import { detectorConfigSpec } from '../config.js'
 import { DetectorPipeline } from '../pipeline/pipeline.js'
 import { parseShard, type Shard } from '../pipeline/shard.js'
 import type { PointWriter } from '../influx/point-writer.js'
 import { ModelWatcher } from '../model/model-watcher.js'
 import type { Retrainer } from '../model/retrainer.js'
-import { MqttInput } from './mqtt-input.js'
+import { MqttInput, type BrokerLinkState } from './mqtt-input.js'
 import { DetectorOutputs } from './outputs.js'
 import { DetectorOperations, type OperationsSource } from './operations.js'
 import type { DetectorOptions } from './options.js'
@@ -86,11 +87,25 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     return this.mqtt.connected
   }
 
+  get brokerLink (): BrokerLinkState {
+    return this.mqtt.state
+  }
+
   get httpUrl (): string | undefined {
     return this.server?.url
   }
 
+  /** Starts the parts in order; if one fails, stops those already started and rethrows. */
   async start (): Promise<void> {
+    try {
+      await this.startParts()
+    } catch (err) {
+      await this.close().catch(() => {})
+      throw err
+    }
+  }
+
+  private async startParts (): Promise<void> {
     const o = this.options
     if (o.influx !== undefined) {
       // Loaded only when used: a gateway without InfluxDB or retraining keeps their modules out of memory.
@@ -108,10 +123,13 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       this.watcher.start()
     }
     if (o.retrain !== undefined) (await this.loadRetrainer()).start()
+    // A stop requested while starting (SIGTERM before the broker answers) ends the start here.
+    if (this.closing) return
     if (o.httpPort !== undefined && o.httpPort !== null) {
-      this.server = await startOpsServer({ host: o.httpHost ?? DETECTOR_DEFAULTS.httpHost, port: o.httpPort, health: () => this.health(), registry: this.operations.registry })
+      this.server = await startOpsServer({ host: o.httpHost ?? DETECTOR_DEFAULTS.httpHost, port: o.httpPort, portSetting: settingName(detectorConfigSpec.httpPort), health: () => this.health(), registry: this.operations.registry })
       this.logger.info({ url: this.server.url }, 'serving /healthz and /metrics')
     }
+    if (this.closing) return
     await this.mqtt.start()
   }
 
@@ -177,19 +195,28 @@ function defaultClientId (shard: Shard | undefined): string {
   return shard === undefined || shard.count === 1 ? id : `${id}-${shard.index}-of-${shard.count}`
 }
 
-/** Loads the model, connects to the broker and starts scoring; resolves once subscribed. */
-export async function startDetector (options: DetectorOptions): Promise<DetectorHandle> {
+/** A detector that is built (model loaded) but not started: `close` works before and during `start`. */
+export interface StartableDetector extends DetectorHandle {
+  /**
+   * Starts the outputs and the HTTP server, connects and resolves once subscribed; a `close` meanwhile
+   * ends it. On a failure it closes what it started and rejects.
+   */
+  start: () => Promise<void>
+}
+
+/** Loads the model and builds the detector without connecting, so that a caller can stop it while it starts. */
+export async function createDetector (options: DetectorOptions): Promise<StartableDetector> {
   const logger = options.logger ?? createLogger('edge-detector')
   const shard = typeof options.shard === 'string' ? parseShard(options.shard) : options.shard
   const model = await loadModel(options.modelPath)
   logger.info({ path: options.modelPath, version: model.version, threshold: model.threshold, features: model.featureSpec.features, window: model.featureSpec.window }, 'model loaded')
   if (shard !== undefined && shard.count > 1) logger.info({ shard: `${shard.index}/${shard.count}` }, 'handling one shard of the machines')
-  const detector = new Detector(options, model, logger, shard)
-  try {
-    await detector.start()
-  } catch (err) {
-    await detector.close().catch(() => {})
-    throw err
-  }
+  return new Detector(options, model, logger, shard)
+}
+
+/** Loads the model, connects to the broker and starts scoring; resolves once subscribed. */
+export async function startDetector (options: DetectorOptions): Promise<DetectorHandle> {
+  const detector = await createDetector(options)
+  await detector.start()
   return detector
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import mqtt, { type IClientPublishOptions, type MqttClient } from 'mqtt'
 import type { Logger, RateLimitedLog } from '@factory-edge/shared/runtime'
+import { DETECTOR_DEFAULTS } from '../defaults.js'
 
 export interface MqttInputOptions {
   brokerUrl: string
@@ -20,6 +21,20 @@ export interface MqttInputOptions {
   beforeAck?: () => void
   logger: Logger
   rateLimited: RateLimitedLog
+  /** First and longest wait before reconnecting; default `DETECTOR_DEFAULTS.mqtt`. */
+  reconnectMinMs?: number
+  reconnectMaxMs?: number
+}
+
+/** The session's link to the broker, as /healthz shows it. */
+export interface BrokerLinkState {
+  connected: boolean
+  /** Why the last attempt failed or the connection was lost, e.g. `Connection refused: Not authorized`; cleared once connected. */
+  lastError?: string
+  /** Attempts that failed in a row. */
+  failedAttempts: number
+  /** When the next attempt is due (ISO 8601), while waiting for it. */
+  nextRetryAt?: string
 }
 
 /**
@@ -30,25 +45,53 @@ export interface MqttInputOptions {
 export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
   private client: MqttClient | undefined
   private isConnected = false
+  private closing = false
+  private lastError: string | undefined
+  /** The error of the connection or attempt under way, if any. */
+  private attemptError: string | undefined
+  private failedAttempts = 0
+  private retryTimer: NodeJS.Timeout | undefined
+  private nextRetryAt: number | undefined
+  private backoffMs: number
+  /** Ends a pending {@link start} when the session is closed before the first connection. */
+  private abandonStart: (() => void) | undefined
 
   constructor (private readonly options: MqttInputOptions) {
     super()
+    this.backoffMs = this.minBackoffMs
   }
 
   get connected (): boolean {
     return this.isConnected
   }
 
-  /** Connects and resolves once subscribed (the broker may come up later: it keeps trying until then). */
+  get state (): BrokerLinkState {
+    return {
+      connected: this.isConnected,
+      ...this.lastError !== undefined ? { lastError: this.lastError } : {},
+      failedAttempts: this.failedAttempts,
+      ...this.nextRetryAt !== undefined ? { nextRetryAt: new Date(this.nextRetryAt).toISOString() } : {}
+    }
+  }
+
+  private get minBackoffMs (): number {
+    return this.options.reconnectMinMs ?? DETECTOR_DEFAULTS.mqtt.reconnectMinMs
+  }
+
+  /**
+   * Connects and resolves once subscribed (the broker may come up later: it keeps trying until then),
+   * or once {@link close} is called.
+   */
   async start (): Promise<void> {
     const o = this.options
     const client = this.client = mqtt.connect(o.brokerUrl, {
       clientId: o.clientId,
       clean: false,
       protocolVersion: 4,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      keepalive: 30,
+      // Reconnects are scheduled here, with a growing wait (mqtt.js retries at a fixed period).
+      reconnectPeriod: 0,
+      connectTimeout: DETECTOR_DEFAULTS.mqtt.connectTimeoutMs,
+      keepalive: DETECTOR_DEFAULTS.mqtt.keepaliveS,
       username: o.username,
       password: o.password,
       ca: o.caFile !== undefined ? readFileSync(o.caFile) : undefined
@@ -70,16 +113,28 @@ export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
         callback()
       }
     }
-    client.on('error', (err) => o.rateLimited.warn('mqtt-error', { error: err.message, url: o.brokerUrl }, 'MQTT error'))
-    client.on('offline', () => {
-      if (this.isConnected) o.logger.warn({ url: o.brokerUrl }, 'lost the MQTT broker; reconnecting')
-      this.isConnected = false
-      this.emit('offline')
+    // The cause of a failed attempt: a refused CONNACK (MQTT 3.1.1 [MQTT-3.2.2-5]: return code 4 or 5 for
+    // a bad user name or password, not authorised), a refused or timed-out TCP connection, a TLS error.
+    client.on('error', (err) => {
+      if (this.isConnected) o.rateLimited.warn('mqtt-error', { error: err.message, url: o.brokerUrl }, 'MQTT error')
+      this.attemptError = err.message
     })
-    client.on('reconnect', () => o.rateLimited.warn('mqtt-reconnect', { url: o.brokerUrl }, 'connecting to the MQTT broker'))
+    client.on('close', () => {
+      if (this.closing) return
+      if (this.isConnected) {
+        o.logger.warn({ url: o.brokerUrl }, 'lost the MQTT broker; reconnecting')
+        this.isConnected = false
+        this.emit('offline')
+      }
+      this.scheduleReconnect()
+    })
     await new Promise<void>((resolve) => {
+      this.abandonStart = resolve
       client.on('connect', (connack) => {
         this.isConnected = true
+        this.lastError = undefined
+        this.failedAttempts = 0
+        this.backoffMs = this.minBackoffMs
         // The persistent session keeps the subscription; subscribing again is harmless and covers a broker that lost it.
         client.subscribe(o.topic, { qos: 1 }, (err, granted) => {
           if (err !== null && err !== undefined) {
@@ -114,9 +169,37 @@ export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
   async close (): Promise<void> {
     const client = this.client
     if (client === undefined) return
+    this.closing = true
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer)
+    this.nextRetryAt = undefined
+    this.abandonStart?.()
     const ended = client.endAsync(!this.isConnected)
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 3000).unref())
     if (await Promise.race([ended, timeout]) === 'timeout') await client.endAsync(true)
     this.isConnected = false
+  }
+
+  /**
+   * After a failed attempt or a lost connection: logs the cause and the wait at error level (the detector
+   * receives nothing meanwhile) and tries again after it, the wait doubling up to the cap.
+   */
+  private scheduleReconnect (): void {
+    const client = this.client
+    if (this.closing || client === undefined || this.retryTimer !== undefined) return
+    const o = this.options
+    this.failedAttempts++
+    const delay = this.backoffMs
+    this.backoffMs = Math.min(delay * 2, o.reconnectMaxMs ?? DETECTOR_DEFAULTS.mqtt.reconnectMaxMs)
+    this.nextRetryAt = Date.now() + delay
+    const cause = this.attemptError ?? 'the connection closed (no CONNACK in time, or dropped)'
+    this.attemptError = undefined
+    this.lastError = cause
+    o.logger.error({ url: o.brokerUrl, clientId: o.clientId, cause, failedAttempts: this.failedAttempts, retryInMs: delay }, `cannot reach the MQTT broker (${cause}); next attempt in ${(delay / 1000).toFixed(1)} s`)
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined
+      this.nextRetryAt = undefined
+      // The stores are passed on so that QoS 1 events still in flight are sent again in the same session.
+      if (!this.closing) client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore })
+    }, delay)
   }
 }

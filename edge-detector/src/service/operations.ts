@@ -6,12 +6,14 @@ import { LATENCY_BUCKETS } from '../pipeline/stats.js'
 import type { PointWriter } from '../influx/point-writer.js'
 import type { ModelWatcher } from '../model/model-watcher.js'
 import type { DetectorStats } from './types.js'
+import type { BrokerLinkState } from './mqtt-input.js'
 
 /** What the operations view reads; each part may be absent while it is off. */
 export interface OperationsSource {
   readonly pipeline: DetectorPipeline
   readonly model: Model
   readonly connected: boolean
+  readonly brokerLink: BrokerLinkState
   readonly closing: boolean
   readonly points: PointWriter | undefined
   readonly watcher: ModelWatcher | undefined
@@ -59,7 +61,8 @@ export class DetectorOperations {
     const influx = s.points?.stats()
     return {
       ok: s.connected && !s.closing,
-      broker: { connected: s.connected, url: s.brokerUrl, clientId: s.clientId },
+      // While not connected: the cause of the last failure and when the next attempt is due.
+      broker: { url: s.brokerUrl, clientId: s.clientId, ...s.brokerLink },
       model: { loaded: true, version: s.model.version, threshold: s.model.threshold, path: s.modelPath, lastError: s.watcher?.lastError },
       influx: influx === undefined ? { state: 'off' } : { state: influx.state, spooled: influx.spooled, dropped: influx.droppedSpoolFull },
       machines: s.pipeline.machines.size

@@ -1,10 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { eventually } from '@factory-edge/test-support/wait'
+import { freePort, holdPort } from '@factory-edge/test-support/ports'
+import { assertOneLineExit } from '@factory-edge/test-support/child-process'
 import { brokerAndModel } from '../helpers/services.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -75,5 +77,33 @@ test('the configuration docs (linked from the README) list every option with its
     const flag = option.type === 'boolean' ? `--[no-]${option.flag}` : `--${option.flag}`
     assert.ok(section.includes(`| \`${flag}`), `docs/configuration.md lacks ${flag}`)
     if (option.env !== undefined) assert.ok(section.includes(`\`${option.env}\``), `docs/configuration.md lacks ${option.env}`)
+  }
+})
+
+test('a taken --http-port: one line naming the flag and HTTP_PORT, exit 2', async (t) => {
+  const { broker, modelPath } = await brokerAndModel(t)
+  const held = await holdPort()
+  t.after(held.release)
+  const result = spawnSync(process.execPath, [bin, '--broker-url', broker.url, '--model', modelPath, '--http-port', String(held.port)], { encoding: 'utf8' })
+  assertOneLineExit(result, 2, new RegExp(`^edge-detector: HTTP endpoint \\(/healthz, /metrics\\): port ${held.port} on 127.0.0.1 is already in use .*; choose another with --http-port \\(env HTTP_PORT\\)$`))
+})
+
+test('SIGTERM or SIGINT before the first connection: the shutdown line and exit 0', async (t) => {
+  const { modelPath } = await brokerAndModel(t)
+  // Nothing listens on this port: the detector keeps trying to connect.
+  const nobody = await freePort()
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const child = spawn(process.execPath, [bin, '--broker-url', `mqtt://127.0.0.1:${nobody}`, '--model', modelPath, '--http-port', '0', '--log-format', 'json'])
+    t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+    let stdout = ''
+    child.stdout.on('data', (d) => { stdout += String(d) })
+    await eventually(() => stdout.includes('serving /healthz and /metrics'), 20_000, 'the service to start connecting')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.doesNotMatch(stdout, /connected and subscribed/)
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    child.kill(signal)
+    assert.equal(await exited, 0, stdout)
+    assert.match(stdout, new RegExp(`"signal":"${signal}".*"msg":"shutting down"`))
+    assert.match(stdout, /"msg":"stopped"/)
   }
 })

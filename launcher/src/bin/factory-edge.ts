@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { createLogger, onShutdown, printVersion, runMain, parseCommand } from '@factory-edge/shared/runtime'
+import { createLogger, onShutdownOf, printVersion, runMain, parseCommand } from '@factory-edge/shared/runtime'
 import { launcherOptions } from '../options.js'
-import { startAll } from '../start-all.js'
+import { startAll, type RunningSystem } from '../start-all.js'
 
 const SUMMARY = 'Runs the whole factory-edge pipeline on this machine: the MQTT broker, simulated machines and the\nedge detector, with a live view and a 🚨 line for every anomaly. Injects a failure now and then.'
 
@@ -16,7 +16,12 @@ runMain('factory-edge', async () => {
   const { config } = parsed
   // Service logs go to stderr so that they do not tear the live view on stdout.
   const logger = createLogger('factory-edge', { level: config.logLevel, format: config.logFormat, destination: process.stderr })
-  const system = await startAll({
+  // Handlers first: Ctrl-C while the first model trains or the services start is a clean stop too.
+  const shutdown = onShutdownOf<RunningSystem>(async (system) => {
+    process.stdout.write('Stopping…\n')
+    await system?.close()
+  }, 2000)
+  shutdown.started(await startAll({
     host: config.host,
     port: config.port,
     machines: config.machines,
@@ -28,9 +33,5 @@ runMain('factory-edge', async () => {
     view: config.view,
     out: process.stdout,
     logger
-  })
-  onShutdown(async () => {
-    process.stdout.write('Stopping…\n')
-    await system.close()
-  }, 2000)
+  }))
 })

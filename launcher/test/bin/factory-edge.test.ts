@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { saveModel } from '@factory-edge/shared/ml'
 import { trainSynthetic } from '@factory-edge/edge-detector/training'
 import { eventually } from '@factory-edge/test-support/wait'
+import { assertOneLineExit } from '@factory-edge/test-support/child-process'
 import { simulatedReadings } from '../../src/simulated-readings.js'
 
 const bin = fileURLToPath(new URL('../../src/bin/factory-edge.js', import.meta.url))
@@ -45,7 +46,7 @@ test('shows a 🚨 line with machine, score and drivers, then stops within 2 s o
   assert.ok(took <= 2000, `stopped in ${took} ms; allowed 2000 ms`)
 })
 
-test('a taken port is named, with the flag that changes it', async (t) => {
+test('a taken port: one line naming the flag and the variable npm start reads (FACTORY_EDGE_PORT), exit 2', async (t) => {
   const blocker = createServer()
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
   t.after(() => blocker.close())
@@ -57,9 +58,8 @@ test('a taken port is named, with the flag that changes it', async (t) => {
 
   const proc = run(['--port', String(port), '--model', modelPath])
   const { code } = await proc.exited
-  assert.notEqual(code, 0)
-  assert.match(proc.errors(), new RegExp(`${port}.*in use`, 'i'))
-  assert.match(proc.errors(), /--port/)
+  assertOneLineExit({ status: code, stderr: proc.errors() }, 2, new RegExp(`^factory-edge: MQTT listener: port ${port} on 127.0.0.1 is already in use .*; choose another with --port \\(env FACTORY_EDGE_PORT\\)$`))
+  assert.doesNotMatch(proc.errors(), /BROKER_PORT/)
 })
 
 test('--help lists the options and a wrong value is refused in one line', async () => {

@@ -5,6 +5,7 @@ import { access, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { tempDir } from '@factory-edge/test-support/temp-dir'
+import { SIMULATOR_DEFAULTS } from '@factory-edge/sensor-simulator'
 
 // No Docker engine runs here: `docker-compose config` (Debian's docker-compose 1.29) validates and
 // resolves the file, which is as far as this machine can go.
@@ -46,6 +47,13 @@ test('docker-compose.yml is valid and resolves with .env.example', { skip: !hasC
   for (const name of ['broker', 'influxdb', 'grafana', 'edge-detector']) assert.ok(services[name].healthcheck !== undefined, `${name} has no healthcheck`)
   assert.equal(services['edge-detector'].depends_on?.broker.condition, 'service_healthy')
   assert.equal(services.broker.depends_on?.['broker-init'].condition, 'service_completed_successfully')
+  // A first model before the detector starts, in the volume the detector reads it from.
+  assert.equal(services['edge-detector'].depends_on?.['model-init'].condition, 'service_completed_successfully')
+  const modelInit = services['model-init'] as Service & { entrypoint?: string[] }
+  assert.equal(modelInit.image, services['edge-detector'].image)
+  assert.deepEqual(modelInit.entrypoint, ['/bin/sh', '/scripts/model-init.sh'])
+  assert.equal(modelInit.environment?.MODEL_PATH, services['edge-detector'].environment?.MODEL_PATH)
+  assert.ok(modelInit.volumes?.some((v) => String(v).startsWith('models:/models')), JSON.stringify(modelInit.volumes))
 
   // Data and models live in named volumes.
   for (const v of ['broker-data', 'influxdb-data', 'grafana-data', 'models', 'detector-data']) assert.ok(v in config.volumes, `volume ${v} missing`)
@@ -56,6 +64,14 @@ test('docker-compose.yml is valid and resolves with .env.example', { skip: !hasC
   assert.equal(detector.INFLUX_TOKEN, env.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN)
   assert.equal(detector.INFLUX_BUCKET, env.DOCKER_INFLUXDB_INIT_BUCKET)
   assert.equal(detector.INFLUX_ORG, env.DOCKER_INFLUXDB_INIT_ORG)
+  // Telemetry QoS 1, as the simulator's default, the contract and the detector's persistent session expect.
+  assert.equal(services['sensor-simulator'].environment?.SIM_QOS, '1')
+})
+
+test('the simulator publishes telemetry with QoS 1 by default, also in the Pi env file', async () => {
+  assert.equal(SIMULATOR_DEFAULTS.qos, '1')
+  const piEnv = await readFile('sensor-simulator/deploy/sensor-simulator.env', 'utf8')
+  assert.match(piEnv, /^SIM_QOS=1$/m)
 })
 
 test('the mosquitto profile runs Mosquitto with the repository mosquitto.conf and ACL', { skip: !hasCompose && 'docker-compose is not installed' }, () => {

@@ -16,10 +16,15 @@ export interface ConnectionOptions {
   key?: string | Buffer
   /** Accept a broker certificate that does not verify (testing only). Default true: verify. */
   rejectUnauthorized?: boolean
-  /** QoS of telemetry; status and ground truth always go out with QoS 1. */
+  /** QoS of telemetry (default `SIMULATOR_DEFAULTS.qos`); status and ground truth always go out with QoS 1. */
   qos?: 0 | 1
   /** MQTT keepalive in seconds. */
   keepalive?: number
+  /**
+   * QoS 1 telemetry awaiting PUBACK at most; beyond it readings wait in the bounded queue, so that a
+   * broker that stops acknowledging cannot grow the client's in-flight store without limit.
+   */
+  maxInflight?: number
   /** First and longest wait before reconnecting; the wait doubles after every failed attempt. */
   reconnectMinMs?: number
   reconnectMaxMs?: number
@@ -35,7 +40,6 @@ export interface LinkOptions extends ConnectionOptions {
   onConnect?: () => void
 }
 
-const QOS0 = { qos: 0, retain: false } as const
 const QOS1 = { qos: 1, retain: false } as const
 const RETAINED = { qos: 1, retain: true } as const
 const DROP_LOG_INTERVAL_MS = 5000
@@ -57,12 +61,12 @@ export class MqttLink {
   readonly client: MqttClient
   private readonly queue: BoundedQueue
   private readonly logger: Logger
-  private readonly telemetryOptions: typeof QOS0 | typeof QOS1
   private backoffMs: number
   private reconnectTimer: NodeJS.Timeout | undefined
   private closing = false
   private readonly dropLog: RateLimitedLog
   private everConnected = false
+  private attemptError: string | undefined
   /** QoS 0 telemetry encoded for the next socket write (undefined with QoS 1). */
   private readonly batch: Qos0Batch | undefined
   private batchCount = 0
@@ -84,12 +88,29 @@ export class MqttLink {
     if (err !== undefined && err !== null) this.lost++
   }
 
+  /** QoS 1 telemetry sent and not yet acknowledged (PUBACK) or given up. */
+  private inflight = 0
+  private readonly maxInflight: number
+  private readonly onTelemetryAck = (err?: Error): void => {
+    this.onAck(err)
+    this.inflight--
+    // Resume at half the window rather than at every single PUBACK, so that queue and socket see batches.
+    if (this.windowFull && this.inflight <= this.maxInflight / 2) {
+      this.windowFull = false
+      this.drainQueue()
+    }
+  }
+
+  /** True while `maxInflight` QoS 1 readings await their PUBACK: new readings wait in the bounded queue. */
+  private windowFull = false
+
   constructor (private readonly options: LinkOptions) {
     this.logger = options.logger
     this.dropLog = new RateLimitedLog(options.logger, DROP_LOG_INTERVAL_MS)
     this.queue = new BoundedQueue(options.queueLimit)
-    this.telemetryOptions = options.qos === 1 ? QOS1 : QOS0
-    this.batch = options.qos === 1 ? undefined : new Qos0Batch()
+    const qos = options.qos ?? Number(SIMULATOR_DEFAULTS.qos)
+    this.batch = qos === 1 ? undefined : new Qos0Batch()
+    this.maxInflight = options.maxInflight ?? SIMULATOR_DEFAULTS.link.maxInflight
     this.backoffMs = options.reconnectMinMs ?? SIMULATOR_DEFAULTS.link.reconnectMinMs
     const clientOptions: IClientOptions = {
       clientId: options.clientId,
@@ -109,9 +130,8 @@ export class MqttLink {
     this.client = mqtt.connect(options.brokerUrl, clientOptions)
     this.client.on('connect', () => this.handleConnect())
     this.client.on('close', () => this.handleClose())
-    this.client.on('error', (err) => {
-      this.logger.warn({ clientId: options.clientId, err: err.message }, 'MQTT connection error')
-    })
+    // Kept as the cause of the close that follows (a refused login, a refused connection, a TLS error).
+    this.client.on('error', (err) => { this.attemptError = err.message })
   }
 
   get connected (): boolean {
@@ -130,7 +150,7 @@ export class MqttLink {
 
   /** Publishes telemetry (at the configured QoS) now, or queues it while disconnected or congested. */
   publish (topic: string, payload: string | Buffer): void {
-    if (this.client.connected && !this.congested && this.queue.length === 0) {
+    if (this.client.connected && !this.congested && !this.windowFull && this.queue.length === 0) {
       this.send(topic, payload)
       return
     }
@@ -226,12 +246,14 @@ export class MqttLink {
       }
       return
     }
-    this.client.publish(topic, payload, this.telemetryOptions, this.onAck)
+    this.inflight++
+    if (this.inflight >= this.maxInflight) this.windowFull = true
+    this.client.publish(topic, payload, QOS1, this.onTelemetryAck)
   }
 
   /** Sends queued messages until the queue is empty or the socket is congested again. */
   private drainQueue (): void {
-    while (this.client.connected && !this.congested && this.queue.shift(this.sendBound)) {
+    while (this.client.connected && !this.congested && !this.windowFull && this.queue.shift(this.sendBound)) {
       if (this.batch !== undefined && this.batch.size >= BATCH_FLUSH_BYTES) this.flush()
     }
     this.flush()
@@ -250,7 +272,9 @@ export class MqttLink {
     if (this.closing) return
     const delay = this.backoffMs
     this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs ?? SIMULATOR_DEFAULTS.link.reconnectMaxMs)
-    this.logger.warn({ clientId: this.options.clientId, retryInMs: delay, queued: this.queue.length }, 'disconnected from the broker, reconnecting')
+    const cause = this.attemptError ?? 'the connection closed'
+    this.attemptError = undefined
+    this.logger.error({ clientId: this.options.clientId, cause, retryInMs: delay, queued: this.queue.length }, `cannot reach the MQTT broker (${cause}); next attempt in ${(delay / 1000).toFixed(1)} s`)
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer)
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined

@@ -1,9 +1,10 @@
 /**
- * The AsyncAPI 3.0 description of every topic, built from the same TypeBox schemas the services
+ * The AsyncAPI 3.1 description of every topic, built from the same TypeBox schemas the services
  * validate with; `npm run docs:asyncapi` writes it to docs/asyncapi.yaml and a test keeps them equal.
  */
 import { AnomalyEvent, GroundTruth, MachineState, MachineStatus, RejectedMessage, Telemetry } from './schemas.js'
 import { MACHINE_ID_PATTERN, DEFAULT_TOPIC_PREFIX } from './topics.js'
+import { ANOMALY_EVENT_EXAMPLES, GROUND_TRUTH_EXAMPLES, MACHINE_STATE_EXAMPLES, MACHINE_STATUS_EXAMPLES, REJECTED_MESSAGE_EXAMPLES, TELEMETRY_EXAMPLES, type MessageExample } from './examples.js'
 
 interface ChannelInfo {
   kind: string
@@ -13,15 +14,16 @@ interface ChannelInfo {
   publisher: string
   retained?: boolean
   qos: 0 | 1
+  examples: Array<MessageExample<unknown>>
 }
 
 const CHANNELS: ChannelInfo[] = [
-  { kind: 'telemetry', title: 'Telemetry', description: 'One reading per message, published by each machine (or the simulator).', schema: Telemetry, publisher: 'sensor', qos: 1 },
-  { kind: 'anomalies', title: 'Anomaly event', description: 'Published by the edge detector when a machine\'s alert state changes: once when an anomaly is raised and once when it clears. Subscribe to `factory/+/anomalies` to be told about every machine.', schema: AnomalyEvent, publisher: 'detector', qos: 1 },
-  { kind: 'state', title: 'Machine state', description: 'Retained: the detector\'s current view of the machine, so a new subscriber knows the state at once.', schema: MachineState, publisher: 'detector', retained: true, qos: 1 },
-  { kind: 'status', title: 'Machine status', description: 'Retained: `online` when the publisher connects; its MQTT last will sets `offline` when it disappears.', schema: MachineStatus, publisher: 'sensor', retained: true, qos: 1 },
-  { kind: 'rejected', title: 'Rejected payload', description: 'Published by the detector for every telemetry payload it could not use, with the reason.', schema: RejectedMessage, publisher: 'detector', qos: 0 },
-  { kind: 'truth', title: 'Ground truth', description: 'Published by the simulator: which failure or sensor fault it injected into which machine, and when, so that a run can be scored.', schema: GroundTruth, publisher: 'simulator', qos: 1 }
+  { kind: 'telemetry', title: 'Telemetry', description: 'One reading per message, published by each machine (or the simulator).', schema: Telemetry, publisher: 'sensor', qos: 1, examples: TELEMETRY_EXAMPLES },
+  { kind: 'anomalies', title: 'Anomaly event', description: 'Published by the edge detector when a machine\'s alert state changes: once when an anomaly is raised and once when it clears. Subscribe to `factory/+/anomalies` to be told about every machine.', schema: AnomalyEvent, publisher: 'detector', qos: 1, examples: ANOMALY_EVENT_EXAMPLES },
+  { kind: 'state', title: 'Machine state', description: 'Retained: the detector\'s current view of the machine, so a new subscriber knows the state at once.', schema: MachineState, publisher: 'detector', retained: true, qos: 1, examples: MACHINE_STATE_EXAMPLES },
+  { kind: 'status', title: 'Machine status', description: 'Retained: `online` when the publisher connects; its MQTT last will sets `offline` when it disappears.', schema: MachineStatus, publisher: 'sensor', retained: true, qos: 1, examples: MACHINE_STATUS_EXAMPLES },
+  { kind: 'rejected', title: 'Rejected payload', description: 'Published by the detector for every telemetry payload it could not use, with the reason.', schema: RejectedMessage, publisher: 'detector', qos: 0, examples: REJECTED_MESSAGE_EXAMPLES },
+  { kind: 'truth', title: 'Ground truth', description: 'Published by the simulator: which failure or sensor fault it injected into which machine, and when, so that a run can be scored.', schema: GroundTruth, publisher: 'simulator', qos: 1, examples: GROUND_TRUTH_EXAMPLES }
 ]
 
 /** JSON Schema without TypeBox's internal symbols and `$id`s. */
@@ -41,7 +43,7 @@ export function buildAsyncApiDocument (): Record<string, unknown> {
       title: c.title,
       contentType: 'application/json',
       payload: plain(c.schema),
-      bindings: { mqtt: { qos: c.qos, retain: c.retained === true, bindingVersion: '0.2.0' } }
+      examples: c.examples
     }
     channels[c.kind] = {
       address: `${DEFAULT_TOPIC_PREFIX}/{machineId}/${c.kind}`,
@@ -53,11 +55,13 @@ export function buildAsyncApiDocument (): Record<string, unknown> {
     operations[`publish${c.kind[0].toUpperCase()}${c.kind.slice(1)}`] = {
       action: 'send',
       summary: `The ${c.publisher} publishes ${c.title.toLowerCase()} messages.`,
-      channel: { $ref: `#/channels/${c.kind}` }
+      channel: { $ref: `#/channels/${c.kind}` },
+      // QoS and retain are properties of the publish operation in the MQTT binding 0.2.0, not of the message.
+      bindings: { mqtt: { qos: c.qos, retain: c.retained === true, bindingVersion: '0.2.0' } }
     }
   }
   return {
-    asyncapi: '3.0.0',
+    asyncapi: '3.1.0',
     info: {
       title: 'factory-edge MQTT API',
       version: '1.0.0',

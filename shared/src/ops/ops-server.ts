@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
+import { listen } from './listen.js'
 
 export interface HealthReport {
   /** True when the service is doing its job; false answers 503. */
@@ -12,6 +13,8 @@ export interface OpsServerOptions {
   host: string
   /** 0 picks a free port (see `url`). */
   port: number
+  /** How the user sets the port, named when it cannot be used: e.g. `--http-port (env HTTP_PORT)`. */
+  portSetting: string
   health: () => HealthReport
   registry: Registry
 }
@@ -25,16 +28,13 @@ export interface OpsServer {
 
 /**
  * `GET`/`HEAD` `/healthz` (200 or 503, the health report as JSON) and `/metrics` (the registry in the
- * Prometheus text format) on a small HTTP server. Rejects with the listen error (its `code`, e.g.
- * EADDRINUSE, is kept) so that the caller can name the setting to change.
+ * Prometheus text format) on a small HTTP server. Rejects with a ListenError naming `portSetting`
+ * when the port cannot be used.
  */
 export async function startOpsServer (options: OpsServerOptions): Promise<OpsServer> {
   const { health, registry } = options
   const server = createServer((req, res) => { handle(req, res, health, registry) })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port, options.host, () => { server.off('error', reject); resolve() })
-  })
+  await listen(server, options.host, options.port, { what: 'HTTP endpoint (/healthz, /metrics)', setting: options.portSetting })
   const address = server.address() as AddressInfo
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
   let closing: Promise<void> | undefined

@@ -43,3 +43,19 @@ export function onShutdown (stop: (signal: string) => Promise<void>, timeoutMs =
     process.off('SIGTERM', handler)
   }
 }
+
+/**
+ * {@link onShutdown} for a service that is yet to start: the handlers are installed at once, so that a
+ * stop requested while it loads or waits for a broker is a clean stop (exit 0) too. `stop` gets the
+ * service once `started` has been called with it, undefined before.
+ */
+export function onShutdownOf<T> (stop: (service: T | undefined, signal: string) => Promise<void>, timeoutMs?: number): { started: (service: T) => T } {
+  let current: T | undefined
+  onShutdown(async (signal) => await stop(current, signal), timeoutMs)
+  return {
+    started: (service) => {
+      current = service
+      return service
+    }
+  }
+}

@@ -7,7 +7,7 @@ test('/healthz answers 200 or 503 with the report; /metrics the registry, defaul
   let handled = 0
   collectedCounter(registry, 'test_handled_total', 'Messages handled', () => handled)
   let report: HealthReport = { ok: true, status: 'ok' }
-  const ops = await startOpsServer({ host: '127.0.0.1', port: 0, health: () => report, registry })
+  const ops = await startOpsServer({ host: '127.0.0.1', port: 0, portSetting: '--http-port', health: () => report, registry })
   t.after(() => ops.close())
   assert.match(ops.url, /^http:\/\/127\.0\.0\.1:\d+$/)
 
@@ -56,8 +56,8 @@ test('two registries live in one process, each with its own metrics and the defa
   assert.match(textB, /^process_resident_memory_bytes \d+$/m)
   assert.equal((await bare.metrics()).trim(), '')
 
-  const opsA = await startOpsServer({ host: '127.0.0.1', port: 0, health: () => ({ ok: true }), registry: a })
-  const opsB = await startOpsServer({ host: '127.0.0.1', port: 0, health: () => ({ ok: true }), registry: b })
+  const opsA = await startOpsServer({ host: '127.0.0.1', port: 0, portSetting: '--http-port', health: () => ({ ok: true }), registry: a })
+  const opsB = await startOpsServer({ host: '127.0.0.1', port: 0, portSetting: '--http-port', health: () => ({ ok: true }), registry: b })
   t.after(async () => { await opsA.close(); await opsB.close() })
   assert.notEqual(opsA.url, opsB.url)
   assert.match(await (await fetch(`${opsB.url}/metrics`)).text(), /^test_b\{side="left"\} 2$/m)
@@ -65,9 +65,9 @@ test('two registries live in one process, each with its own metrics and the defa
 
 test('a port in use rejects with the listen error; close is idempotent', async () => {
   const registry = createMetricsRegistry({ defaultMetrics: false })
-  const ops = await startOpsServer({ host: '127.0.0.1', port: 0, health: () => ({ ok: true }), registry })
+  const ops = await startOpsServer({ host: '127.0.0.1', port: 0, portSetting: '--http-port', health: () => ({ ok: true }), registry })
   const port = Number(new URL(ops.url).port)
-  await assert.rejects(startOpsServer({ host: '127.0.0.1', port, health: () => ({ ok: true }), registry }), { code: 'EADDRINUSE' })
+  await assert.rejects(startOpsServer({ host: '127.0.0.1', port, portSetting: '--http-port (env HTTP_PORT)', health: () => ({ ok: true }), registry }), { code: 'ERR_LISTEN', exitCode: 2, errno: 'EADDRINUSE', message: `HTTP endpoint (/healthz, /metrics): port ${port} on 127.0.0.1 is already in use (another program, or another copy of this one, listens there); choose another with --http-port (env HTTP_PORT)` })
   await Promise.all([ops.close(), ops.close()])
   await assert.rejects(fetch(`${ops.url}/healthz`))
 })

@@ -28,6 +28,11 @@ function formatDefault (opt: OptionSpec): string {
   return value === '' ? '' : ` [default: ${value}]`
 }
 
+/** `--port (env BROKER_PORT)`: how a user changes a setting, for error messages. */
+export function settingName (opt: OptionSpec): string {
+  return `--${opt.flag}${opt.env !== undefined ? ` (env ${opt.env})` : ''}`
+}
+
 function describe (opt: OptionSpec): string {
   const env = opt.env !== undefined ? ` (env ${opt.env})` : ''
   return `${opt.description}${formatDefault(opt)}${env}`
