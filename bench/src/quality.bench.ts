@@ -57,6 +57,8 @@ const quality: Benchmark = async ({ report: reportAny, quick }) => {
     report(`quality.${mode}.recall`, r.recall, 'share')
     report(`quality.${mode}.detection_delay_p50`, quantileOf(r.delays, 0.5), 'readings')
     report(`quality.${mode}.false_alarms`, r.falseAlarms, 'alarms')
+    // A failure first announced as a sensor fault sends the instrument technician instead of maintenance.
+    report(`quality.${mode}.labelled_sensor_fault`, r.labelled, 'share')
     if (mode === 'RNF') continue
     failureDelays.push(...r.delays)
     detected += r.delays.length

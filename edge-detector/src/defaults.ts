@@ -31,6 +31,10 @@ export const DETECTOR_DEFAULTS = {
     spikeSteps: 12,
     excursionExcess: 2,
     excursionSteps: 4,
+    driftZ: 6,
+    driftAttributeZ: 3,
+    driftQuietZ: 2,
+    driftWarmup: 200,
     stuckChance: 1e-9,
     stuckMinReadings: 8,
     // One or two missing readings are a lost message or a reordering on the link, not a silent sensor.

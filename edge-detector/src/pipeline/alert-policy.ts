@@ -174,6 +174,16 @@ export class AlertTracker {
     return n < p.baselineWarmup ? -Infinity : threshold + excess - p.baselineMargin
   }
 
+  /**
+   * Takes back the raise just made (the evidence turned out to be a sensor's, not the process's): the
+   * machine is normal again and its recent scores are forgotten, so they do not raise it at once again.
+   */
+  withdraw (slot: number): void {
+    this.state[slot] = AlertState.normal
+    this.overMask[slot] = 0
+    this.hotMask[slot] = 0
+  }
+
   /** True while the machine in `slot` has an alert up. */
   isRaised (slot: number): boolean {
     return this.state[slot] === AlertState.raised

@@ -215,7 +215,13 @@ export class DetectorPipeline {
     const faulty = sensors.isRaised(slot)
     const change = this.alerts.update(slot, faulty ? Math.min(score, threshold - this.alerts.policy.hysteresis - 1e-9) : score, threshold, r.ts)
     if (faulty) this.alerts.lastScore[slot] = score
-    if (change !== 'unchanged') this.emitEvent(slot, r, score, change === 'raised', false)
+    if (change === 'raised' && sensors.attributeToDrift(slot)) {
+      // One sensor departs alone from its usual level: what looked like the process is that sensor.
+      this.alerts.withdraw(slot)
+      this.emitEvent(slot, r, score, true, true)
+    } else if (change !== 'unchanged') {
+      this.emitEvent(slot, r, score, change === 'raised', false)
+    }
     if (this.points !== undefined) {
       this.sink.line(this.points.telemetry(slot, r))
       this.sink.line(this.points.score(slot, r, score, threshold, features))

@@ -6,6 +6,7 @@ export const FAULT_CODES: readonly SensorFault[] = ['stuck', 'spike', 'drift', '
 const NONE = 0
 const STUCK = 1
 const SPIKE = 2
+const DRIFT = 3
 const DROPOUT = 4
 
 /** What one reading did to a machine's sensor-fault alert. */
@@ -21,6 +22,18 @@ export interface SensorCheckOptions {
    */
   excursionExcess: number
   excursionSteps: number
+  /**
+   * Drift: a signal's recent level (an exponential average over about 10 readings) departs from its long
+   * level (over about 200) by this many of its usual departures, while every other signal stays within
+   * {@link driftQuietZ} of its own: one sensor moving alone, against the physics that moves the others
+   * with it when the machine changes.
+   */
+  driftZ: number
+  /** A process alert is attributed to a drifting sensor when that one signal is this far out and the others are quiet. */
+  driftAttributeZ: number
+  driftQuietZ: number
+  /** Readings of a signal before its usual departure is known. */
+  driftWarmup: number
   /**
    * A signal is stuck when, at the rate it usually changes, this many equal readings in a row would
    * happen by chance less often than this (so a signal that often repeats needs a longer run).
@@ -38,6 +51,11 @@ export const DEFAULT_SENSOR_CHECKS: Readonly<SensorCheckOptions> = DETECTOR_DEFA
 
 /** Memory of the usual step size and change rate of a signal, in readings. */
 const ALPHA = 0.01
+/** Weights of a new reading in a signal's recent and long levels (drift). */
+const DRIFT_RECENT = 0.1
+const DRIFT_LONG = 0.005
+/** Readings in a row a departure must last to count as a drift. */
+const DRIFT_PERSISTENCE = 5
 /** Readings of a signal before its usual step is known well enough to call a spike. */
 const WARMUP = 50
 
@@ -71,6 +89,14 @@ export class SensorChecks {
   private readonly logStuckChance: number
   /** The model's training-range excess of each slot's previous reading. */
   private readonly rangeExcess: Float64Array
+  /** Per slot and signal: recent and long levels, and the usual squared departure of one from the other. */
+  private readonly recentLevel: Float64Array
+  private readonly longLevel: Float64Array
+  private readonly departureVar: Float64Array
+  /** Per slot and signal: readings in a row departed at the attribution level, in one direction (signed). */
+  private readonly departedRun: Int16Array
+  /** Per slot: the one signal departing alone at the attribution level, or -1. */
+  private readonly loneDrift: Int8Array
 
   constructor (capacity: number, options: Partial<SensorCheckOptions> = {}, signals: readonly SensorField[] = SENSOR_FIELDS) {
     this.options = { ...DEFAULT_SENSOR_CHECKS, ...options }
@@ -88,6 +114,11 @@ export class SensorChecks {
     this.usualStep = new Float64Array(n)
     this.logStuckChance = Math.log(this.options.stuckChance)
     this.rangeExcess = new Float64Array(capacity)
+    this.recentLevel = new Float64Array(n)
+    this.longLevel = new Float64Array(n)
+    this.departureVar = new Float64Array(n)
+    this.departedRun = new Int16Array(n)
+    this.loneDrift = new Int8Array(capacity).fill(-1)
   }
 
   /** Forgets a slot's history (the slot now holds another machine, or its stream restarted). */
@@ -101,6 +132,9 @@ export class SensorChecks {
     this.changeRate.fill(0, slot * s, (slot + 1) * s)
     this.usualStep.fill(0, slot * s, (slot + 1) * s)
     this.rangeExcess[slot] = 0
+    this.departureVar.fill(0, slot * s, (slot + 1) * s)
+    this.departedRun.fill(0, slot * s, (slot + 1) * s)
+    this.loneDrift[slot] = -1
   }
 
   /** True while the machine in `slot` has a sensor-fault alert up. */
@@ -144,6 +178,10 @@ export class SensorChecks {
     const excursion = previousExcess >= o.excursionExcess && rangeExcess < previousExcess / 2
     let spikeRatio = 0
     let spikeSignal = -1
+    let outCount = 0
+    let movedCount = 0
+    let outSignal = -1
+    let outZ = 0
     let found = false
     for (let i = 0; i < signals.length; i++) {
       const j = base + i
@@ -151,6 +189,7 @@ export class SensorChecks {
       if (seen === 0) {
         this.last[j] = x
         this.run[j] = 1
+        this.recentLevel[j] = this.longLevel[j] = x
         continue
       }
       const last = this.last[j]
@@ -187,6 +226,27 @@ export class SensorChecks {
       }
       this.beforeLast[j] = last
       this.last[j] = x
+      const z = this.departure(j, x, seen)
+      const before = this.departedRun[j]
+      const departedRun = this.departedRun[j] = z >= o.driftAttributeZ ? (before > 0 ? Math.min(before + 1, 1000) : 1) : z <= -o.driftAttributeZ ? (before < 0 ? Math.max(before - 1, -1000) : -1) : 0
+      if (seen >= o.driftWarmup) {
+        const a = Math.abs(z)
+        if (a >= o.driftQuietZ) movedCount++
+        // A drift lasts: a few large readings of a noisy signal move its recent level for a moment only.
+        if (a >= o.driftAttributeZ && Math.abs(departedRun) >= DRIFT_PERSISTENCE) {
+          outCount++
+          outSignal = i
+          outZ = a
+        }
+      }
+    }
+    const lone = outCount === 1 && movedCount === 1 ? outSignal : -1
+    this.loneDrift[slot] = lone
+    // A lone departure far enough, or one that goes on while this drift's alert is up, is evidence.
+    if (!found && lone >= 0 && (outZ >= o.driftZ || (this.active[slot] === 1 && this.raisedFault[slot] === DRIFT && this.raisedSignal[slot] === lone))) {
+      found = true
+      this.fault = DRIFT
+      this.signal = lone
     }
     if (!found && spikeSignal >= 0) {
       found = true
@@ -194,6 +254,34 @@ export class SensorChecks {
       this.signal = spikeSignal
     }
     return found
+  }
+
+  /**
+   * Attributes a process alert about to be raised to a drifting sensor when one signal departs alone
+   * from its long level (the others quiet): raises the drift alert instead and returns true.
+   */
+  attributeToDrift (slot: number): boolean {
+    const lone = this.loneDrift[slot]
+    if (lone < 0 || this.active[slot] === 1) return false
+    this.active[slot] = 1
+    this.quiet[slot] = 0
+    this.raisedFault[slot] = DRIFT
+    this.raisedSignal[slot] = lone
+    return true
+  }
+
+  /** Updates a signal's recent and long levels with `x`; returns the departure of one from the other in usual departures. */
+  private departure (j: number, x: number, seen: number): number {
+    const longWeight = seen < 1 / DRIFT_LONG ? 1 / seen : DRIFT_LONG
+    this.recentLevel[j] += DRIFT_RECENT * (x - this.recentLevel[j])
+    this.longLevel[j] += longWeight * (x - this.longLevel[j])
+    const d = this.recentLevel[j] - this.longLevel[j]
+    const v = this.departureVar[j]
+    const z = v > 0 ? d / Math.sqrt(v) : 0
+    // Winsorised once known, so that a drift does not teach the signal that large departures are usual.
+    const d2 = seen < this.options.driftWarmup ? d * d : Math.min(d * d, 9 * v)
+    this.departureVar[j] = v + longWeight * (d2 - v)
+    return z
   }
 
   /**

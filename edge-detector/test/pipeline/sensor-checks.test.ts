@@ -123,3 +123,36 @@ test('the alert state machine: raised at the first evidence, cleared after clear
   checks.reset(1)
   assert.equal(checks.isRaised(1), false)
 })
+
+test('one sensor drifting alone raises sensor_fault drift naming it; the machine changing on several signals at once stays a process alert', () => {
+  const drifting = machine()
+  drifting.feed(400)
+  // The humidity sensor (not a model input) creeps up, everything else as before.
+  drifting.feed(60, (r, i) => { r.humidity += 0.5 * (i + 1) })
+  const raised = drifting.sink.events.filter((e) => e.state === 'raised')
+  assert.equal(raised.length, 1, JSON.stringify(raised.map((e) => [e.kind, e.fault, e.signal, e.seq])))
+  assert.deepEqual({ kind: raised[0].kind, fault: raised[0].fault, signal: raised[0].signal }, { kind: 'sensor_fault', fault: 'drift', signal: 'humidity' })
+  checkEvents(drifting.sink.events)
+
+  const failing = machine()
+  failing.feed(400)
+  // The machine slows down under more torque and runs hotter: speed, torque and temperature move together.
+  failing.feed(40, (r, i) => {
+    const p = Math.min(1, (i + 1) / 10)
+    r.rpm -= 500 * p
+    r.torque += 30 * p
+    r.temperature += 8 * p
+  })
+  const first = failing.sink.events.find((e) => e.state === 'raised')
+  assert.equal(first?.kind, 'process', 'the failure is announced as a process alert')
+})
+
+test('a drifting sensor that the model sees is named when the process alert would have raised', () => {
+  const { sink, feed } = machine()
+  feed(400)
+  // Torque (a model input) creeps up alone: the forest notices before the drift rule alone would.
+  feed(80, (r, i) => { r.torque += 0.6 * (i + 1) })
+  const first = sink.events.find((e) => e.state === 'raised')
+  assert.deepEqual({ kind: first?.kind, fault: first?.fault, signal: first?.signal }, { kind: 'sensor_fault', fault: 'drift', signal: 'torque' })
+  assert.equal(sink.events.filter((e) => e.kind === 'process').length, 0, 'no process alert while the drift alert is up')
+})

@@ -1,5 +1,5 @@
 import type { Random } from '@factory-edge/shared/ml'
-import { OVERSTRAIN_LIMIT, RPM_TO_RAD_PER_S, TOOL_LIFE_MAX, TOOL_LIFE_MIN, type FailureMode } from '../physics/ai4i.js'
+import { OVERSTRAIN_LIMIT, RPM_TO_RAD_PER_S, TOOL_LIFE_MAX, TOOL_LIFE_MIN, WEAR_PER_CYCLE, type FailureMode } from '../physics/ai4i.js'
 
 /** Readings over which a failure builds up, is held, and fades after the repair. */
 export interface FailureTiming {
@@ -120,8 +120,9 @@ export class FailureEpisode {
     v.processK = v.airK + delta
     if (!Number.isNaN(t.rpm)) v.rpm = mix(v.rpm, jitter(t.rpm, JITTER.rpm * t.rpm, held, rng), p)
     if (!Number.isNaN(t.torque)) v.torque = mix(v.torque, jitter(t.torque, JITTER.torque * t.torque, held, rng), p)
-    // After the repair the tool is new: wear follows the (reset) process instead of fading back.
-    if (!Number.isNaN(t.toolWear) && !this.recovering) v.toolWear = mix(v.toolWear, t.toolWear, p)
+    // After the repair the tool is new: wear follows the (reset) process instead of fading back. While
+    // the machine fails it keeps cutting, so the tool keeps wearing (at the slowest variant's rate).
+    if (!Number.isNaN(t.toolWear) && !this.recovering) v.toolWear = mix(v.toolWear, t.toolWear + this.age * WEAR_PER_CYCLE.L, p)
   }
 }
 
