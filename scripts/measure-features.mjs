@@ -13,18 +13,19 @@ const SETS = [
   ['original', 'original design: process temperature, rpm, synthetic humidity'],
   ['raw', 'the five raw process values'],
   ['airTemperature,temperature,rpm,torque,toolWear,humidity', 'raw values and humidity'],
-  ['tempDelta,power,strain,rpm,torque', 'derived features plus rpm and torque (previous default)'],
+  ['tempDelta,power,strain,rpm,torque', 'derived features plus rpm and torque (first default)'],
   ['tempDelta,power,strain,rpm,torque,toolWear', 'derived features plus rpm, torque, tool wear'],
   ['tempDelta,power,strain,torque', 'temperature difference, power, strain, torque'],
   ['physical', 'temperature difference, power, strain'],
-  ['default', 'temperature difference, power, strain, tool wear (default)'],
+  ['tempDelta,power,strain,toolWear', 'temperature difference, power, strain, tool wear (default until issue 13)'],
+  ['default', 'dissipation (ΔT·rpm), power, torque, strain, tool wear (default)'],
   ['dissipation,power,strain', 'dissipation (ΔT·rpm), power, strain'],
   ['dissipation,power,strain,toolWear', 'dissipation, power, strain, tool wear'],
   ['tempDelta,power,strain,toolWear,power.z@30', 'default plus z-score of power over 30 readings'],
   ['tempDelta,power,strain,toolWear,torque.mean,torque.std@10', 'default plus torque mean and std over 10 readings'],
   ['tempDelta,power,strain,toolWear,tempDelta.rate@30', 'default plus rate of change of ΔT over 30 readings']
 ]
-const CV_SETS = ['original', 'raw', 'tempDelta,power,strain,rpm,torque', 'physical', 'default', 'dissipation,power,strain', 'dissipation,power,strain,toolWear']
+const CV_SETS = ['original', 'raw', 'tempDelta,power,strain,rpm,torque', 'physical', 'tempDelta,power,strain,toolWear', 'default', 'dissipation,power,strain', 'dissipation,power,strain,toolWear']
 
 const dataset = await loadDataset(file)
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length

@@ -7,7 +7,6 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_FEATURES, FeatureExtractor, trainModel } from '@factory-edge/shared/ml'
 import { generateLabelledTelemetry, generateTelemetry } from '../dist/src/index.js'
-import { featureRows as rowsOf } from '../dist/test/helpers/feature-rows.js'
 import { writeDocSection } from './doc-section.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -15,10 +14,10 @@ const SEEDS = 40
 const AT = 120
 const extractor = new FeatureExtractor(DEFAULT_FEATURES)
 
-const featureRows = (readings) => rowsOf(readings, extractor)
+const featureRows = (readings) => extractor.rows(readings)
 
 const model = trainModel(DEFAULT_FEATURES, featureRows(generateTelemetry({ machines: 100, readingsPerMachine: 100, seed: 100 })), { seed: 1, contamination: 0.04 })
-const healthy = model.forest.scoreBatch(featureRows(generateTelemetry({ machines: 50, readingsPerMachine: 1000, seed: 7 })))
+const healthy = model.scoreBatch(featureRows(generateTelemetry({ machines: 50, readingsPerMachine: 1000, seed: 7 })))
 const fp = healthy.filter((s) => s > model.threshold).length / healthy.length
 
 const lines = [
@@ -35,7 +34,7 @@ for (const mode of ['HDF', 'PWF', 'OSF', 'TWF', 'RNF']) {
   let failing = 0
   for (let seed = 1; seed <= SEEDS; seed++) {
     const labelled = [...generateLabelledTelemetry({ machines: 1, readingsPerMachine: AT + 60, seed: 5000 + seed, scenarios: [{ mode, machineId: 'machine-1', atMs: AT * 1000 }] })]
-    const scores = model.forest.scoreBatch(featureRows(labelled.map((l) => l.telemetry)))
+    const scores = model.scoreBatch(featureRows(labelled.map((l) => l.telemetry)))
     let first = -1
     for (let i = AT; i < labelled.length; i++) {
       if (labelled[i].failure !== mode) continue

@@ -1,5 +1,5 @@
 export * from './physics/ai4i.js'
-export { MachineProcess } from './physics/process.js'
+export { MachineProcess, PREVENTIVE_TOOL_CHANGE_MIN } from './physics/process.js'
 export { SENSOR_FAULT_MODES, isSensorFaultMode, type SensorFaultMode } from './failures/sensor-fault.js'
 export { SimulatedMachine, type Reading } from './machine.js'
 export { encodeTelemetry } from './payload.js'

@@ -29,10 +29,12 @@ export const PROCESS_ANOMALY_EXAMPLE: MessageExample<AnomalyEvent> = {
     severity: 'critical',
     score: 0.71,
     threshold: 0.58,
+    calibration: { smoothedScore: 0.66, baseline: 0.5, margin: 0.1 },
     modelVersion: '3f9a1c0e7b2d',
     features: [
-      { name: 'tempDelta', unit: 'K', value: 7.9, contribution: 0.41 },
-      { name: 'rpm', unit: 'rpm', value: 1342, contribution: 0.33 }
+      { name: 'dissipation', unit: 'K·rpm', value: 8541, contribution: 0.55 },
+      { name: 'torque', unit: 'Nm', value: 58.4, contribution: 0.27 },
+      { name: 'power', unit: 'W', value: 8206, contribution: 0.18 }
     ],
     window: { size: 30, from: 1764012316000, to: 1764012345000, over: 3, of: 5 }
   }
@@ -55,7 +57,7 @@ export const ANOMALY_EVENT_EXAMPLES: Array<MessageExample<AnomalyEvent>> = [
       score: 0.52,
       threshold: 0.58,
       modelVersion: '3f9a1c0e7b2d',
-      features: [{ name: 'tempDelta', unit: 'K', value: 8.6, contribution: 0.55 }, { name: 'rpm', unit: 'rpm', value: 1498, contribution: 0.45 }],
+      features: [{ name: 'dissipation', unit: 'K·rpm', value: 12874, contribution: 0.55 }, { name: 'torque', unit: 'Nm', value: 41.2, contribution: 0.45 }],
       window: { size: 30, from: 1764012372000, to: 1764012401000, over: 0, of: 5 }
     }
   },
@@ -71,8 +73,9 @@ export const ANOMALY_EVENT_EXAMPLES: Array<MessageExample<AnomalyEvent>> = [
       severity: 'warning',
       score: 0.49,
       threshold: 0.58,
+      calibration: { smoothedScore: 0.57, baseline: 0.5, margin: 0.1 },
       modelVersion: '3f9a1c0e7b2d',
-      features: [{ name: 'tempDelta', unit: 'K', value: 9.8, contribution: 0.52 }, { name: 'rpm', unit: 'rpm', value: 1510, contribution: 0.48 }],
+      features: [{ name: 'dissipation', unit: 'K·rpm', value: 14920, contribution: 0.52 }, { name: 'power', unit: 'W', value: 6410, contribution: 0.48 }],
       window: { size: 30, from: 1764012376000, to: 1764012405000, over: 0, of: 5 }
     }
   }
