@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { brokerConfigSpec } from '@factory-edge/broker'
 import { generateConfigSpec, replayConfigSpec, simulatorConfigSpec } from '@factory-edge/sensor-simulator'
 import { detectorConfigSpec } from '@factory-edge/edge-detector'
-import { evaluateOptions, trainOptions } from '@factory-edge/edge-detector/commands'
+import { evaluateOptions, scoreOptions, trainOptions } from '@factory-edge/edge-detector/commands'
 import { launcherOptions } from '@factory-edge/launcher'
 
 const { values: args } = parseArgs({
@@ -55,6 +55,11 @@ const COMMANDS = [
     title: 'edge-detector evaluate',
     intro: 'Scores a labelled file with a model.',
     spec: evaluateOptions
+  },
+  {
+    title: 'edge-detector score',
+    intro: 'Scores a file of readings with the detector\'s own pipeline, one output row per input row.',
+    spec: scoreOptions
   },
   {
     title: 'factory-edge (npm start)',

@@ -5,7 +5,8 @@ import { runCommand } from '../cli/run.js'
 /** Sub-commands other than `run` (the default: the detector service), loaded only when chosen. */
 const COMMANDS: Record<string, (argv: readonly string[]) => Promise<void>> = {
   train: async (argv) => await (await import('../cli/train.js')).trainCommand(argv),
-  evaluate: async (argv) => await (await import('../cli/evaluate.js')).evaluateCommand(argv)
+  evaluate: async (argv) => await (await import('../cli/evaluate.js')).evaluateCommand(argv),
+  score: async (argv) => await (await import('../cli/score.js')).scoreCommand(argv)
 }
 
 const [command, ...rest] = process.argv.slice(2)

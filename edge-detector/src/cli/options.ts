@@ -33,3 +33,13 @@ export const evaluateOptions = {
   json: { flag: 'json', type: 'boolean', default: false, description: 'Print one JSON object instead of text' },
   skipBadRows: { flag: 'skip-bad-rows', type: 'boolean', default: false, description: 'Skip, count and report rows that cannot be used' }
 } as const satisfies ConfigSpec
+
+/** Settings of `edge-detector score`. */
+export const scoreOptions = {
+  csv: { flag: 'csv', type: 'string', description: 'Readings to score: a CSV or NDJSON telemetry export (or an AI4I 2020 CSV), in time order' },
+  model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: DETECTOR_DEFAULTS.modelPath, description: 'Model file to score with' },
+  out: { flag: 'out', type: 'string', description: 'Scored CSV to write: one row per input row (line, ts, machineId, state, score, threshold, alert, kind, reason)' },
+  machine: { flag: 'machine', type: 'string', description: 'Machine id of the rows of a file without a machine column (default: ai4i)' },
+  skipBadRows: { flag: 'skip-bad-rows', type: 'boolean', default: false, description: 'Write a row that cannot be used as a rejected row instead of stopping at it' },
+  ...loggingOptions
+} as const satisfies ConfigSpec

@@ -74,6 +74,8 @@ export class DetectorPipeline {
   private readonly maxPayloadBytes: number
   private readonly shard: Shard | undefined
   private readonly reservoirSize: number
+  /** Machine-table slot of the reading {@link process} scored last (for callers that report per reading). */
+  lastSlot = -1
 
   constructor (options: PipelineOptions) {
     this.sink = options.sink
@@ -145,6 +147,19 @@ export class DetectorPipeline {
     return outcome
   }
 
+  /**
+   * Processes a reading that is already decoded and checked against the contract (a row of a data file,
+   * read by the shared data reader): the path of {@link process} after its decoding.
+   */
+  processReading (r: Telemetry): Outcome {
+    if (this.shard !== undefined && !this.handles(r.machineId)) {
+      this.stats.otherShard++
+      return 'other-shard'
+    }
+    this.stats.messagesIn++
+    return this.score(r)
+  }
+
   private score (r: Telemetry): Outcome {
     const table = this.machines
     const slot = table.lookup(r.machineId)
@@ -204,6 +219,7 @@ export class DetectorPipeline {
     const excess = model.range.excess(features)
     const score = model.range.extend(model.forest.score(features), excess)
     const threshold = model.threshold
+    this.lastSlot = slot
     this.stats.scored++
 
     // Only readings in order tell a frozen or spiking signal; a dropout shows at the reading after the gap.
