@@ -17,6 +17,21 @@ export const DETECTOR_DEFAULTS = {
   httpHost: '127.0.0.1',
   httpPort: 9464,
   statsIntervalMs: 10_000,
+  /** The live web view on the HTTP server (see src/web). */
+  ui: {
+    enabled: true,
+    /** Event-stream bytes per second per page, whatever the number of machines. */
+    streamBytesPerS: 32_768,
+    tickMs: 1000,
+    clockMs: 250,
+    /** Samples of score, state and signals per machine, at most one per sampleEveryMs of reading time. */
+    historySamples: 120,
+    sampleEveryMs: 1000,
+    silentMs: 15_000,
+    sparkSamples: 40,
+    alertLog: 200,
+    maxClients: 16
+  },
   /** Recent non-anomalous feature rows kept for retraining. */
   reservoirSize: 10_000,
   alert: { k: 3, m: 5, hysteresis: 0.02, cooldownMs: 30_000, criticalMargin: 0.1, baselineAlpha: 0.02, baselineSmoothing: 15, baselineMargin: 0.1, baselineWarmup: 0 },
