@@ -19,6 +19,7 @@ runMain('factory-edge', async () => {
   const system = await startAll({
     host: config.host,
     port: config.port,
+    httpPort: config.httpPort,
     machines: config.machines,
     rateHz: config.rateHz,
     failureEverySeconds: config.failureEvery,
