@@ -24,9 +24,14 @@ export const DETECTOR_DEFAULTS = {
     streamBytesPerS: 32_768,
     tickMs: 1000,
     clockMs: 250,
-    /** Samples of score, state and signals per machine, at most one per sampleEveryMs of reading time. */
+    /**
+     * Samples of score, state and signals per machine, at most one per sampleEveryMs of reading time
+     * (4 minutes), fewer when --max-machines machines would take more than historyBytes.
+     */
     historySamples: 120,
-    sampleEveryMs: 1000,
+    minHistorySamples: 30,
+    historyBytes: 12 * 1024 * 1024,
+    sampleEveryMs: 2000,
     silentMs: 15_000,
     sparkSamples: 40,
     alertLog: 200,

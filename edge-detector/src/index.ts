@@ -13,3 +13,4 @@ export { INFLUX_DEFAULTS, type InfluxOptions, type PointWriterStats } from './in
 export { DiskSpool } from './influx/spool.js'
 export { ModelWatcher } from './model/model-watcher.js'
 export { Retrainer, type RetrainOptions } from './model/retrainer.js'
+export { createMachineHistory, MachineHistory } from './web/index.js'

@@ -5,7 +5,7 @@ import type { WebViewSettings } from '../service/options.js'
 import type { DetectorEvents } from '../service/types.js'
 import { AlertLog } from './alert-log.js'
 import { FleetFeed, type SystemView } from './fleet-feed.js'
-import { MachineHistory } from './machine-history.js'
+import { MachineHistory, SAMPLE_BYTES } from './machine-history.js'
 import { generateToken, isLoopback, WebAuth } from './web-auth.js'
 import { WebView } from './web-view.js'
 
@@ -14,9 +14,13 @@ export { WebView } from './web-view.js'
 
 const D = DETECTOR_DEFAULTS.ui
 
-/** The history the pipeline feeds, for `capacity` machines, with the default sampling. */
+/**
+ * The history the pipeline feeds, for `capacity` machines: `historySamples` each, fewer when the
+ * capacity would take more than `historyBytes` in all (never fewer than `minHistorySamples`).
+ */
 export function createMachineHistory (capacity: number): MachineHistory {
-  return new MachineHistory(capacity, { samples: D.historySamples, sampleEveryMs: D.sampleEveryMs, silentMs: D.silentMs })
+  const samples = Math.max(D.minHistorySamples, Math.min(D.historySamples, Math.floor(D.historyBytes / (capacity * SAMPLE_BYTES))))
+  return new MachineHistory(capacity, { samples, sampleEveryMs: D.sampleEveryMs, silentMs: D.silentMs })
 }
 
 export interface WebViewParts {

@@ -1,4 +1,4 @@
-import { SENSOR_FIELDS, type Telemetry } from '@factory-edge/shared/contract'
+import { SENSOR_FIELDS, SENSOR_SCHEMAS, type Telemetry } from '@factory-edge/shared/contract'
 import type { DetectorPipeline, PipelineObserver } from '../pipeline/pipeline.js'
 
 /**
@@ -13,26 +13,42 @@ export const STATE_CODE = { normal: 0, anomalous: 1, sensor_fault: 2, silent: 3 
 export interface HistoryOptions {
   /** Samples kept per machine. */
   samples: number
-  /** Shortest time between two samples of a machine (reading time, ms); readings in between fold into the last. */
+  /** Shortest time between two samples of a machine (reading time, ms, at least 1000); readings in between fold into the last. */
   sampleEveryMs: number
   /** A machine without a reading for this long (wall-clock ms) is shown as silent. */
   silentMs: number
 }
 
+/**
+ * Signals are kept as 16-bit steps of their contract's range (e.g. 0.007 °C, 0.5 rpm): plenty for a
+ * chart, and a quarter of the memory of doubles.
+ */
+const SIGNAL_RANGES = SENSOR_FIELDS.map((f) => {
+  const { minimum, maximum } = SENSOR_SCHEMAS[f]
+  if (minimum === undefined || maximum === undefined) throw new Error(`the contract gives ${f} no range`)
+  return { min: minimum, step: (maximum - minimum) / 65535 }
+})
+const SIGNAL_MIN = SIGNAL_RANGES.map((r) => r.min)
+const SIGNAL_STEP = SIGNAL_RANGES.map((r) => r.step)
+
+/** Bytes of one sample: reading time (s), score, state and the quantised signals. */
+export const SAMPLE_BYTES = 4 + 4 + 1 + 2 * SENSOR_FIELDS.length
+
 /** One machine's ring of samples: reading time, highest score, worst state and the signals of its first reading. */
 class SampleRing {
-  readonly ts: Float64Array
+  /** Reading time in whole seconds (samples are at least a second apart). */
+  readonly ts: Uint32Array
   readonly score: Float32Array
   readonly state: Uint8Array
-  readonly signals: Float32Array
+  readonly signals: Uint16Array
   head = 0
   count = 0
 
   constructor (readonly capacity: number) {
-    this.ts = new Float64Array(capacity)
+    this.ts = new Uint32Array(capacity)
     this.score = new Float32Array(capacity)
     this.state = new Uint8Array(capacity)
-    this.signals = new Float32Array(capacity * SENSOR_FIELDS.length)
+    this.signals = new Uint16Array(capacity * SENSOR_FIELDS.length)
   }
 
   /** Index of the newest sample (count must be > 0). */
@@ -98,18 +114,19 @@ export class MachineHistory implements PipelineObserver {
     const state = this.scoredState(slot)
     if (ring.count > 0) {
       const i = ring.newest
-      if (r.ts < ring.ts[i] + this.options.sampleEveryMs) {
+      if (r.ts < ring.ts[i] * 1000 + this.options.sampleEveryMs) {
         if (score > ring.score[i]) ring.score[i] = score
         if (state > ring.state[i]) ring.state[i] = state
         return
       }
     }
     const i = ring.head
-    ring.ts[i] = r.ts
+    ring.ts[i] = Math.floor(r.ts / 1000)
     ring.score[i] = score
     ring.state[i] = state
     const base = i * SENSOR_FIELDS.length
-    for (let f = 0; f < SENSOR_FIELDS.length; f++) ring.signals[base + f] = r[SENSOR_FIELDS[f]]
+    // Uint16Array stores clamp-free: values are within the contract's range, which decoding checked.
+    for (let f = 0; f < SENSOR_FIELDS.length; f++) ring.signals[base + f] = Math.round((r[SENSOR_FIELDS[f]] - SIGNAL_MIN[f]) / SIGNAL_STEP[f])
     ring.head = (i + 1) % ring.capacity
     if (ring.count < ring.capacity) ring.count++
   }
@@ -143,10 +160,10 @@ export class MachineHistory implements PipelineObserver {
     const out: HistorySeries = { ts: [], score: [], state: [], signals }
     if (ring === undefined) return out
     for (const i of ring.indices()) {
-      out.ts.push(ring.ts[i])
+      out.ts.push(ring.ts[i] * 1000)
       out.score.push(ring.score[i])
       out.state.push(ring.state[i])
-      SENSOR_FIELDS.forEach((f, k) => signals[f].push(ring.signals[i * SENSOR_FIELDS.length + k]))
+      SENSOR_FIELDS.forEach((f, k) => signals[f].push(SIGNAL_MIN[k] + ring.signals[i * SENSOR_FIELDS.length + k] * SIGNAL_STEP[k]))
     }
     return out
   }
