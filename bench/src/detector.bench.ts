@@ -11,7 +11,8 @@
  *   alternating readings so that every reading produces an event;
  * - detector.rss_mb_10k_machines: resident memory of the detector process once 10,000 machines have each
  *   published 60 readings through the broker (full 60-reading windows), started with the node flags of
- *   its command; detector.rss_mb_10k_machines_node_defaults: the same on plain `node`.
+ *   its command; detector.rss_mb_10k_machines_node_defaults: the same on plain `node`;
+ *   detector.rss_mb_10k_machines_no_ui: as its command, with --no-ui (what the web view's history costs).
  * DETECTOR_BENCH_PARTS=pipeline,e2e,latency,memory runs only some of them (for development).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -132,9 +133,11 @@ async function benchMemory (ctx: BenchContext, dir: string): Promise<void> {
   const machines = ctx.quick ? 1000 : 10_000
   const name = ctx.quick ? 'detector.rss_mb_1k_machines' : 'detector.rss_mb_10k_machines'
   try {
-    // The service as its command starts it (the node flags of its bin's #! line), then on plain node.
-    for (const [suffix, flags] of [['', DETECTOR_NODE_FLAGS], ['_node_defaults', []]] as const) {
-      const detector = await startDetectorProcess(broker.port, modelPath, dir, ['--max-machines', String(machines)], flags)
+    // The service as its command starts it (the node flags of its bin's #! line), then on plain node,
+    // then without the web view (whose per-machine history is on by default).
+    const variants = [['', DETECTOR_NODE_FLAGS, []], ['_node_defaults', [], []], ['_no_ui', DETECTOR_NODE_FLAGS, ['--no-ui']]] as const
+    for (const [suffix, flags, extra] of variants) {
+      const detector = await startDetectorProcess(broker.port, modelPath, dir, ['--max-machines', String(machines), ...extra], flags)
       try {
         await runJson<PublisherResult>(publisherArgs(broker.port, { machines, perMachine: 60, rate: 0, observe: false, flipEvery: 0 }), 300_000)
         await waitFor(async () => await counter(detector.http, 'edge_detector_scored_total') >= machines * 60, 120_000, 'the detector to score every reading')

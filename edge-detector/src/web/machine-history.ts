@@ -34,37 +34,6 @@ const SIGNAL_STEP = SIGNAL_RANGES.map((r) => r.step)
 /** Bytes of one sample: reading time (s), score, state and the quantised signals. */
 export const SAMPLE_BYTES = 4 + 4 + 1 + 2 * SENSOR_FIELDS.length
 
-/** One machine's ring of samples: reading time, highest score, worst state and the signals of its first reading. */
-class SampleRing {
-  /** Reading time in whole seconds (samples are at least a second apart). */
-  readonly ts: Uint32Array
-  readonly score: Float32Array
-  readonly state: Uint8Array
-  readonly signals: Uint16Array
-  head = 0
-  count = 0
-
-  constructor (readonly capacity: number) {
-    this.ts = new Uint32Array(capacity)
-    this.score = new Float32Array(capacity)
-    this.state = new Uint8Array(capacity)
-    this.signals = new Uint16Array(capacity * SENSOR_FIELDS.length)
-  }
-
-  /** Index of the newest sample (count must be > 0). */
-  get newest (): number {
-    return (this.head + this.capacity - 1) % this.capacity
-  }
-
-  /** Ring indices oldest first, at most the last `limit`. */
-  indices (limit = this.capacity): number[] {
-    const n = Math.min(limit, this.count)
-    const out: number[] = []
-    for (let i = this.count - n; i < this.count; i++) out.push((this.head + this.capacity - this.count + i) % this.capacity)
-    return out
-  }
-}
-
 /** A machine's recent samples as plain arrays, oldest first. */
 export interface HistorySeries {
   ts: number[]
@@ -76,18 +45,35 @@ export interface HistorySeries {
 /**
  * The web view's memory of each tracked machine: a bounded ring of samples per pipeline slot, fed from
  * what the pipeline already computed (its score, alert and sensor states), and the wall-clock time of
- * its last reading. The hot path only writes into typed arrays; the wall clock is the coarse one that
- * {@link tick} sets, so that a reading costs no clock read.
+ * its last reading. All rings live in a few flat typed arrays indexed by slot × samples (no object per
+ * machine; pages of slots never used are never touched), so the hot path only writes numbers; the wall
+ * clock is the coarse one that {@link tick} sets, so that a reading costs no clock read.
  */
 export class MachineHistory implements PipelineObserver {
   readonly lastSeen: Float64Array
-  private readonly rings: Array<SampleRing | undefined>
+  /** Reading time of each sample in whole seconds (samples are at least a second apart). */
+  private readonly ts: Uint32Array
+  /** Highest score of the readings folded into each sample. */
+  private readonly score: Float32Array
+  /** Worst state code of those readings. */
+  private readonly state: Uint8Array
+  /** Signals of each sample's first reading, SENSOR_FIELDS.length per sample. */
+  private readonly signals: Uint16Array
+  private readonly head: Uint32Array
+  private readonly count: Uint32Array
+  private readonly samples: number
   private pipeline: DetectorPipeline | undefined
   private now = Date.now()
 
   constructor (capacity: number, readonly options: HistoryOptions) {
+    const n = this.samples = options.samples
     this.lastSeen = new Float64Array(capacity)
-    this.rings = new Array(capacity).fill(undefined)
+    this.ts = new Uint32Array(capacity * n)
+    this.score = new Float32Array(capacity * n)
+    this.state = new Uint8Array(capacity * n)
+    this.signals = new Uint16Array(capacity * n * SENSOR_FIELDS.length)
+    this.head = new Uint32Array(capacity)
+    this.count = new Uint32Array(capacity)
   }
 
   /** The pipeline whose states are read (it is built with this history as its observer). */
@@ -101,34 +87,33 @@ export class MachineHistory implements PipelineObserver {
   }
 
   reset (slot: number): void {
-    const ring = this.rings[slot] ??= new SampleRing(this.options.samples)
-    ring.head = 0
-    ring.count = 0
+    this.head[slot] = 0
+    this.count[slot] = 0
     this.lastSeen[slot] = this.now
   }
 
   scored (slot: number, r: Telemetry, score: number): void {
     this.lastSeen[slot] = this.now
-    const ring = this.rings[slot]
-    if (ring === undefined) return
+    const n = this.samples
+    const base = slot * n
     const state = this.scoredState(slot)
-    if (ring.count > 0) {
-      const i = ring.newest
-      if (r.ts < ring.ts[i] * 1000 + this.options.sampleEveryMs) {
-        if (score > ring.score[i]) ring.score[i] = score
-        if (state > ring.state[i]) ring.state[i] = state
+    if (this.count[slot] > 0) {
+      const i = base + (this.head[slot] + n - 1) % n
+      if (r.ts < this.ts[i] * 1000 + this.options.sampleEveryMs) {
+        if (score > this.score[i]) this.score[i] = score
+        if (state > this.state[i]) this.state[i] = state
         return
       }
     }
-    const i = ring.head
-    ring.ts[i] = Math.floor(r.ts / 1000)
-    ring.score[i] = score
-    ring.state[i] = state
-    const base = i * SENSOR_FIELDS.length
-    // Uint16Array stores clamp-free: values are within the contract's range, which decoding checked.
-    for (let f = 0; f < SENSOR_FIELDS.length; f++) ring.signals[base + f] = Math.round((r[SENSOR_FIELDS[f]] - SIGNAL_MIN[f]) / SIGNAL_STEP[f])
-    ring.head = (i + 1) % ring.capacity
-    if (ring.count < ring.capacity) ring.count++
+    const i = base + this.head[slot]
+    this.ts[i] = Math.floor(r.ts / 1000)
+    this.score[i] = score
+    this.state[i] = state
+    const at = i * SENSOR_FIELDS.length
+    // Values are within the contract's range (decoding checked it), so the steps fit 16 bits.
+    for (let f = 0; f < SENSOR_FIELDS.length; f++) this.signals[at + f] = Math.round((r[SENSOR_FIELDS[f]] - SIGNAL_MIN[f]) / SIGNAL_STEP[f])
+    this.head[slot] = (this.head[slot] + 1) % n
+    if (this.count[slot] < n) this.count[slot]++
   }
 
   /** State code of a slot from the pipeline's alert and sensor states, silence aside. */
@@ -145,25 +130,30 @@ export class MachineHistory implements PipelineObserver {
     return this.scoredState(slot)
   }
 
+  /** Array indices of a slot's last `limit` samples, oldest first. */
+  private indices (slot: number, limit = this.samples): number[] {
+    const n = this.samples
+    const count = this.count[slot]
+    const out: number[] = []
+    for (let k = count - Math.min(limit, count); k < count; k++) out.push(slot * n + (this.head[slot] + n - count + k) % n)
+    return out
+  }
+
   /** The last `limit` sample scores of a slot, oldest first. */
   scores (slot: number, limit: number): number[] {
-    const ring = this.rings[slot]
-    if (ring === undefined) return []
-    return ring.indices(limit).map((i) => ring.score[i])
+    return this.indices(slot, limit).map((i) => this.score[i])
   }
 
   /** Every sample of a slot, oldest first. */
   series (slot: number): HistorySeries {
-    const ring = this.rings[slot]
     const signals: Record<string, number[]> = {}
     for (const f of SENSOR_FIELDS) signals[f] = []
     const out: HistorySeries = { ts: [], score: [], state: [], signals }
-    if (ring === undefined) return out
-    for (const i of ring.indices()) {
-      out.ts.push(ring.ts[i] * 1000)
-      out.score.push(ring.score[i])
-      out.state.push(ring.state[i])
-      SENSOR_FIELDS.forEach((f, k) => signals[f].push(SIGNAL_MIN[k] + ring.signals[i * SENSOR_FIELDS.length + k] * SIGNAL_STEP[k]))
+    for (const i of this.indices(slot)) {
+      out.ts.push(this.ts[i] * 1000)
+      out.score.push(this.score[i])
+      out.state.push(this.state[i])
+      SENSOR_FIELDS.forEach((f, k) => signals[f].push(SIGNAL_MIN[k] + this.signals[i * SENSOR_FIELDS.length + k] * SIGNAL_STEP[k]))
     }
     return out
   }
