@@ -25,13 +25,15 @@ export const DETECTOR_DEFAULTS = {
     tickMs: 1000,
     clockMs: 250,
     /**
-     * Samples of score, state and signals per machine, at most one per sampleEveryMs of reading time
-     * (4 minutes), fewer when --max-machines machines would take more than historyBytes.
+     * Each machine's history covers historySpanMs of reading time in historySamples samples of score,
+     * state and signals, or in fewer, coarser ones when --max-machines machines would take more than
+     * historyBytes in all (never fewer than minHistorySamples, never closer than minSampleEveryMs).
      */
+    historySpanMs: 240_000,
     historySamples: 120,
     minHistorySamples: 30,
-    historyBytes: 12 * 1024 * 1024,
-    sampleEveryMs: 2000,
+    historyBytes: 8 * 1024 * 1024,
+    minSampleEveryMs: 2000,
     silentMs: 15_000,
     sparkSamples: 40,
     alertLog: 200,

@@ -27,9 +27,8 @@ function openStream () {
   }
   stream.onerror = () => { connection.textContent = 'connection lost, reconnecting…' }
   stream.onmessage = (e) => {
-    const frame = JSON.parse(e.data)
-    fleet?.update(frame)
-    current?.update?.(frame)
+    // The fleet keeps up while a machine's page shows, so that going back shows the present.
+    fleet?.update(JSON.parse(e.data))
   }
 }
 

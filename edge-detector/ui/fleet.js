@@ -145,6 +145,8 @@ function updateRow (m, threshold) {
 function sparkShapes (spark, threshold) {
   const top = Math.max(threshold * 1500, ...spark) || 1
   const y = (v) => (22 - (v / top) * 20).toFixed(1)
-  const points = spark.map((v, i) => `${(i * 120 / Math.max(1, SPARK_POINTS - 1)).toFixed(1)},${y(v)}`).join(' ')
+  // Newest at the right edge, however few points there are yet.
+  const offset = SPARK_POINTS - spark.length
+  const points = spark.map((v, i) => `${((offset + i) * 120 / (SPARK_POINTS - 1)).toFixed(1)},${y(v)}`).join(' ')
   return `<line x1="0" x2="120" y1="${y(threshold * 1000)}" y2="${y(threshold * 1000)}"></line><polyline points="${points}"></polyline>`
 }

@@ -98,8 +98,6 @@ export class MachineView {
     chart.root.querySelector('canvas')?.setAttribute('aria-hidden', 'true')
     this.charts.set(key, chart)
   }
-
-  update () {}
 }
 
 /** Shades the spans of samples in alert or sensor fault behind the lines. */

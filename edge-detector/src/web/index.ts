@@ -15,12 +15,13 @@ export { WebView } from './web-view.js'
 const D = DETECTOR_DEFAULTS.ui
 
 /**
- * The history the pipeline feeds, for `capacity` machines: `historySamples` each, fewer when the
- * capacity would take more than `historyBytes` in all (never fewer than `minHistorySamples`).
+ * The history the pipeline feeds, for `capacity` machines: historySamples each, fewer when the capacity
+ * would take more than historyBytes in all, spaced to cover historySpanMs (in whole seconds).
  */
 export function createMachineHistory (capacity: number): MachineHistory {
   const samples = Math.max(D.minHistorySamples, Math.min(D.historySamples, Math.floor(D.historyBytes / (capacity * SAMPLE_BYTES))))
-  return new MachineHistory(capacity, { samples, sampleEveryMs: D.sampleEveryMs, silentMs: D.silentMs })
+  const sampleEveryMs = Math.max(D.minSampleEveryMs, Math.ceil(D.historySpanMs / samples / 1000) * 1000)
+  return new MachineHistory(capacity, { samples, sampleEveryMs, silentMs: D.silentMs })
 }
 
 export interface WebViewParts {
