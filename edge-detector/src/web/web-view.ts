@@ -79,6 +79,10 @@ export class WebView {
       return true
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' })
+    if (req.method === 'HEAD') {
+      res.end()
+      return true
+    }
     res.write('retry: 2000\n\n')
     this.clients.add(res)
     req.socket.setNoDelay(true)

@@ -1,8 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import mqtt from 'mqtt'
 import { Random } from '@factory-edge/shared/ml'
+import { createLogger } from '@factory-edge/shared/runtime'
 import { launchBrowser, pageWithErrors } from '@factory-edge/test-support/browser'
 import { anomalousReading, normalReading, payload } from '@factory-edge/test-support/readings'
 import { eventually } from '@factory-edge/test-support/wait'
@@ -102,4 +104,22 @@ test('web view beyond loopback: a token is required and accepted as cookie, bear
   const cookie = (once.headers.get('set-cookie') ?? '').split(';')[0]
   assert.equal((await fetch(`${base}/ui/api/fleet`, { headers: { cookie } })).status, 200)
   assert.equal((await fetch(`${base}/healthz`)).status, 200, '/healthz stays open for probes')
+})
+
+test('web view on a non-loopback address without a token: one is generated, logged with the address, and required', async (t) => {
+  const { broker, modelPath } = await brokerAndModel(t)
+  const lines: string[] = []
+  const stream = new PassThrough()
+  stream.on('data', (d: Buffer) => lines.push(...d.toString().trim().split('\n')))
+  const detector = await startDetector({ brokerUrl: broker.url, modelPath, httpPort: 0, httpHost: '0.0.0.0', logger: createLogger('test', { level: 'info', format: 'json', destination: stream }) })
+  t.after(() => detector.close())
+  await eventually(() => lines.some((l) => l.includes('live web view')), 5000, 'the start log of the web view')
+  const logged = JSON.parse(lines.find((l) => l.includes('live web view')) as string) as { level: number, url: string, msg: string }
+  assert.equal(logged.level, 40, 'a warning')
+  assert.match(logged.msg, /reachable from other computers/)
+  const token = new URL(logged.url).searchParams.get('token') ?? ''
+  assert.ok(token.length >= 20, `a generated token: ${token}`)
+  const port = new URL(detector.httpUrl as string).port
+  assert.equal((await fetch(`http://127.0.0.1:${port}/ui/api/fleet`)).status, 401)
+  assert.equal((await fetch(`http://127.0.0.1:${port}/ui/api/fleet`, { headers: { authorization: `Bearer ${token}` } })).status, 200)
 })
