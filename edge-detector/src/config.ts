@@ -37,6 +37,9 @@ export const detectorConfigSpec = {
   httpHost: { flag: 'http-host', env: 'HTTP_HOST', type: 'string', default: D.httpHost, description: 'Address of the /healthz and /metrics server' },
   httpPort: { flag: 'http-port', env: 'HTTP_PORT', type: 'integer', min: 0, max: 65535, default: D.httpPort, description: 'Port of the /healthz and /metrics server (0: any free port)' },
   http: { flag: 'http', env: 'HTTP_ENABLED', type: 'boolean', default: true, description: 'Serve /healthz and /metrics' },
+  ui: { flag: 'ui', env: 'UI', type: 'boolean', default: D.ui.enabled, description: 'Serve the live web view at /ui/ on the HTTP server (machines, alerts, charts)' },
+  uiToken: { flag: 'ui-token', env: 'UI_TOKEN', type: 'string', description: 'Token the web view asks for (bearer, basic-auth password or ?token= once); required when --http-host is not loopback, generated and logged if unset' },
+  uiStreamBytesPerS: { flag: 'ui-stream-bytes-per-s', env: 'UI_STREAM_BYTES_PER_S', type: 'integer', min: 4096, max: 10_000_000, default: D.ui.streamBytesPerS, description: 'Bytes per second of the web view\'s event stream per open page, whatever the number of machines (with many machines each is updated less often)' },
   retrainCron: { flag: 'retrain-cron', env: 'RETRAIN_CRON', type: 'string', description: 'Retrain on recent normal readings on this cron schedule, e.g. "0 3 * * *" (off by default)' },
   retrainMinRows: { flag: 'retrain-min-rows', env: 'RETRAIN_MIN_ROWS', type: 'integer', min: 10, default: D.retrain.minRows, description: 'Fewest recent normal readings worth retraining on' },
   retrainReservoir: { flag: 'retrain-reservoir', env: 'RETRAIN_RESERVOIR', type: 'integer', min: 0, max: 10_000_000, default: D.reservoirSize, description: 'Recent normal readings (feature rows) kept for retraining' },
@@ -100,6 +103,7 @@ export function detectorOptionsFromConfig (c: DetectorConfig): Omit<DetectorOpti
         },
     httpHost: c.httpHost,
     httpPort: c.http ? c.httpPort : null,
+    ui: { enabled: c.ui, token: c.uiToken, streamBytesPerS: c.uiStreamBytesPerS },
     retrain: c.retrainCron === undefined
       ? undefined
       : { cron: c.retrainCron, minRows: c.retrainMinRows, reservoirSize: c.retrainReservoir, modelsDir: c.modelsDir, keep: c.keepModels },

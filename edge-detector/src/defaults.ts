@@ -23,6 +23,28 @@ export const DETECTOR_DEFAULTS = {
   httpHost: '127.0.0.1',
   httpPort: 9464,
   statsIntervalMs: 10_000,
+  /** The live web view on the HTTP server (see src/web). */
+  ui: {
+    enabled: true,
+    /** Event-stream bytes per second per page, whatever the number of machines. */
+    streamBytesPerS: 32_768,
+    tickMs: 1000,
+    clockMs: 250,
+    /**
+     * Each machine's history covers historySpanMs of reading time in historySamples samples of score,
+     * state and signals, or in fewer, coarser ones when --max-machines machines would take more than
+     * historyBytes in all (never fewer than minHistorySamples, never closer than minSampleEveryMs).
+     */
+    historySpanMs: 240_000,
+    historySamples: 120,
+    minHistorySamples: 30,
+    historyBytes: 8 * 1024 * 1024,
+    minSampleEveryMs: 2000,
+    silentMs: 15_000,
+    sparkSamples: 40,
+    alertLog: 200,
+    maxClients: 16
+  },
   /** Recent non-anomalous feature rows kept for retraining. */
   reservoirSize: 10_000,
   alert: { k: 3, m: 5, hysteresis: 0.02, cooldownMs: 30_000, criticalMargin: 0.1, baselineAlpha: 0.02, baselineSmoothing: 15, baselineMargin: 0.1, baselineWarmup: 0 },

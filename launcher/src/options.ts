@@ -6,6 +6,7 @@ export const launcherOptions = {
   port: { flag: 'port', env: 'FACTORY_EDGE_PORT', type: 'integer', min: 0, max: 65535, default: 1883, description: 'TCP port of the embedded broker (0 picks a free one)' },
   machines: { flag: 'machines', env: 'FACTORY_EDGE_MACHINES', type: 'integer', min: 1, max: 10000, default: 5, description: 'Number of simulated machines' },
   rateHz: { flag: 'rate', env: 'FACTORY_EDGE_RATE', type: 'number', min: 0.01, max: 1000, default: 2, description: 'Readings per second per machine' },
+  httpPort: { flag: 'http-port', env: 'FACTORY_EDGE_HTTP_PORT', type: 'integer', min: 0, max: 65535, default: 9464, description: 'Port of the detector\'s HTTP server on 127.0.0.1: the live web view at /ui/, /healthz and /metrics (0 picks a free one)' },
   failureEvery: { flag: 'failure-every', env: 'FACTORY_EDGE_FAILURE_EVERY', type: 'number', min: 0, max: 86400, default: 20, description: 'Seconds between injected failures (0: none); the first comes after 5 s' },
   model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: 'results/model.json', description: 'Model file; trained on synthetic data first if it is missing' },
   trainData: { flag: 'train-data', env: 'FACTORY_EDGE_TRAIN_DATA', type: 'enum', choices: ['synthetic', 'ai4i'], default: 'synthetic', description: 'Data for the first model: the simulator\'s own machines, or the AI4I 2020 data set (downloaded once; falls back to synthetic when offline)' },

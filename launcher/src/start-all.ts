@@ -13,6 +13,8 @@ import { simulatedReadings } from './simulated-readings.js'
 export interface StartAllOptions {
   host: string
   port: number
+  /** Port of the detector's HTTP server (web view, /healthz, /metrics) on 127.0.0.1; 0 picks one; null: none. */
+  httpPort?: number | null
   machines: number
   rateHz: number
   /** Seconds between injected failures; 0 turns injection off. */
@@ -71,7 +73,12 @@ export async function startAll (options: StartAllOptions): Promise<RunningSystem
     stack.length = 0
   }
   try {
-    const detector = await startDetector({ brokerUrl: broker.url, modelPath: options.modelPath, logger: logger.child({ service: 'edge-detector' }) })
+    const httpPort = options.httpPort ?? null
+    const detector = await startDetector({ brokerUrl: broker.url, modelPath: options.modelPath, httpHost: '127.0.0.1', httpPort, logger: logger.child({ service: 'edge-detector' }) })
+      .catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+        throw new Error(`the detector's HTTP server: port ${httpPort ?? ''} on 127.0.0.1 is already in use; choose another with --http-port (0 picks a free one)`)
+      })
     stack.push(async () => await detector.close())
     const view = new LiveView({ brokerUrl: broker.url, mode: options.view, out })
     await view.start()
@@ -88,6 +95,7 @@ export async function startAll (options: StartAllOptions): Promise<RunningSystem
     injector.start()
     stack.push(async () => injector.stop())
     out.write(`factory-edge running: broker ${broker.url}, ${options.machines} machines at ${options.rateHz} Hz, model ${detector.model.version}. Subscribe to factory/+/anomalies for the events. Ctrl-C stops.\n`)
+    if (detector.webUrl !== undefined) out.write(`Live web view: ${detector.webUrl}\n`)
     return { broker, detector, simulator, close }
   } catch (err) {
     await close()

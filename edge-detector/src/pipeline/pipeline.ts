@@ -24,9 +24,20 @@ export interface PipelineSink {
   tracked: (state: MachineState) => void
 }
 
+/**
+ * Sees every scored reading, after the machine's alert and sensor states were updated (the web view's
+ * history). Called synchronously on the hot path: it must neither allocate nor do I/O.
+ */
+export interface PipelineObserver {
+  /** A machine took a slot (new, or in place of an evicted one): its history starts over. */
+  reset: (slot: number) => void
+  scored: (slot: number, reading: Telemetry, score: number) => void
+}
+
 export interface PipelineOptions {
   model: Model
   sink: PipelineSink
+  observer?: PipelineObserver
   topicPrefix?: string
   /** Machines tracked at once; the least recently seen is evicted beyond this. */
   maxMachines?: number
@@ -70,6 +81,7 @@ export class DetectorPipeline {
   private contributions: Float64Array
   private reservoirRows: FeatureReservoir
   private readonly sink: PipelineSink
+  private readonly observer: PipelineObserver | undefined
   private readonly gapMs: number
   private readonly maxPayloadBytes: number
   private readonly shard: Shard | undefined
@@ -79,6 +91,7 @@ export class DetectorPipeline {
 
   constructor (options: PipelineOptions) {
     this.sink = options.sink
+    this.observer = options.observer
     this.prefix = options.topicPrefix ?? DETECTOR_DEFAULTS.topicPrefix
     const capacity = options.maxMachines ?? DETECTOR_DEFAULTS.maxMachines
     this.machines = new MachineTable(capacity)
@@ -171,6 +184,7 @@ export class DetectorPipeline {
       this.alerts.reset(slot)
       this.sensors.reset(slot)
       this.points?.reset(slot)
+      this.observer?.reset(slot)
       this.sink.tracked(this.stateOf(slot, r.ts))
     }
     const model = this.currentModel
@@ -238,6 +252,7 @@ export class DetectorPipeline {
     } else if (change !== 'unchanged') {
       this.emitEvent(slot, r, score, change === 'raised', false)
     }
+    this.observer?.scored(slot, r, score)
     if (this.points !== undefined) {
       this.sink.line(this.points.telemetry(slot, r))
       this.sink.line(this.points.score(slot, r, score, threshold, features))

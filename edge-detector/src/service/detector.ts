@@ -10,6 +10,7 @@ import { parseShard, type Shard } from '../pipeline/shard.js'
 import type { PointWriter } from '../influx/point-writer.js'
 import { ModelWatcher } from '../model/model-watcher.js'
 import type { Retrainer } from '../model/retrainer.js'
+import { createMachineHistory, createWebView, type MachineHistory, type WebView } from '../web/index.js'
 import { MqttInput, type BrokerLinkState } from './mqtt-input.js'
 import { DetectorOutputs } from './outputs.js'
 import { DetectorOperations, type OperationsSource } from './operations.js'
@@ -33,6 +34,8 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
   private readonly operations: DetectorOperations
   private retrainer: Retrainer | undefined
   private server: OpsServer | undefined
+  private readonly history: MachineHistory | undefined
+  private web: WebView | undefined
   private statsTimer: NodeJS.Timeout | undefined
 
   constructor (private readonly options: DetectorOptions, model: Model, private readonly logger: Logger, shard: Shard | undefined) {
@@ -64,9 +67,12 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       logger,
       rateLimited
     })
+    const httpOn = options.httpPort !== undefined && options.httpPort !== null
+    if (httpOn && (options.ui?.enabled ?? DETECTOR_DEFAULTS.ui.enabled)) this.history = createMachineHistory(options.maxMachines ?? DETECTOR_DEFAULTS.maxMachines)
     this.pipeline = new DetectorPipeline({
       model,
       sink: this.outputs,
+      observer: this.history,
       topicPrefix: prefix,
       maxMachines: options.maxMachines,
       alert: options.alert,
@@ -93,6 +99,10 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
 
   get httpUrl (): string | undefined {
     return this.server?.url
+  }
+
+  get webUrl (): string | undefined {
+    return this.web !== undefined && this.server !== undefined ? `${this.server.url}/ui/` : undefined
   }
 
   /** Starts the parts in order; if one fails, stops those already started and rethrows. */
@@ -126,11 +136,31 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     // A stop requested while starting (SIGTERM before the broker answers) ends the start here.
     if (this.closing) return
     if (o.httpPort !== undefined && o.httpPort !== null) {
-      this.server = await startOpsServer({ host: o.httpHost ?? DETECTOR_DEFAULTS.httpHost, port: o.httpPort, portSetting: settingName(detectorConfigSpec.httpPort), health: () => this.health(), registry: this.operations.registry })
+      const host = o.httpHost ?? DETECTOR_DEFAULTS.httpHost
+      const web = this.history === undefined
+        ? undefined
+        : createWebView({ pipeline: this.pipeline, history: this.history, events: this, system: () => this.operations.systemView(), settings: o.ui ?? {}, host })
+      this.server = await startOpsServer({ host, port: o.httpPort, portSetting: settingName(detectorConfigSpec.httpPort), health: () => this.health(), registry: this.operations.registry, routes: web?.view.routes })
       this.logger.info({ url: this.server.url }, 'serving /healthz and /metrics')
+      if (web !== undefined) {
+        this.web = web.view
+        this.web.start()
+        this.logWebView(web.token, web.generated)
+      }
     }
     if (this.closing) return
     await this.mqtt.start()
+  }
+
+  private logWebView (token: string | undefined, generated: boolean): void {
+    const url = this.webUrl
+    if (token === undefined) {
+      this.logger.info({ url }, 'live web view (no token: reachable from this computer only)')
+    } else if (generated) {
+      this.logger.warn({ url: `${url}?token=${token}` }, 'live web view: the HTTP server is reachable from other computers, so the page asks for this generated token (set your own with --ui-token / UI_TOKEN)')
+    } else {
+      this.logger.info({ url }, 'live web view: asks for the token of --ui-token / UI_TOKEN (bearer, basic-auth password or ?token= once)')
+    }
   }
 
   private swapModel (model: Model): void {
@@ -185,6 +215,7 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       this.writeStatsPoint()
       await this.points.close()
     }
+    this.web?.close()
     await this.server?.close()
     this.logger.info(this.stats(), 'stopped')
   }

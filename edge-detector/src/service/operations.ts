@@ -5,6 +5,7 @@ import type { DetectorPipeline } from '../pipeline/pipeline.js'
 import { LATENCY_BUCKETS } from '../pipeline/stats.js'
 import type { PointWriter } from '../influx/point-writer.js'
 import type { ModelWatcher } from '../model/model-watcher.js'
+import type { SystemView } from '../web/fleet-feed.js'
 import type { DetectorStats } from './types.js'
 import type { BrokerLinkState } from './mqtt-input.js'
 
@@ -25,6 +26,8 @@ export interface OperationsSource {
 /** The detector's health, counters and Prometheus registry, all read from the running parts on demand. */
 export class DetectorOperations {
   readonly registry: Registry
+  private rateFrom = { at: Date.now(), messages: 0 }
+  private readingsPerS = 0
 
   constructor (private readonly s: OperationsSource) {
     this.registry = detectorRegistry(s)
@@ -52,6 +55,30 @@ export class DetectorOperations {
       evictions: p.evictions,
       modelsRefused: s.watcher?.refused ?? 0,
       influx: s.points?.stats()
+    }
+  }
+
+  /** The web view's system panel; readings per second over the time since the previous call (at least 1 s). */
+  systemView (now = Date.now()): SystemView {
+    const s = this.s
+    const p = s.pipeline.stats
+    const elapsed = now - this.rateFrom.at
+    if (elapsed >= 1000) {
+      this.readingsPerS = Math.round((p.messagesIn - this.rateFrom.messages) * 1000 / elapsed)
+      this.rateFrom = { at: now, messages: p.messagesIn }
+    }
+    const influx = s.points?.stats()
+    return {
+      readingsPerS: this.readingsPerS,
+      messagesIn: p.messagesIn,
+      scored: p.scored,
+      rejectedByReason: Object.fromEntries(Object.entries(p.rejectedByReason).filter(([, n]) => n > 0)),
+      raised: p.raised,
+      cleared: p.cleared,
+      machines: s.pipeline.machines.size,
+      broker: { connected: s.connected, url: s.brokerUrl },
+      influx: influx === undefined ? { state: 'off' } : { state: influx.state, spooled: influx.spooled, dropped: influx.droppedSpoolFull },
+      model: { version: s.model.version, threshold: s.model.threshold }
     }
   }
 

@@ -35,6 +35,8 @@ export interface DetectorOptions {
   /** Port of /healthz and /metrics; 0 picks a free port; null (the default here) turns the server off. */
   httpPort?: number | null
   httpHost?: string
+  /** The live web view on the HTTP server (on by default while the server runs). */
+  ui?: WebViewSettings
   /** Scheduled retraining; off when undefined. */
   retrain?: RetrainOptions
   /** Interval of the detector's own stats point in InfluxDB, in ms. */
@@ -43,4 +45,12 @@ export interface DetectorOptions {
   publishRejected?: boolean
   /** Recent non-anomalous feature rows kept for retraining. */
   reservoirSize?: number
+}
+
+/** Settings of the live web view. */
+export interface WebViewSettings {
+  enabled?: boolean
+  /** Asked for when set; generated when the server is reachable beyond loopback and none is set. */
+  token?: string
+  streamBytesPerS?: number
 }

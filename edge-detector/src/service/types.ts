@@ -47,6 +47,8 @@ export interface DetectorHandle extends EventEmitter<DetectorEvents> {
   readonly model: Model
   /** The /healthz and /metrics base URL, when the HTTP server runs. */
   readonly httpUrl: string | undefined
+  /** The live web view's address (ending in /ui/), when it is served. */
+  readonly webUrl: string | undefined
   /** The pure processing pipeline (for tests and diagnostics). */
   readonly pipeline: DetectorPipeline
   stats: () => DetectorStats

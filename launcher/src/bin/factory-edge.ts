@@ -24,6 +24,7 @@ runMain('factory-edge', async () => {
   shutdown.started(await startAll({
     host: config.host,
     port: config.port,
+    httpPort: config.httpPort,
     machines: config.machines,
     rateHz: config.rateHz,
     failureEverySeconds: config.failureEvery,

@@ -31,12 +31,15 @@ test('shows a 🚨 line with machine, score and drivers, then stops within 2 s o
   const modelPath = join(dir, 'model.json')
   await saveModel(modelPath, (await trainSynthetic(6000, simulatedReadings, { seed: 3 })).model)
 
-  const proc = run(['--port', '0', '--model', modelPath, '--machines', '3', '--rate', '10', '--failure-every', '4', '--log-format', 'json'])
+  const proc = run(['--port', '0', '--http-port', '0', '--model', modelPath, '--machines', '3', '--rate', '10', '--failure-every', '4', '--log-format', 'json'])
   t.after(() => { proc.child.kill('SIGKILL') })
   await eventually(() => proc.output().includes('🚨'), 30_000, `an alert line; output so far:\n${proc.output()}\n${proc.errors()}`)
   const line = proc.output().split('\n').find((l) => l.includes('🚨')) as string
   assert.match(line, /machine-\d+ ANOMALY (warning|critical) score \d\.\d{3} > its normal \d\.\d{3} \+ \d\.\d{3} — driven by \w+=/)
   assert.match(proc.output(), /readings\/s/)
+  const webUrl = /^Live web view: (http:\/\/127\.0\.0\.1:\d+\/ui\/)$/m.exec(proc.output())?.[1]
+  assert.ok(webUrl !== undefined, `the web view's address is printed:\n${proc.output()}`)
+  assert.match(await (await fetch(webUrl)).text(), /<title>factory-edge/)
 
   const stoppedAt = Date.now()
   proc.child.kill('SIGINT')
@@ -56,7 +59,7 @@ test('a taken port: one line naming the flag and the variable npm start reads (F
   const modelPath = join(dir, 'model.json')
   await saveModel(modelPath, (await trainSynthetic(2000, simulatedReadings, { seed: 3 })).model)
 
-  const proc = run(['--port', String(port), '--model', modelPath])
+  const proc = run(['--port', String(port), '--http-port', '0', '--model', modelPath])
   const { code } = await proc.exited
   assertOneLineExit({ status: code, stderr: proc.errors() }, 2, new RegExp(`^factory-edge: MQTT listener: port ${port} on 127.0.0.1 is already in use .*; choose another with --port \\(env FACTORY_EDGE_PORT\\)$`))
   assert.doesNotMatch(proc.errors(), /BROKER_PORT/)

@@ -17,6 +17,11 @@ export interface OpsServerOptions {
   portSetting: string
   health: () => HealthReport
   registry: Registry
+  /**
+   * Further GET/HEAD routes (a web view): called for any other path; returns false when it does not
+   * serve the path, which then answers 404.
+   */
+  routes?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean
 }
 
 export interface OpsServer {
@@ -32,8 +37,7 @@ export interface OpsServer {
  * when the port cannot be used.
  */
 export async function startOpsServer (options: OpsServerOptions): Promise<OpsServer> {
-  const { health, registry } = options
-  const server = createServer((req, res) => { handle(req, res, health, registry) })
+  const server = createServer((req, res) => { handle(req, res, options) })
   await listen(server, options.host, options.port, { what: 'HTTP endpoint (/healthz, /metrics)', setting: options.portSetting })
   const address = server.address() as AddressInfo
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
@@ -50,7 +54,8 @@ export async function startOpsServer (options: OpsServerOptions): Promise<OpsSer
   }
 }
 
-function handle (req: IncomingMessage, res: ServerResponse, health: () => HealthReport, registry: Registry): void {
+function handle (req: IncomingMessage, res: ServerResponse, options: OpsServerOptions): void {
+  const { health, registry } = options
   const path = (req.url ?? '/').split('?')[0]
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n')
@@ -69,5 +74,6 @@ function handle (req: IncomingMessage, res: ServerResponse, health: () => Health
       })
     return
   }
+  if (options.routes?.(req, res, path) === true) return
   res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n')
 }

@@ -1,0 +1,182 @@
+import type { DetectorPipeline } from '../pipeline/pipeline.js'
+import { AlertLog, round, type AlertEntry } from './alert-log.js'
+import { MachineHistory, VIEW_STATES, type HistorySeries } from './machine-history.js'
+
+/** The system panel: throughput, rejects, outputs, broker and model. */
+export interface SystemView {
+  readingsPerS: number
+  messagesIn: number
+  scored: number
+  rejectedByReason: Record<string, number>
+  raised: number
+  cleared: number
+  machines: number
+  broker: { connected: boolean, url: string }
+  influx: { state: string, spooled?: number, dropped?: number }
+  model: { version: string, threshold: number }
+}
+
+export interface FeedOptions {
+  /** Bytes of the event stream per second, whatever the number of machines. */
+  streamBytesPerS: number
+  /** Interval of the stream's frames (ms). */
+  tickMs: number
+  /** Scores of each machine's sparkline in the first view. */
+  sparkSamples: number
+}
+
+/** A machine in the grid: id, state code (index in VIEW_STATES), score × 1000, sparkline scores × 1000. */
+export type GridRow = [id: string, state: number, score: number, spark?: number[]]
+
+/** The page's first view; the stream then updates it. */
+export interface FleetSnapshot {
+  now: number
+  states: readonly string[]
+  silentMs: number
+  tickMs: number
+  threshold: number
+  machines: GridRow[]
+  /** Newest first. */
+  alerts: AlertEntry[]
+  system: SystemView
+}
+
+/**
+ * Builds what the web view sends: the first view of the fleet and, every tick, one event-stream frame of
+ * at most streamBytesPerS × tickMs bytes: the system panel, new alerts, then machines whose state
+ * changed, then the others that had readings, in turn, as many as fit. With many machines each is
+ * updated less often; the bytes per second stay the same. A frame is built once for every open page.
+ */
+export class FleetFeed {
+  private cursor = 0
+  private frameNo = 0
+  /** State code last streamed per slot (255: never). */
+  private readonly sentState: Uint8Array
+  private readonly sentSeen: Float64Array
+  private readonly sentFrame: Uint32Array
+
+  constructor (
+    private readonly pipeline: DetectorPipeline,
+    readonly history: MachineHistory,
+    readonly alerts: AlertLog,
+    private readonly system: () => SystemView,
+    readonly options: FeedOptions
+  ) {
+    const capacity = pipeline.machines.capacity
+    this.sentState = new Uint8Array(capacity).fill(255)
+    this.sentSeen = new Float64Array(capacity)
+    this.sentFrame = new Uint32Array(capacity)
+  }
+
+  snapshot (now: number): FleetSnapshot {
+    this.history.tick(now)
+    const machines: GridRow[] = []
+    const table = this.pipeline.machines
+    for (let slot = 0; slot < table.size; slot++) {
+      const id = table.ids[slot]
+      if (id === undefined) continue
+      machines.push([id, this.history.stateCode(slot), milli(this.pipeline.alerts.lastScore[slot]), this.history.scores(slot, this.options.sparkSamples).map(milli)])
+    }
+    return {
+      now,
+      states: VIEW_STATES,
+      silentMs: this.history.options.silentMs,
+      tickMs: this.options.tickMs,
+      threshold: this.pipeline.model.threshold,
+      machines,
+      alerts: this.alerts.recent.slice().reverse(),
+      system: this.system()
+    }
+  }
+
+  /** The next frame's JSON (the `data` of one server-sent event), within the byte budget. */
+  frame (now: number): string {
+    this.history.tick(now)
+    this.frameNo++
+    const budget = Math.floor(this.options.streamBytesPerS * this.options.tickMs / 1000)
+    const head = `{"t":${now},"sys":${JSON.stringify(this.system())}`
+    let used = Buffer.byteLength(head) + 32
+    const alerts: string[] = []
+    // Alerts take at most half of the frame; the rest wait for the next one.
+    this.alerts.takePending((entry) => {
+      const text = JSON.stringify(entry)
+      const size = Buffer.byteLength(text) + 1
+      if (used + size > budget / 2) return false
+      used += size
+      alerts.push(text)
+      return true
+    })
+    const rows: string[] = []
+    const table = this.pipeline.machines
+    const add = (slot: number, code: number): boolean => {
+      const text = `[${JSON.stringify(table.ids[slot])},${code},${milli(this.pipeline.alerts.lastScore[slot])}]`
+      const size = Buffer.byteLength(text) + 1
+      if (used + size > budget) return false
+      used += size
+      rows.push(text)
+      this.sentState[slot] = code
+      this.sentSeen[slot] = this.history.lastSeen[slot]
+      this.sentFrame[slot] = this.frameNo
+      return true
+    }
+    let full = false
+    for (let slot = 0; slot < table.size && !full; slot++) {
+      const code = this.history.stateCode(slot)
+      if (code !== this.sentState[slot]) full = !add(slot, code)
+    }
+    for (let n = 0; n < table.size && !full; n++) {
+      const slot = this.cursor
+      this.cursor = (this.cursor + 1) % table.size
+      if (this.sentFrame[slot] === this.frameNo || this.history.lastSeen[slot] === this.sentSeen[slot]) continue
+      if (!add(slot, this.history.stateCode(slot))) {
+        this.cursor = slot
+        full = true
+      }
+    }
+    return `${head},"ev":[${alerts.join(',')}],"lost":${this.alerts.unstreamed},"m":[${rows.join(',')}]}`
+  }
+
+  /** A machine's page, or undefined when the machine is not tracked. */
+  machine (id: string, now: number): MachineDetail | undefined {
+    this.history.tick(now)
+    const p = this.pipeline
+    const slot = p.machines.slotOf(id)
+    if (slot < 0) return undefined
+    const model = p.model
+    const a = p.alerts
+    return {
+      id,
+      state: VIEW_STATES[this.history.stateCode(slot)],
+      score: round(a.lastScore[slot]),
+      threshold: model.threshold,
+      calibration: a.calibrated ? { smoothedScore: round(a.smoothed[slot]), baseline: round(a.baseline[slot]), margin: a.policy.baselineMargin } : undefined,
+      history: this.history.series(slot),
+      lastEvent: this.alerts.lastEvent(id),
+      rejected: this.alerts.rejectedOf(id),
+      model: {
+        version: model.version,
+        createdAt: model.createdAt,
+        training: model.training,
+        features: model.featureSpec.features,
+        window: model.featureSpec.window
+      }
+    }
+  }
+}
+
+export interface MachineDetail {
+  id: string
+  state: string
+  score: number
+  threshold: number
+  calibration: { smoothedScore: number, baseline: number, margin: number } | undefined
+  history: HistorySeries
+  lastEvent: unknown
+  rejected: Record<string, number>
+  model: { version: string, createdAt: string, training: { rows: number, source: string }, features: readonly string[], window: number }
+}
+
+/** A score as an integer in thousandths: shorter on the wire, precise enough for a grid and a sparkline. */
+function milli (x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 1000) : 0
+}

@@ -1,0 +1,121 @@
+// One machine: its score over time against the threshold with the alert periods shaded, its signals,
+// the features behind its last event, its model and its rejected payloads. Refetched every few seconds
+// (the history is bounded, so each refresh is small).
+import UPlot from './vendor/uPlot.esm.js'
+import { alertItem, element, escapeHtml, fixed, localTime, stateBadge } from './format.js'
+
+const REFRESH_MS = 2000
+const SHADE = { 1: 'rgba(155, 28, 28, 0.18)', 2: 'rgba(122, 74, 0, 0.18)' }
+const SIGNAL_UNITS = { temperature: '°C', airTemperature: '°C', rpm: 'rpm', torque: 'Nm', toolWear: 'min', humidity: '%' }
+
+export class MachineView {
+  constructor (id) {
+    this.id = id
+    this.charts = new Map()
+    this.root = element(`<section class="wide" aria-labelledby="machine-h">
+      <p><a href="#/">← all machines</a></p>
+      <h2 id="machine-h">${escapeHtml(id)} <span class="now"></span></h2>
+      <p class="summary"></p>
+      <div class="charts"></div>
+    </section>`)
+    this.details = element(`<section class="wide" aria-label="Details">
+      <div class="charts"><div><h3>Last event</h3><div class="event muted">none yet</div></div>
+      <div><h3>Model</h3><dl class="model system"></dl><h3>Rejected payloads</h3><div class="rejected"></div></div></div>
+    </section>`)
+    this.elements = [this.root, this.details]
+    this.refresh()
+    this.timer = setInterval(() => this.refresh(), REFRESH_MS)
+  }
+
+  close () {
+    clearInterval(this.timer)
+    for (const c of this.charts.values()) c.destroy()
+  }
+
+  async refresh () {
+    const res = await fetch(`api/machine?id=${encodeURIComponent(this.id)}`)
+    if (res.status === 404) {
+      this.root.querySelector('.summary').textContent = 'This machine is not tracked (never seen, or forgotten to make room for others).'
+      return
+    }
+    if (!res.ok) return
+    this.show(await res.json())
+  }
+
+  show (d) {
+    this.root.querySelector('.now').innerHTML = stateBadge(d.state)
+    const cal = d.calibration !== undefined ? `; calibrated: smoothed ${fixed(d.calibration.smoothedScore)} against its own baseline ${fixed(d.calibration.baseline)} + ${fixed(d.calibration.margin)}` : ''
+    this.root.querySelector('.summary').textContent = `Score ${fixed(d.score)}, threshold ${fixed(d.threshold)}${cal}.`
+    const x = d.history.ts.map((t) => t / 1000)
+    this.chart('score', 'Score, threshold dashed, alerts shaded', x, [d.history.score, x.map(() => d.threshold)], d.history.state)
+    for (const [name, values] of Object.entries(d.history.signals)) {
+      this.chart(name, `${name} (${SIGNAL_UNITS[name] ?? ''})`, x, [values], d.history.state)
+    }
+    this.showEvent(d.lastEvent)
+    const m = d.model
+    this.details.querySelector('.model').innerHTML = [
+      ['Version', m.version], ['Learned', localTime(Date.parse(m.createdAt))], ['From', `${m.training.rows} rows of ${m.training.source}`],
+      ['Window', `${m.window} readings`], ['Features', m.features.join(', ')]
+    ].map(([k, v]) => `<div><dt>${k}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')
+    const rejected = Object.entries(d.rejected)
+    this.details.querySelector('.rejected').innerHTML = rejected.length === 0
+      ? '<p class="muted">none</p>'
+      : `<table><thead><tr><th scope="col">Reason</th><th scope="col">Payloads</th></tr></thead><tbody>${rejected.map(([r, n]) => `<tr><td>${escapeHtml(r)}</td><td class="num">${n}</td></tr>`).join('')}</tbody></table>`
+  }
+
+  showEvent (e) {
+    const box = this.details.querySelector('.event')
+    if (e === undefined || e === null) return
+    const top = e.features.slice(0, 3).map((f) => [f.name, f.value, f.contribution])
+    const rows = e.features.map((f) => `<tr><td>${escapeHtml(f.name)}</td><td class="num">${fixed(f.value, 2)} ${escapeHtml(f.unit)}</td>` +
+      `<td class="num">${Math.round(f.contribution * 100)}%</td><td><span class="bar" style="width:${Math.round(f.contribution * 120)}px"></span></td></tr>`).join('')
+    box.classList.remove('muted')
+    box.innerHTML = `<ol class="alerts">${alertItem({ ...e, top })}</ol>` +
+      `<table><caption class="muted">Feature contributions</caption><thead><tr><th scope="col">Feature</th><th scope="col">Value</th><th scope="col">Share</th><th scope="col"><span class="muted">bar</span></th></tr></thead><tbody>${rows}</tbody></table>`
+  }
+
+  /** Creates or updates one uPlot chart; `states` shades the alert (1) and sensor-fault (2) periods. */
+  chart (key, title, x, ys, states) {
+    const data = [x, ...ys]
+    const existing = this.charts.get(key)
+    if (existing !== undefined) {
+      existing.states = states
+      existing.setData(data)
+      return
+    }
+    const box = element(`<figure class="chart" role="group" aria-label="${escapeHtml(title)}"><h3>${escapeHtml(title)}</h3></figure>`)
+    this.root.querySelector('.charts').append(box)
+    const series = [{}, { label: key, stroke: '#234', width: 1.5 }]
+    if (ys.length > 1) series.push({ label: 'threshold', stroke: '#9b1c1c', dash: [6, 4], width: 1 })
+    const chart = new UPlot({
+      width: 340,
+      height: 150,
+      legend: { show: false },
+      series,
+      hooks: { drawClear: [(u) => shade(u, chart.states)] }
+    }, data, box)
+    chart.states = states
+    chart.root.querySelector('canvas')?.setAttribute('aria-hidden', 'true')
+    this.charts.set(key, chart)
+  }
+}
+
+/** Shades the spans of samples in alert or sensor fault behind the lines. */
+function shade (u, states) {
+  if (states === undefined) return
+  const xs = u.data[0]
+  const ctx = u.ctx
+  ctx.save()
+  for (let i = 0; i < xs.length; i++) {
+    const fill = SHADE[states[i]]
+    if (fill === undefined) continue
+    let j = i
+    while (j + 1 < xs.length && states[j + 1] === states[i]) j++
+    const from = u.valToPos(xs[i], 'x', true)
+    const to = u.valToPos(xs[Math.min(j + 1, xs.length - 1)], 'x', true)
+    ctx.fillStyle = fill
+    ctx.fillRect(from, u.bbox.top, Math.max(2, to - from), u.bbox.height)
+    i = j
+  }
+  ctx.restore()
+}
