@@ -35,8 +35,11 @@ describe('reliability: detector SIGKILL and restart', () => {
       assert.equal(c.messages, c.scored + c.duplicates + c.late + c.rejectedTotal, 'every message the new process got is counted once')
       assert.equal(c.rejectedTotal, 0)
       assert.equal(c.spoolPoints, 0, 'the spool left by the killed process is replayed')
-      // Every reading, whichever process scored it, and every event are in the DB.
-      await checkAccount(t, stack, plan, { minEvents: 20, counters: c })
+      // Every reading, whichever process scored it, and every event are in the DB. Each machine's
+      // anomalous stretch raises (in one process or the other); its clear can be missing when the kill
+      // fell between the raise and the clear, since the new process does not know of the old alert
+      // (docs/reliability.md), so only the raises are counted on.
+      await checkAccount(t, stack, plan, { minEvents: 10, counters: c })
     })
   }
 })
