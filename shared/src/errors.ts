@@ -57,3 +57,27 @@ export class ListenError extends FactoryEdgeError {
     super(message)
   }
 }
+
+/**
+ * A sensor profiles file that cannot be used: unreadable, not YAML/JSON, or a profile with a key or value
+ * that is not allowed. The message names the file, the profile, the key and what is allowed; exit code 2
+ * like a ConfigError, since the file is part of the command's configuration.
+ */
+export class ProfileError extends FactoryEdgeError {
+  override name = 'ProfileError'
+  override readonly code = 'ERR_PROFILE'
+  override readonly exitCode = 2
+}
+
+/**
+ * A derived-signal expression that does not parse or names something unknown. `position` is the 0-based
+ * offset in the expression text where the problem starts; the message shows it as a 1-based column.
+ */
+export class ExpressionError extends FactoryEdgeError {
+  override name = 'ExpressionError'
+  override readonly code = 'ERR_EXPRESSION'
+  override readonly exitCode = 2
+  constructor (message: string, readonly position: number) {
+    super(message)
+  }
+}

@@ -2,7 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as ml from '../src/ml.js'
 import * as runtime from '../src/runtime/index.js'
-import { ConfigError, DataError, FactoryEdgeError, FeatureSpecError, ForestInputError, ModelFileError } from '../src/errors.js'
+import { ConfigError, DataError, ExpressionError, FactoryEdgeError, FeatureSpecError, ForestInputError, ModelFileError, ProfileError } from '../src/errors.js'
+import * as profiles from '../src/profiles/index.js'
 import { ConfigError as ConfigErrorOfOptions } from '../src/runtime/config/options.js'
 import { DataError as DataErrorOfData } from '../src/data/index.js'
 
@@ -10,6 +11,8 @@ test('every error class has a code and an exit code, 2 for configuration mistake
   const cases: Array<[FactoryEdgeError, string, string, number]> = [
     [new ConfigError('x'), 'ConfigError', 'ERR_CONFIG', 2],
     [new FeatureSpecError('x'), 'FeatureSpecError', 'ERR_FEATURE_SPEC', 2],
+    [new ProfileError('x'), 'ProfileError', 'ERR_PROFILE', 2],
+    [new ExpressionError('x', 0), 'ExpressionError', 'ERR_EXPRESSION', 2],
     [new DataError('x'), 'DataError', 'ERR_DATA', 1],
     [new ModelFileError('x'), 'ModelFileError', 'ERR_MODEL_FILE', 1],
     [new ForestInputError('x'), 'ForestInputError', 'ERR_FOREST_INPUT', 1]
@@ -31,4 +34,6 @@ test('the subpaths that re-export an error class give the same class', () => {
   assert.equal(ml.ModelFileError, ModelFileError)
   assert.equal(ml.FeatureSpecError, FeatureSpecError)
   assert.equal(ml.ForestInputError, ForestInputError)
+  assert.equal(profiles.ProfileError, ProfileError)
+  assert.equal(profiles.ExpressionError, ExpressionError)
 })

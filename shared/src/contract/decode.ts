@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
+import type { TSchema } from '@sinclair/typebox'
 import { ValueErrorType } from '@sinclair/typebox/errors'
 import { Telemetry, type RejectReason } from './schemas.js'
 
@@ -11,14 +12,19 @@ export const REJECT_REASONS: readonly RejectReason[] = [
 /** Default upper bound on a telemetry payload; a reading is about 250 bytes. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 4096
 
-export type DecodeResult =
-  | { ok: true, value: Telemetry }
-  | { ok: false, reason: RejectReason, detail: string }
+/** A payload that cannot be used, why, and a human-readable detail. */
+export interface Rejection { ok: false, reason: RejectReason, detail: string }
+
+export type DecodeResult = { ok: true, value: Telemetry } | Rejection
 
 const telemetryCheck = TypeCompiler.Compile(Telemetry)
 
-function classify (value: unknown): { reason: RejectReason, detail: string } {
-  const error = telemetryCheck.Errors(value).First()
+/**
+ * Why a value fails a compiled telemetry schema, as a reject reason and a detail naming the field. Shared
+ * by the AI4I decoder below and the validators compiled from sensor profiles, so both say the same.
+ */
+export function classifyTelemetryError (check: TypeCheck<TSchema>, value: unknown): { reason: RejectReason, detail: string } {
+  const error = check.Errors(value).First()
   if (error === undefined) return { reason: 'wrong_type', detail: 'does not match the telemetry schema' }
   const field = error.path === '' ? 'payload' : error.path.slice(1)
   switch (error.type) {
@@ -43,14 +49,10 @@ function classify (value: unknown): { reason: RejectReason, detail: string } {
 }
 
 /**
- * Parses and validates one telemetry payload. `topicMachineId`, when given, must equal the payload's
- * machineId. Never throws: a bad payload comes back with a reason and a human-readable detail.
+ * The first checks of every telemetry payload, before its schema: size, UTF-8, JSON, a JSON object.
+ * Returns the parsed object or the rejection.
  */
-export function decodeTelemetry (
-  payload: Uint8Array | string,
-  topicMachineId?: string,
-  maxBytes = DEFAULT_MAX_PAYLOAD_BYTES
-): DecodeResult {
+export function parseTelemetryPayload (payload: Uint8Array | string, maxBytes = DEFAULT_MAX_PAYLOAD_BYTES): { ok: true, value: Record<string, unknown> } | Rejection {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength
   if (size > maxBytes) return { ok: false, reason: 'too_large', detail: `payload of ${size} bytes exceeds the limit of ${maxBytes}` }
   // Decoding would turn invalid bytes into U+FFFD and accept them inside any string; JSON text must be UTF-8.
@@ -64,7 +66,22 @@ export function decodeTelemetry (
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, reason: 'not_object', detail: `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}` }
   }
-  if (!telemetryCheck.Check(value)) return { ok: false, ...classify(value) }
+  return { ok: true, value: value as Record<string, unknown> }
+}
+
+/**
+ * Parses and validates one telemetry payload. `topicMachineId`, when given, must equal the payload's
+ * machineId. Never throws: a bad payload comes back with a reason and a human-readable detail.
+ */
+export function decodeTelemetry (
+  payload: Uint8Array | string,
+  topicMachineId?: string,
+  maxBytes = DEFAULT_MAX_PAYLOAD_BYTES
+): DecodeResult {
+  const parsed = parseTelemetryPayload(payload, maxBytes)
+  if (!parsed.ok) return parsed
+  const value = parsed.value
+  if (!telemetryCheck.Check(value)) return { ok: false, ...classifyTelemetryError(telemetryCheck, value) }
   if (topicMachineId !== undefined && value.machineId !== topicMachineId) {
     return { ok: false, reason: 'topic_mismatch', detail: `machineId ${value.machineId} does not match topic machine ${topicMachineId}` }
   }

@@ -1,5 +1,5 @@
 import type { ReadingValues } from '../contract/sensor-fields.js'
-import { SIGNALS, type SignalName } from './signals.js'
+import { SIGNALS, type SignalCatalog } from './signals.js'
 import { describeFeature, validateFeatureSpec, type FeatureInfo, type FeatureSpec, type Statistic } from './spec.js'
 
 const STAT_CODE: Record<Statistic, number> = { value: 0, mean: 1, std: 2, z: 3, rate: 4 }
@@ -23,13 +23,13 @@ export interface MachineWindow {
  * Computes a model's features from readings. Training and the live detector both use this class, so
  * the features a model was trained on are exactly those it is scored on.
  */
-export class FeatureExtractor {
+export class FeatureExtractor<R = ReadingValues> {
   readonly spec: FeatureSpec
   readonly info: readonly FeatureInfo[]
   /** Number of features written per reading. */
   readonly size: number
   readonly capacity: number
-  private readonly signals: Array<(r: ReadingValues) => number>
+  private readonly signals: Array<(r: R) => number>
   /** For each feature: index into `signals`. */
   private readonly featureSignal: Int32Array
   /** For each feature: statistic code. */
@@ -40,14 +40,18 @@ export class FeatureExtractor {
   /** Scratch for the newest value of every signal. */
   private readonly current: Float64Array
 
-  constructor (spec: FeatureSpec) {
-    this.spec = validateFeatureSpec(spec)
-    this.info = this.spec.features.map(describeFeature)
+  /**
+   * `catalog` defaults to AI4I's {@link SIGNALS} over named reading values; a sensor profile passes its
+   * own catalog over its value vector.
+   */
+  constructor (spec: FeatureSpec, catalog: SignalCatalog<R> = SIGNALS as unknown as SignalCatalog<R>) {
+    this.spec = validateFeatureSpec(spec, catalog)
+    this.info = this.spec.features.map((f) => describeFeature(f, catalog))
     this.size = this.info.length
     this.capacity = this.spec.window
-    const signalNames: SignalName[] = []
+    const signalNames: string[] = []
     for (const f of this.info) if (!signalNames.includes(f.signal)) signalNames.push(f.signal)
-    this.signals = signalNames.map((s) => SIGNALS[s].compute)
+    this.signals = signalNames.map((s) => catalog[s].compute)
     this.featureSignal = Int32Array.from(this.info, (f) => signalNames.indexOf(f.signal))
     this.featureStat = Int32Array.from(this.info, (f) => STAT_CODE[f.statistic])
     this.windowSlot = new Int32Array(signalNames.length).fill(-1)
@@ -77,7 +81,7 @@ export class FeatureExtractor {
   }
 
   /** Adds a reading to the machine's window and writes its features to `out` (length >= size). */
-  push (window: MachineWindow, reading: ReadingValues, ts: number, out: Float64Array): void {
+  push (window: MachineWindow, reading: R, ts: number, out: Float64Array): void {
     const cap = this.capacity
     for (let s = 0; s < this.signals.length; s++) {
       const v = this.signals[s](reading)
@@ -146,9 +150,9 @@ export class FeatureExtractor {
    * Feature rows (row-major) of readings in stream order, one window per machine: exactly what the
    * detector computes for them, for training and evaluating on recorded or generated streams.
    */
-  rows (readings: Iterable<ReadingValues & { machineId: string, ts: number }>): Float64Array {
+  rows (readings: Iterable<R & { machineId: string, ts: number }>): Float64Array {
     const windows = new Map<string, MachineWindow>()
-    const list = Array.isArray(readings) ? readings as ReadonlyArray<ReadingValues & { machineId: string, ts: number }> : [...readings]
+    const list = Array.isArray(readings) ? readings as ReadonlyArray<R & { machineId: string, ts: number }> : [...readings]
     const out = new Float64Array(list.length * this.size)
     const row = new Float64Array(this.size)
     for (let i = 0; i < list.length; i++) {

@@ -4,11 +4,21 @@
  */
 import type { ReadingValues } from '../contract/sensor-fields.js'
 
-export interface SignalInfo {
+export interface SignalDescription {
   unit: string
   description: string
-  compute: (r: ReadingValues) => number
 }
+
+/** A signal computed from a reading of type R (AI4I's named values by default, a profile's value vector otherwise). */
+export interface SignalInfo<R = ReadingValues> extends SignalDescription {
+  compute: (r: R) => number
+}
+
+/**
+ * The signals features may be built from, by name. The built-in one is {@link SIGNALS} (AI4I); a sensor
+ * profile builds its own from its signals and derived signals.
+ */
+export type SignalCatalog<R = ReadingValues> = Readonly<Record<string, SignalInfo<R>>>
 
 /** Revolutions per minute to radians per second. */
 export const RPM_TO_RAD_PER_S = (2 * Math.PI) / 60

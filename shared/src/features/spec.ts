@@ -1,5 +1,5 @@
 import { FeatureSpecError } from '../errors.js'
-import { isSignalName, SIGNALS, type SignalName } from './signals.js'
+import { SIGNALS, type SignalDescription } from './signals.js'
 
 export { FeatureSpecError }
 
@@ -30,7 +30,8 @@ export interface FeatureSpec {
 
 export interface FeatureInfo {
   name: string
-  signal: SignalName
+  /** A signal of the catalog the feature was described with (SIGNALS unless a profile's). */
+  signal: string
   statistic: Statistic
   unit: string
   description: string
@@ -56,26 +57,32 @@ export const FEATURE_SETS: Record<string, FeatureSpec> = {
 
 const MAX_WINDOW_MS = 30 * 24 * 3600 * 1000
 
-/** Parses one feature name, or throws a FeatureSpecError listing what is allowed. */
-export function describeFeature (name: string): FeatureInfo {
+/**
+ * Parses one feature name over a catalog of signals (AI4I's by default, a profile's otherwise), or throws
+ * a FeatureSpecError listing what is allowed.
+ */
+export function describeFeature (name: string, catalog: Readonly<Record<string, SignalDescription>> = SIGNALS): FeatureInfo {
   const dot = name.indexOf('.')
   const signal = dot === -1 ? name : name.slice(0, dot)
   const statistic = dot === -1 ? 'value' : name.slice(dot + 1)
-  if (!isSignalName(signal)) {
-    throw new FeatureSpecError(`unknown signal "${signal}" in feature "${name}"; known signals: ${Object.keys(SIGNALS).join(', ')}`)
+  if (!Object.prototype.hasOwnProperty.call(catalog, signal)) {
+    throw new FeatureSpecError(`unknown signal "${signal}" in feature "${name}"; known signals: ${Object.keys(catalog).join(', ')}`)
   }
   if (!(STATISTICS as readonly string[]).includes(statistic)) {
     throw new FeatureSpecError(`unknown statistic "${statistic}" in feature "${name}"; known: ${STATISTICS.join(', ')}`)
   }
-  const info = SIGNALS[signal]
+  const info = catalog[signal]
   const stat = statistic as Statistic
   const unit = stat === 'z' ? 'σ' : stat === 'rate' ? `${info.unit}/reading` : info.unit
   const description = stat === 'value' ? info.description : `${info.description}, ${STATISTIC_TEXT[stat]}`
   return { name, signal, statistic: stat, unit, description }
 }
 
-/** Validates an untrusted feature specification (e.g. from a model file) and returns a clean copy. */
-export function validateFeatureSpec (value: unknown): FeatureSpec {
+/**
+ * Validates an untrusted feature specification (e.g. from a model file) over a catalog of signals (AI4I's
+ * by default) and returns a clean copy.
+ */
+export function validateFeatureSpec (value: unknown, catalog: Readonly<Record<string, SignalDescription>> = SIGNALS): FeatureSpec {
   if (typeof value !== 'object' || value === null) throw new FeatureSpecError('feature specification must be an object')
   const { window, windowMs, features } = value as Record<string, unknown>
   if (windowMs !== undefined && (typeof windowMs !== 'number' || !Number.isInteger(windowMs) || windowMs < 1 || windowMs > MAX_WINDOW_MS)) {
@@ -88,7 +95,7 @@ export function validateFeatureSpec (value: unknown): FeatureSpec {
     throw new FeatureSpecError('features must be a non-empty list of feature names')
   }
   if (new Set(features).size !== features.length) throw new FeatureSpecError('features must not repeat')
-  const infos = features.map(describeFeature)
+  const infos = features.map((f: string) => describeFeature(f, catalog))
   if (window < 2 && infos.some((f) => f.statistic !== 'value')) {
     throw new FeatureSpecError('window statistics (mean, std, z, rate) need a window of at least 2 readings')
   }

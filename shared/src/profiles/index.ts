@@ -1,0 +1,7 @@
+export * from './definition.js'
+export * from './expression.js'
+export * from './builtin.js'
+export * from './telemetry-validator.js'
+export * from './sensor-profile.js'
+export * from './load.js'
+export * from './auto-gap.js'
