@@ -29,9 +29,19 @@ function formatNumber (v: number): string {
   return a >= 1000 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2)
 }
 
+/** HH:MM:SS in the local time zone (the one a shift lead's wall clock shows); the banner names the zone. */
+export function clockTime (ts: number): string {
+  return new Date(ts).toTimeString().slice(0, 8)
+}
+
+/** The local time zone, as the banner names it. */
+export function localZone (): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'local time'
+}
+
 /** One line for an anomaly event: a siren when raised (a wrench for a sensor fault), a check mark when cleared. */
 export function formatEvent (event: AnomalyEvent): string {
-  const time = new Date(event.ts).toISOString().slice(11, 19)
+  const time = clockTime(event.ts)
   if (event.kind === 'sensor_fault') {
     const what = sensorFaultText(event)
     if (event.state === 'raised') return `🔧 ${time} ${event.machineId} SENSOR FAULT ${what} — check the sensor, not the machine\n`
@@ -107,7 +117,7 @@ export class LiveView {
     const alerts = ids.filter((id) => this.machines.get(id)?.alert !== undefined)
     if (this.options.mode === 'summary') {
       const status = alerts.length === 0 ? 'all normal' : `ALERT on ${alerts.join(', ')}`
-      this.options.out.write(`   ${new Date(now).toISOString().slice(11, 19)} ${ids.length} machines, ${rate.toFixed(0)} readings/s, ${status}\n`)
+      this.options.out.write(`   ${clockTime(now)} ${ids.length} machines, ${rate.toFixed(0)} readings/s, ${status}\n`)
       return
     }
     for (const id of ids) {

@@ -7,7 +7,7 @@ import { saveModel } from '@factory-edge/shared/ml'
 import { settingName, type Logger } from '@factory-edge/shared/runtime'
 import { FailureInjector } from './failure-injector.js'
 import { launcherOptions } from './options.js'
-import { LiveView } from './live-view.js'
+import { LiveView, localZone } from './live-view.js'
 import { simulatedReadings } from './simulated-readings.js'
 
 export interface StartAllOptions {
@@ -94,7 +94,7 @@ export async function startAll (options: StartAllOptions): Promise<RunningSystem
     )
     injector.start()
     stack.push(async () => injector.stop())
-    out.write(`factory-edge running: broker ${broker.url}, ${options.machines} machines at ${options.rateHz} Hz, model ${detector.model.version}. Subscribe to factory/+/anomalies for the events. Ctrl-C stops.\n`)
+    out.write(`factory-edge running: broker ${broker.url}, ${options.machines} machines at ${options.rateHz} Hz, model ${detector.model.version}. Subscribe to factory/+/anomalies for the events. Times in ${localZone()}. Ctrl-C stops.\n`)
     if (detector.webUrl !== undefined) out.write(`Live web view: ${detector.webUrl}\n`)
     return { broker, detector, simulator, close }
   } catch (err) {

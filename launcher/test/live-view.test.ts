@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { AnomalyEvent } from '@factory-edge/shared/contract'
-import { formatEvent } from '../src/live-view.js'
+import { clockTime, formatEvent } from '../src/live-view.js'
 
 const base: AnomalyEvent = {
   machineId: 'machine-3',
@@ -23,4 +23,12 @@ test('a sensor fault gets a wrench line naming the fault and signal, a process a
   assert.match(formatEvent({ ...base, calibration: { smoothedScore: 0.71, baseline: 0.55, margin: 0.1 } }), /ANOMALY warning score 0\.710 > its normal 0\.550 \+ 0\.100 —/, 'a calibrated alert shows what decided it')
   assert.match(formatEvent(base), /^🚨 /, 'an event without kind is a process alert')
   assert.match(formatEvent({ ...base, state: 'cleared', kind: 'sensor_fault', fault: 'spike', signal: 'rpm' }), /^✅ .*sensor spike rpm back to normal/)
+})
+
+test('times are the local wall clock, not UTC', () => {
+  const ts = Date.UTC(2026, 0, 1, 12, 34, 56)
+  const d = new Date(ts)
+  const local = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':')
+  assert.equal(clockTime(ts), local)
+  assert.match(formatEvent({ ...base, ts }), new RegExp(`^🚨 ${local} machine-3`))
 })

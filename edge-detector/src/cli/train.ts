@@ -63,7 +63,12 @@ export async function trainCommand (argv: readonly string[]): Promise<void> {
     timings: { loadMs, ...result.timings }
   })
   const paths = await writeReports(dirname(out), report)
-  const e = result.evaluation
+  const rows = result.model.training.rows
+  if (rows < SMALL_DATA_ROWS) log.warn({ rows }, `only ${rows} rows to learn from: a model learns what normal looks like from its data, and ${SMALL_DATA_ROWS.toLocaleString('en')} or more rows are advised`)
+  const evaluated = result.evaluation
+  // ROC-AUC and F1 need both failures and normal rows; with one kind only they are undefined, not 0.
+  const e = evaluated !== null && evaluated.failures > 0 && evaluated.failures < evaluated.rows ? evaluated : null
+  const undefinedWhy = evaluated === null || e !== null ? '' : evaluated.failures === 0 ? ' (ROC-AUC and F1 undefined: no failures in the data)' : ' (ROC-AUC and F1 undefined: every row is a failure)'
   log.info({
     model: config.out,
     version: result.model.version,
@@ -71,8 +76,11 @@ export async function trainCommand (argv: readonly string[]): Promise<void> {
     threshold: result.model.threshold,
     ...(e === null ? {} : { auc: round(e.auc), ap: round(e.ap), f1: round(e.f1), precision: round(e.precision), recall: round(e.recall) }),
     report: paths.html
-  }, e === null ? `model ${result.model.version} written to ${config.out}` : `model ${result.model.version} written to ${config.out}: ROC-AUC ${e.auc.toFixed(3)}, F1 ${e.f1.toFixed(3)} on the training rows`)
+  }, e === null ? `model ${result.model.version} written to ${config.out}${undefinedWhy}` : `model ${result.model.version} written to ${config.out}: ROC-AUC ${e.auc.toFixed(3)}, F1 ${e.f1.toFixed(3)} on the training rows`)
 }
+
+/** Fewer training rows than this get a warning. */
+const SMALL_DATA_ROWS = 1000
 
 function round (v: number): number {
   return Math.round(v * 1000) / 1000

@@ -90,3 +90,14 @@ test('the training matrix goes through the detector\'s feature code: equal data,
   const options = { trees: 20, seed: 5, source: 'x' }
   assert.equal(trainOnDataset(a, options).model.version, trainOnDataset(b, options).model.version)
 })
+
+test('training on data without failures says the figures are undefined, not 0; small data gets a warning', async (t) => {
+  const dir = await tempDir(t)
+  const rows = ai4iLikeRows(400, 8).map((r) => ({ ...r, failure: 0 as const, mode: '' as const }))
+  const csv = await writeText(dir, 'healthy.csv', uciCsv(rows))
+  const trained = run(['train', '--csv', csv, '--out', join(dir, 'model.json'), '--trees', '20', '--log-format', 'json'])
+  assert.equal(trained.status, 0, trained.stderr)
+  assert.match(trained.stdout, /ROC-AUC and F1 undefined: no failures in the data/)
+  assert.doesNotMatch(trained.stdout, /ROC-AUC 0\.000/)
+  assert.match(trained.stdout, /"level":40.*only 400 rows to learn from/)
+})

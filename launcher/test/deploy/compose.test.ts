@@ -113,3 +113,11 @@ test('the Dockerfile is multi-stage, builds on the build platform and runs as a 
     await access(`${m[1]}/src/bin/${m[2]}.ts`)
   }
 })
+
+test('every third-party image is pinned to an exact version, and the obsolete version key is gone', async () => {
+  const doc = parse(await readFile('docker-compose.yml', 'utf8')) as { version?: string, services: Record<string, { image?: string }> }
+  assert.equal(doc.version, undefined, 'the Compose Specification has no version key')
+  const images = Object.values(doc.services).map((s) => s.image).filter((i): i is string => i !== undefined && !i.startsWith('factory-edge/'))
+  assert.ok(images.length >= 3)
+  for (const image of images) assert.match(image, /:\d+\.\d+\.\d+$/, `${image} floats: pin an exact version`)
+})
