@@ -5,7 +5,7 @@
 # dependencies are plain JavaScript, except classic-level, which ships prebuilt binaries for
 # linux x64, arm64 and armv7.
 
-ARG NODE_VERSION=20
+ARG NODE_VERSION=22.23.3
 
 FROM --platform=$BUILDPLATFORM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /src
