@@ -107,7 +107,7 @@ function allowedOf (opt) {
 
 function table (spec) {
   const rows = Object.values(spec).map((opt) =>
-    `| ${flagOf(opt)} | ${opt.env !== undefined ? code(opt.env) : ''} | ${defaultOf(opt)} | ${allowedOf(opt)} | ${cell(opt.description)} |`)
+    `| ${flagOf(opt)} | ${opt.env !== undefined ? code(opt.env) + (opt.secret === true ? ` or ${code(opt.env + '_FILE')}` : '') : ''} | ${defaultOf(opt)} | ${allowedOf(opt)} | ${cell(opt.description)} |`)
   return ['| Flag | Environment | Default | Allowed | Description |', '| --- | --- | --- | --- | --- |', ...rows].join('\n')
 }
 

@@ -33,7 +33,7 @@ export const mqttClientOptions = {
     description: 'MQTT broker URL'
   },
   username: { flag: 'username', env: 'MQTT_USERNAME', type: 'string', description: 'MQTT user name' },
-  password: { flag: 'password', env: 'MQTT_PASSWORD', type: 'string', description: 'MQTT password' },
+  password: { flag: 'password', env: 'MQTT_PASSWORD', type: 'string', secret: true, description: 'MQTT password' },
   caFile: { flag: 'ca-file', env: 'MQTT_CA_FILE', type: 'string', description: 'CA certificate (PEM) to trust for mqtts:// and wss://' },
   topicPrefix: {
     flag: 'topic-prefix',

@@ -34,7 +34,8 @@ export function settingName (opt: OptionSpec): string {
 }
 
 function describe (opt: OptionSpec): string {
-  const env = opt.env !== undefined ? ` (env ${opt.env})` : ''
+  const secretFile = opt.type === 'string' && opt.secret === true ? ` or the file in ${opt.env ?? ''}_FILE` : ''
+  const env = opt.env !== undefined ? ` (env ${opt.env}${secretFile})` : ''
   return `${opt.description}${formatDefault(opt)}${env}`
 }
 

@@ -6,6 +6,7 @@
  * disagree. Precedence is flag > environment > default (12-factor). A `list` flag may repeat, and each
  * value may itself be comma-separated: `--tags a --tags b,c` is `['a', 'b', 'c']`.
  */
+import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ConfigError } from '../../errors.js'
 import { nearestOption } from './suggest.js'
@@ -24,6 +25,11 @@ interface BaseOption {
 export interface StringOption extends BaseOption {
   type: 'string'
   default?: string
+  /**
+   * A password or token: it may also come from the file named by `<env>_FILE` (Docker and compose
+   * secrets), and the example files' placeholders (`change-me…`) are refused.
+   */
+  secret?: boolean
   /** Accepted values must match; `hint` says in words what is allowed. */
   pattern?: RegExp
   hint?: string
@@ -177,7 +183,7 @@ export function parseConfig<S extends ConfigSpec> (
   const config: Record<string, unknown> = {}
   for (const [key, opt] of Object.entries(spec)) {
     if (opt.default !== undefined) config[key] = Array.isArray(opt.default) ? [...opt.default] : opt.default
-    const raw = opt.env !== undefined ? env[opt.env] : undefined
+    const raw = opt.env !== undefined ? env[opt.env] ?? secretFromFile(opt, env) : undefined
     if (raw !== undefined && raw !== '') config[key] = convert(opt, raw, true)
   }
 
@@ -214,5 +220,25 @@ export function parseConfig<S extends ConfigSpec> (
     }
   }
   for (const [key, values] of lists) config[key] = values
+  for (const [key, opt] of Object.entries(spec)) {
+    if (opt.type === 'string' && opt.secret === true && typeof config[key] === 'string' && PLACEHOLDER.test(config[key])) {
+      throw new ConfigError(`${describeSource(opt, false)} is still the example's placeholder ("${config[key]}"): set a secret of your own`)
+    }
+  }
   return { config: config as ConfigOf<S>, positionals, help, version }
+}
+
+/** What the example files (`.env.example`) put where a secret goes. */
+const PLACEHOLDER = /^change[-_]?me/i
+
+/** A secret from the file `<env>_FILE` names (Docker secrets), without its final line break. */
+function secretFromFile (opt: OptionSpec, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (opt.type !== 'string' || opt.secret !== true || opt.env === undefined) return undefined
+  const path = env[`${opt.env}_FILE`]
+  if (path === undefined || path === '') return undefined
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '')
+  } catch (err) {
+    throw new ConfigError(`${opt.env}_FILE=${path}: cannot read the secret for --${opt.flag} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+  }
 }

@@ -107,3 +107,25 @@ test('help wraps descriptions to the width with a hanging indent', () => {
   assert.equal(options[level + 1].slice(column), 'Minimum level')
   assert.equal(formatHelp('tool', 'x', long, 200).split('\n').filter((l) => l.includes('Readings')).length, 1)
 })
+
+test('a secret can come from the file <ENV>_FILE names; example placeholders are refused', async () => {
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = await mkdtemp(join(tmpdir(), 'factory-edge-secret-'))
+  try {
+    const spec = { password: { flag: 'password', env: 'MQTT_PASSWORD', type: 'string', secret: true, description: 'MQTT password' } } as const satisfies ConfigSpec
+    const file = join(dir, 'mqtt-password')
+    await writeFile(file, 's3cret-from-a-file\n')
+    assert.equal(parseConfig(spec, [], { MQTT_PASSWORD_FILE: file }).config.password, 's3cret-from-a-file', 'read, without the final line break')
+    assert.equal(parseConfig(spec, [], { MQTT_PASSWORD: 'direct', MQTT_PASSWORD_FILE: file }).config.password, 'direct', 'the variable itself wins')
+    assert.equal(parseConfig(spec, ['--password', 'flag'], { MQTT_PASSWORD_FILE: file }).config.password, 'flag')
+    assert.throws(() => parseConfig(spec, [], { MQTT_PASSWORD_FILE: join(dir, 'missing') }), (err: Error) => err instanceof ConfigError && /MQTT_PASSWORD_FILE=.*missing: cannot read the secret for --password \(ENOENT\)/.test(err.message))
+    assert.throws(() => parseConfig(spec, [], { MQTT_PASSWORD: 'change-me-detector' }), (err: Error) => err instanceof ConfigError && /--password \(MQTT_PASSWORD\) is still the example's placeholder/.test(err.message))
+    await writeFile(file, 'CHANGE_ME\n')
+    assert.throws(() => parseConfig(spec, [], { MQTT_PASSWORD_FILE: file }), /placeholder/)
+    assert.match(formatHelp('x', 'y', spec, 200), /env MQTT_PASSWORD or the file in MQTT_PASSWORD_FILE/)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
