@@ -59,9 +59,9 @@ test('docker-compose.yml is valid and resolves with .env.example', { skip: !hasC
   for (const v of ['broker-data', 'influxdb-data', 'grafana-data', 'models', 'detector-data']) assert.ok(v in config.volumes, `volume ${v} missing`)
   const env = services.influxdb.environment ?? {}
   for (const key of ['MODE', 'USERNAME', 'PASSWORD', 'ORG', 'BUCKET', 'ADMIN_TOKEN']) assert.ok(env[`DOCKER_INFLUXDB_INIT_${key}`] !== undefined, key)
-  // The detector uses the same token, org and bucket that InfluxDB was initialised with.
+  // The detector uses the org and bucket InfluxDB was initialised with, and its own scoped token.
   const detector = services['edge-detector'].environment ?? {}
-  assert.equal(detector.INFLUX_TOKEN, env.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN)
+  assert.equal(detector.INFLUX_TOKEN_FILE, '/run/influx-tokens/detector.token', 'a token scoped to the bucket, not the admin token')
   assert.equal(detector.INFLUX_BUCKET, env.DOCKER_INFLUXDB_INIT_BUCKET)
   assert.equal(detector.INFLUX_ORG, env.DOCKER_INFLUXDB_INIT_ORG)
   // Telemetry QoS 1, as the simulator's default, the contract and the detector's persistent session expect.
@@ -120,4 +120,40 @@ test('every third-party image is pinned to an exact version, and the obsolete ve
   const images = Object.values(doc.services).map((s) => s.image).filter((i): i is string => i !== undefined && !i.startsWith('factory-edge/'))
   assert.ok(images.length >= 3)
   for (const image of images) assert.match(image, /:\d+\.\d+\.\d+$/, `${image} floats: pin an exact version`)
+})
+
+test('InfluxDB tokens are scoped: the init script creates a write token for the detector and a read token for Grafana, which they read from files', async (t) => {
+  const dir = await tempDir()
+  t.after(() => dir.cleanup())
+  // A stand-in for the influx CLI (none here): logs its arguments, answers like the real one.
+  const bin = join(dir.dir, 'bin')
+  const log = join(dir.dir, 'influx.log')
+  const { mkdir, chmod } = await import('node:fs/promises')
+  await mkdir(bin)
+  await writeFile(join(bin, 'influx'), `#!/bin/sh
+echo "$*" >> ${log}
+case "$1 $2" in
+  "bucket list") printf '0a1b2c3d4e5f6a7b\\tplant\\t720h0m0s\\tf00\\n' ;;
+  "auth create") case "$*" in *--write-bucket*) printf 'id1\\tdesc\\twrite-token-1\\tadmin\\tu1\\t[write:orgs/f00/buckets/0a1b2c3d4e5f6a7b]\\n' ;; *) printf 'id2\\tdesc\\tread-token-2\\tadmin\\tu1\\t[read:orgs/f00/buckets/0a1b2c3d4e5f6a7b]\\n' ;; esac ;;
+esac
+`)
+  await chmod(join(bin, 'influx'), 0o755)
+  const tokens = join(dir.dir, 'tokens')
+  const run = spawnSync('sh', ['deploy/influxdb/scoped-tokens.sh'], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, DOCKER_INFLUXDB_INIT_ORG: 'acme', DOCKER_INFLUXDB_INIT_BUCKET: 'plant', TOKEN_DIR: tokens } })
+  assert.equal(run.status, 0, run.stderr)
+  assert.equal(await readFile(join(tokens, 'detector.token'), 'utf8'), 'write-token-1\n')
+  assert.equal(await readFile(join(tokens, 'grafana.token'), 'utf8'), 'read-token-2\n')
+  const calls = (await readFile(log, 'utf8')).trim().split('\n')
+  assert.deepEqual(calls.filter((c) => c.startsWith('auth create')).map((c) => c.replace(/ --description .*/, '')), [
+    'auth create --org acme --write-bucket 0a1b2c3d4e5f6a7b',
+    'auth create --org acme --read-bucket 0a1b2c3d4e5f6a7b'
+  ], 'one permission each, on the one bucket')
+
+  const doc = parse(await readFile('docker-compose.yml', 'utf8')) as { services: Record<string, { environment?: Record<string, string>, volumes?: string[] }> }
+  const detector = doc.services['edge-detector']
+  assert.equal(detector.environment?.INFLUX_TOKEN, undefined, 'the detector does not get the admin token')
+  assert.equal(detector.environment?.INFLUX_TOKEN_FILE, '/run/influx-tokens/detector.token')
+  assert.ok(detector.volumes?.includes('influx-tokens:/run/influx-tokens:ro'))
+  assert.equal(doc.services.grafana.environment?.INFLUXDB_TOKEN, undefined, 'nor does Grafana')
+  assert.ok(doc.services.influxdb.volumes?.some((v) => v.endsWith(':/docker-entrypoint-initdb.d/scoped-tokens.sh:ro')))
 })

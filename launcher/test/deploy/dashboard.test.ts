@@ -62,7 +62,8 @@ async function queries (): Promise<Array<{ where: string, query: string }>> {
     for (const target of panel.targets ?? []) if (target.query !== undefined) out.push({ where: `panel "${panel.title}"`, query: target.query })
   }
   for (const variable of dashboard.templating.list) {
-    if (variable.type === 'query' && variable.query !== undefined) out.push({ where: `variable ${variable.name}`, query: variable.query })
+    // The bucket variable lists buckets, not points (checked on its own below).
+    if (variable.type === 'query' && variable.query !== undefined && variable.name !== 'bucket') out.push({ where: `variable ${variable.name}`, query: variable.query })
   }
   for (const annotation of dashboard.annotations.list) {
     if (annotation.target?.query !== undefined) out.push({ where: `annotation "${annotation.name}"`, query: annotation.target.query })
@@ -94,4 +95,14 @@ test('the check catches a misspelled name (so the test above can fail)', () => {
   assert.deepEqual(check('|> filter(fn: (r) => r._measurement == "detector_stats") |> filter(fn: (r) => r.machine == "m1")'), ['tag machine is not written to detector_stats'])
   assert.deepEqual(check('|> filter(fn: (r) => r._measurement == "anomaly_scores")'), ['unknown measurement anomaly_scores'])
   assert.deepEqual(check('|> filter(fn: (r) => r._measurement == "anomaly_event") |> keep(columns: ["_time", "severty"])'), ['column severty is neither a tag nor a field of anomaly_event'])
+})
+
+test('the bucket follows the configured bucket: a variable listing the buckets the read-only token of the datasource can read', async () => {
+  const dashboard = JSON.parse(await readFile(DASHBOARD, 'utf8')) as Dashboard
+  const bucket = dashboard.templating.list.find((v) => v.name === 'bucket')
+  assert.equal(bucket?.type, 'query')
+  assert.match(bucket?.query ?? '', /^buckets\(\)/)
+  assert.match(bucket?.query ?? '', /r\.name !~ \/\^_\//, 'system buckets (_monitoring, _tasks) left out')
+  const datasource = await readFile('deploy/grafana/provisioning/datasources/influxdb.yml', 'utf8')
+  assert.match(datasource, /token: \$__file\{\/run\/influx-tokens\/grafana\.token\}/)
 })
