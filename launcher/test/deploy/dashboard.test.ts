@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
+import { parse } from 'yaml'
 import { DETECTOR_FIELDS, EVENT_FIELDS, MEASUREMENTS, SCORE_FIELDS, TAGS, SENSOR_FIELDS } from '@factory-edge/shared/contract'
 
 // The Grafana dashboard must query exactly the names the detector writes (shared/src/metrics/measurements.ts).
@@ -105,4 +106,38 @@ test('the bucket follows the configured bucket: a variable listing the buckets t
   assert.match(bucket?.query ?? '', /r\.name !~ \/\^_\//, 'system buckets (_monitoring, _tasks) left out')
   const datasource = await readFile('deploy/grafana/provisioning/datasources/influxdb.yml', 'utf8')
   assert.match(datasource, /token: \$__file\{\/run\/influx-tokens\/grafana\.token\}/)
+})
+
+interface AlertRule { uid: string, title: string, condition: string, noDataState: string, data: Array<{ refId: string, datasourceUid: string, model: { query?: string, type?: string, expression?: string } }> }
+interface Alerting {
+  contactPoints: Array<{ name: string, receivers: Array<{ type: string, settings: { url?: string } }> }>
+  policies: Array<{ receiver: string }>
+  groups: Array<{ folder: string, rules: AlertRule[] }>
+}
+
+test('provisioned alert rules: a raised machine alert and a silent detector, on names the detector writes, routed to a contact point', async () => {
+  const alerting = parse(await readFile('deploy/grafana/provisioning/alerting/factory-edge.yml', 'utf8')) as Alerting
+  const datasource = parse(await readFile('deploy/grafana/provisioning/datasources/influxdb.yml', 'utf8')) as { datasources: Array<{ uid: string }> }
+  const uids = new Set(datasource.datasources.map((d) => d.uid))
+  const receivers = new Set(alerting.contactPoints.map((c) => c.name))
+  assert.ok(alerting.policies.every((p) => receivers.has(p.receiver)), 'the policy routes to a provisioned contact point')
+  assert.match(alerting.contactPoints[0].receivers[0].settings.url ?? '', /^\$ALERT_WEBHOOK_URL$/)
+  const rules = alerting.groups.flatMap((g) => g.rules)
+  assert.deepEqual(rules.map((r) => r.uid).sort(), ['factory-edge-detector-silent', 'factory-edge-machine-alert'])
+  for (const rule of rules) {
+    const refs = new Set(rule.data.map((d) => d.refId))
+    assert.ok(refs.has(rule.condition), `${rule.title}: condition ${rule.condition} is one of its queries`)
+    for (const d of rule.data) {
+      if (d.datasourceUid === '__expr__') {
+        assert.ok(d.model.expression !== undefined && refs.has(d.model.expression), `${rule.title}: ${d.refId} reads a query of the rule`)
+        continue
+      }
+      assert.ok(uids.has(d.datasourceUid), `${rule.title}: datasource ${d.datasourceUid} is provisioned`)
+      assert.deepEqual(check(d.model.query ?? ''), [], `${rule.title}: its query uses names the detector writes`)
+    }
+  }
+  assert.equal(rules.find((r) => r.uid === 'factory-edge-detector-silent')?.noDataState, 'Alerting', 'no data at all is what the silent-detector rule is for')
+  const raised = rules.find((r) => r.uid === 'factory-edge-machine-alert')
+  assert.match(raised?.data[0].model.query ?? '', /r\.state == "raised"/)
+  assert.match(raised?.data[0].model.query ?? '', /group\(columns: \["machine", "kind"\]\)/, 'one alert per machine and kind (process or sensor fault)')
 })
