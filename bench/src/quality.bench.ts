@@ -6,7 +6,7 @@
  */
 import { Random } from '@factory-edge/shared/ml'
 import { trainSynthetic } from '@factory-edge/edge-detector/training'
-import { FIRST_MODEL_ROWS, launcherOptions, quantileOf, runFleet, scoreRun, simulatedReadings, type Episode } from '@factory-edge/launcher'
+import { FIRST_MODEL_ROWS, launcherOptions, quantileOf, runFleet, scoreRun, simulatedReadings } from '@factory-edge/launcher'
 import type { Scenario } from '@factory-edge/sensor-simulator'
 import type { Benchmark } from './harness.js'
 
@@ -43,7 +43,7 @@ const quality: Benchmark = async ({ report: reportAny, quick }) => {
 
   const machines = quick ? 10 : 40
   const readings = 3600
-  const run = (kind: Episode['kind'], mode: string, seedOffset: number): { recall: number, delays: number[], falseAlarms: number, labelled: number } => {
+  const run = (kind: 'failure' | 'fault', mode: string, seedOffset: number): { recall: number, delays: number[], falseAlarms: number, labelled: number } => {
     const fleet = runFleet(model, { machines, readingsPerMachine: readings, seed: HEALTHY_SEED + seedOffset, scenarios: scenarios(mode, machines, readings, INJECTION_SEED + seedOffset) })
     const q = scoreRun(fleet, kind, GRACE_READINGS)
     return { recall: q.episodes === 0 ? Number.NaN : q.detected / q.episodes, delays: q.delays, falseAlarms: q.falseAlarms, labelled: q.detected === 0 ? Number.NaN : q.labelledSensorFault / q.detected }

@@ -4,9 +4,10 @@ import { ConfigError, parseCommand } from '@factory-edge/shared/runtime'
 import { DataError, evaluateOriginalDesign, evaluateScores, FAILURE_MODE_NAMES, scoreDataset, type Evaluation } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
 import { printDetectorVersion } from './version.js'
+import { evaluateWindows, loadWindows, type WindowEvaluation } from '../scoring/index.js'
 import { evaluateOptions } from './options.js'
 
-const USAGE = 'edge-detector evaluate --model FILE --csv FILE [--json]'
+const USAGE = 'edge-detector evaluate --model FILE --csv FILE [--windows FILE] [--json]'
 const SUMMARY = 'Scores a labelled file with a model: ROC-AUC, average precision, precision/recall/F1 at the model threshold, recall per failure mode, confusion matrix; the original design\'s features side by side.'
 
 /** `edge-detector evaluate`: how well a model finds the failures of a labelled file. */
@@ -18,6 +19,12 @@ export async function evaluateCommand (argv: readonly string[]): Promise<void> {
   requireExistingFile(config.model, 'model', 'MODEL_PATH')
   requireExistingFile(config.csv, 'csv')
   const model = await loadModel(config.model)
+  if (config.windows !== undefined) {
+    requireExistingFile(config.windows, 'windows')
+    const result = await evaluateWindows(config.csv, await loadWindows(config.windows), model, { graceMs: config.graceS * 1000 })
+    process.stdout.write(config.json ? JSON.stringify({ model: { path: config.model, version: model.version }, source: config.csv, windowsFile: config.windows, ...result }) + '\n' : formatWindows(config.model, model.version, config.csv, result))
+    return
+  }
   const dataset = await loadWithProgress(config.csv, { skipBadRows: config.skipBadRows, requireLabel: true })
   const label = dataset.label as Uint8Array
   const failures = label.reduce((n, l) => n + l, 0)
@@ -66,4 +73,18 @@ function formatText (modelPath: string, version: string, source: string, e: Eval
     `  normal         ${String(c.fp).padStart(12)}${String(c.tn).padStart(13)}`
   ]
   return lines.join('\n') + '\n'
+}
+
+/** The human-readable event-level evaluation against anomaly windows. */
+function formatWindows (modelPath: string, version: string, source: string, w: WindowEvaluation): string {
+  const n = (v: number, digits: number): string => Number.isFinite(v) ? v.toFixed(digits) : 'undefined'
+  return [
+    `model ${modelPath} (${version}) on ${source}: ${w.windows} anomaly windows, ${w.machineDays.toFixed(2)} machine-days`,
+    '',
+    `  windows detected      ${w.detected} of ${w.windows} (${n(w.recall, 3)})`,
+    `  detection delay       p50 ${n(w.delayP50S, 0)} s, p90 ${n(w.delayP90S, 0)} s`,
+    `  false alarms          ${w.falseAlarms} (${n(w.falseAlarmsPerMachineDay, 2)} per machine-day)`,
+    `  alerts raised         ${w.raises}`,
+    ''
+  ].join('\n')
 }

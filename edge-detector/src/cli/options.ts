@@ -29,7 +29,9 @@ export const trainOptions = {
 /** Settings of `edge-detector evaluate`. */
 export const evaluateOptions = {
   model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: DETECTOR_DEFAULTS.modelPath, description: 'Model file to evaluate' },
-  csv: { flag: 'csv', type: 'string', description: 'Labelled data: AI4I 2020 CSV (UCI or Kaggle, label "Machine failure" or "Target")' },
+  csv: { flag: 'csv', type: 'string', description: 'Labelled data: AI4I 2020 CSV (UCI or Kaggle, label "Machine failure" or "Target"); with --windows, readings of any telemetry export' },
+  windows: { flag: 'windows', type: 'string', description: 'Labels as anomaly windows instead of per row: a CSV (machine,start,end; ISO 8601 or epoch ms) or JSON array; reports windows detected, detection delay and false alarms per machine-day' },
+  graceS: { flag: 'grace-s', type: 'number', min: 0, max: 86400, default: 60, description: 'With --windows: a raise this many seconds after a window still counts for it' },
   json: { flag: 'json', type: 'boolean', default: false, description: 'Print one JSON object instead of text' },
   skipBadRows: { flag: 'skip-bad-rows', type: 'boolean', default: false, description: 'Skip, count and report rows that cannot be used' }
 } as const satisfies ConfigSpec

@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import type { AnomalyEvent, MachineState, RejectedMessage } from '@factory-edge/shared/contract'
 import { openDataFile, DataError, type DataRecord } from '@factory-edge/shared/data'
 import type { Model } from '@factory-edge/shared/ml'
-import { DetectorPipeline, type PipelineSink } from '../pipeline/pipeline.js'
+import { DetectorPipeline, type Outcome, type PipelineSink } from '../pipeline/pipeline.js'
 import type { AlertPolicy } from '../pipeline/alert-policy.js'
 
 /** Columns of the scored file, one row per input row, in input order. */
@@ -47,14 +47,41 @@ class RowSink implements PipelineSink {
 }
 
 /**
+ * The detector's own pipeline for the rows of a data file, one at a time, saying for each what became of
+ * it: its outcome, the alert change it caused and, when refused, why.
+ */
+export class RowScorer {
+  readonly pipeline: DetectorPipeline
+  private readonly sink = new RowSink()
+
+  constructor (model: Model, alert?: Partial<AlertPolicy>) {
+    this.pipeline = new DetectorPipeline({ model, sink: this.sink, points: false, maxMachines: 100_000, alert })
+  }
+
+  /** Processes one row; {@link event} and {@link rejectReason} then describe it. */
+  process (r: DataRecord): Outcome {
+    this.sink.event = undefined
+    this.sink.rejectReason = undefined
+    return this.pipeline.processReading(r)
+  }
+
+  get event (): AnomalyEvent | undefined {
+    return this.sink.event
+  }
+
+  get rejectReason (): string | undefined {
+    return this.sink.rejectReason
+  }
+}
+
+/**
  * Scores a data file with the detector's own pipeline (the same windows, features, scores, alert policy
  * and sensor checks as the service; the rows are checked against the contract by the shared data
  * reader, which a row the service would refuse does not pass either), without a broker, in file order,
  * and writes one CSV row per input row. Deterministic: the same file and model give the same output.
  */
 export async function scoreFile (input: string, output: string, options: ScoreFileOptions): Promise<ScoreSummary> {
-  const sink = new RowSink()
-  const pipeline = new DetectorPipeline({ model: options.model, sink, points: false, maxMachines: 100_000, alert: options.alert })
+  const scorer = new RowScorer(options.model, options.alert)
   const out = createWriteStream(output)
   const summary: ScoreSummary = { rows: 0, scored: 0, rejected: 0, raised: 0, cleared: 0 }
   let lines: string[] = [SCORE_COLUMNS.join(',')]
@@ -77,10 +104,8 @@ export async function scoreFile (input: string, output: string, options: ScoreFi
     const threshold = options.model.threshold
     for await (const r of file.records()) {
       summary.rows++
-      sink.event = undefined
-      sink.rejectReason = undefined
-      const outcome = pipeline.processReading(r)
-      lines.push(rowOf(r, outcome, pipeline, sink, threshold, summary))
+      const outcome = scorer.process(r)
+      lines.push(rowOf(r, outcome, scorer, threshold, summary))
       if (lines.length >= CHUNK_ROWS) await flush()
     }
     await flush()
@@ -91,17 +116,18 @@ export async function scoreFile (input: string, output: string, options: ScoreFi
   return summary
 }
 
-function rowOf (r: DataRecord, outcome: string, pipeline: DetectorPipeline, sink: RowSink, threshold: number, summary: ScoreSummary): string {
+function rowOf (r: DataRecord, outcome: Outcome, scorer: RowScorer, threshold: number, summary: ScoreSummary): string {
+  const pipeline = scorer.pipeline
   const head = `${r.line},${r.ts},${csvText(r.machineId)}`
   if (outcome === 'rejected') {
     summary.rejected++
-    return `${head},rejected,,,,,${sink.rejectReason ?? ''}`
+    return `${head},rejected,,,,,${scorer.rejectReason ?? ''}`
   }
   if (outcome !== 'scored') return `${head},${outcome},,,,,`
   summary.scored++
   const slot = pipeline.lastSlot
   const state = pipeline.alerts.isRaised(slot) ? 'anomalous' : pipeline.sensors.isRaised(slot) ? 'sensor_fault' : 'normal'
-  const e = sink.event
+  const e = scorer.event
   if (e?.state === 'raised') summary.raised++
   else if (e?.state === 'cleared') summary.cleared++
   return `${head},${state},${pipeline.alerts.lastScore[slot]},${threshold},${e?.state ?? ''},${e?.kind ?? ''},`

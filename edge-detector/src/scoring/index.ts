@@ -1,0 +1,3 @@
+export * from './score-file.js'
+export * from './episodes.js'
+export * from './windows.js'
