@@ -156,8 +156,9 @@ export class AlertTracker {
   /**
    * The score the rules see with per-machine calibration: the model's threshold plus how far the
    * machine's smoothed score is above its own baseline, less the margin (so "over the threshold" means
-   * "more than the margin above its own normal"). The baseline learns only from scores that are not
-   * over, so a failure does not become the machine's normal. A machine starts from the model's view of
+   * "more than the margin above its own normal"). The baseline learns at full rate only from scores that
+   * are not over (and at STANDING_LEARNING_SHARE of it otherwise), so a failure does not become the
+   * machine's normal. A machine starts from the model's view of
    * normal (baseline = threshold − margin: at first its smoothed score is held against the model's
    * threshold), not from its first score, so that a machine first seen while failing (a detector
    * restarted in the middle of a failure) still raises.
