@@ -7,6 +7,7 @@ interface Segment {
 }
 
 const SEGMENT_NAME = /^(\d{16})\.lp$/
+const PARTIAL_NAME = /^\d{16}\.lp\.tmp$/
 
 /**
  * A bounded, ordered on-disk queue of line-protocol batches: one file per batch, named by an increasing
@@ -26,7 +27,11 @@ export class DiskSpool {
   static async open (dir: string, maxPoints: number): Promise<DiskSpool> {
     await mkdir(dir, { recursive: true })
     const spool = new DiskSpool(dir, maxPoints)
-    const names = (await readdir(dir)).filter((n) => SEGMENT_NAME.test(n)).sort()
+    const all = await readdir(dir)
+    // A batch being written when the process died is only ever a .tmp file (written, then renamed): its
+    // points are still in the journal of the points in memory, which the service replays, so it goes.
+    for (const name of all) if (PARTIAL_NAME.test(name)) await unlink(join(dir, name)).catch(() => {})
+    const names = all.filter((n) => SEGMENT_NAME.test(n)).sort()
     for (const name of names) {
       const text = await readFile(join(dir, name), 'utf8')
       const seq = Number(SEGMENT_NAME.exec(name)?.[1])

@@ -22,7 +22,8 @@ describe('reliability: detector SIGKILL and restart', () => {
       await stack.detector.kill()
       const files = (await readdir(stack.spoolDir)).sort()
       assert.ok(files.some((f) => /^\d{16}\.lp$/.test(f)), 'spool batches on disk')
-      assert.deepEqual(files.filter((f) => !/^(journal-)?\d{16}\.lp$/.test(f)), [], 'no half-written batch (only complete, renamed files and the journal)')
+      // A batch is written to a .tmp file and renamed: a kill mid-write leaves at most that .tmp, never a half batch.
+      assert.deepEqual(files.filter((f) => !/^(journal-)?\d{16}\.lp(\.tmp)?$/.test(f)), [], 'no half-written batch (only complete, renamed files, the journal, a batch still being written)')
       const ackedAtKill = publisher.acked
       await new Promise((resolve) => setTimeout(resolve, 1000))
       assert.ok(publisher.acked > ackedAtKill, 'readings published while the detector was down')
@@ -35,6 +36,7 @@ describe('reliability: detector SIGKILL and restart', () => {
       assert.equal(c.messages, c.scored + c.duplicates + c.late + c.rejectedTotal, 'every message the new process got is counted once')
       assert.equal(c.rejectedTotal, 0)
       assert.equal(c.spoolPoints, 0, 'the spool left by the killed process is replayed')
+      assert.deepEqual((await readdir(stack.spoolDir)).filter((f) => f.endsWith('.tmp')), [], 'and a batch the kill cut short is gone')
       // Every reading, whichever process scored it, and every event are in the DB. Each machine's
       // anomalous stretch raises (in one process or the other); its clear can be missing when the kill
       // fell between the raise and the clear, since the new process does not know of the old alert
