@@ -31,7 +31,8 @@ const BAR_REDRAW_MS = 1000
  */
 export class ReplayProgress {
   private position: ReplayPosition = { sent: 0, skipped: 0, line: 0, pass: 1 }
-  private passStart = Date.now()
+  /** When the pass's first row went out: connecting to the broker is not part of the pace. */
+  private passStart: number | undefined
   private last = { at: Date.now(), sent: 0 }
   private readonly timer: NodeJS.Timeout
   private readonly bar: SingleBar | undefined
@@ -53,7 +54,7 @@ export class ReplayProgress {
 
   /** Records where the replay is; cheap, called for every row. */
   update (position: ReplayPosition): void {
-    if (position.pass !== this.position.pass) this.passStart = Date.now()
+    if (position.pass !== this.position.pass || (this.passStart === undefined && position.sent > 0)) this.passStart = Date.now()
     this.position = position
   }
 
@@ -102,7 +103,7 @@ export class ReplayProgress {
   /** Time left in this pass at the pace of the pass so far (the file's own pace, times --speed). */
   private secondsLeft (): number | undefined {
     const done = this.fraction()
-    if (done === undefined || done <= 0) return undefined
+    if (done === undefined || done <= 0 || this.passStart === undefined) return undefined
     const elapsedS = (Date.now() - this.passStart) / 1000
     return Math.round(elapsedS * (1 - done) / done)
   }
