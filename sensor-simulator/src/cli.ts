@@ -8,6 +8,7 @@ import { readScenarioFile, parseScenario, type Scenario } from './scenario.js'
 import { startSimulator, type SimulatorHandle } from './simulator.js'
 import { machineIds } from './fleet.js'
 import { replayFile, type ReplayResult } from './replay/replayer.js'
+import { countLines, ReplayProgress } from './replay/progress.js'
 import { generateCommand } from './generate-command.js'
 
 const RUN_USAGE = 'sensor-simulator [run] [options]\n       sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]\n       sensor-simulator generate [--readings N] [--out FILE] [options]'
@@ -123,7 +124,23 @@ async function replay (argv: readonly string[]): Promise<void> {
   if (file === undefined) throw new ConfigError('replay needs a file: --csv FILE')
   const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
   const controller = new AbortController()
-  onShutdown(async () => controller.abort())
+  let stopSignal: string | undefined
+  // Handlers first; a stop waits for the replay to wind down (offline status sent) and its summary.
+  let finished: Promise<void> = Promise.resolve()
+  onShutdown(async (signal) => {
+    stopSignal = signal
+    controller.abort()
+    await finished
+  })
+  finished = replayWithSummary(config, file, logger, controller.signal, () => stopSignal)
+  await finished
+}
+
+async function replayWithSummary (config: ReplayConfig, file: string, logger: Logger, signal: AbortSignal, stopSignal: () => string | undefined): Promise<void> {
+  const progress = config.statsInterval > 0
+    // The line count only feeds the fraction done and the time left: a file it cannot read fails below with its own message.
+    ? new ReplayProgress({ totalLines: await countLines(file).catch(() => undefined), intervalS: config.statsInterval, logger })
+    : undefined
   let result: ReplayResult
   try {
     result = await replayFile({
@@ -138,14 +155,21 @@ async function replay (argv: readonly string[]): Promise<void> {
       clientId: config.clientId,
       queueLimit: config.queueLimit,
       logger,
-      signal: controller.signal
+      signal,
+      onPosition: (position) => progress?.update(position)
     })
   } catch (err) {
     // The file to replay is a setting of the command: one it cannot use is a configuration mistake.
     if (err instanceof DataError) throw new ConfigError(`cannot replay: ${err.message}`)
     throw err
+  } finally {
+    progress?.stop()
   }
-  logger.info(result, 'replay finished')
+  const { published, bad, durationMs, ...rest } = result
+  const summary = { sent: published, skipped: bad, elapsedS: Math.round(durationMs / 100) / 10, ...rest }
+  const signalName = stopSignal()
+  if (signalName === undefined) logger.info(summary, 'replay finished')
+  else logger.info({ signal: signalName, ...summary }, 'replay stopped')
 }
 
 /** The `sensor-simulator` command: `run` (default), `replay` or `generate`. */

@@ -1,8 +1,8 @@
 import { loggingOptions, mqttClientOptions, type ConfigOf, type ConfigSpec } from '@factory-edge/shared/runtime'
 import { SIMULATOR_DEFAULTS as D } from './defaults.js'
 
-/** Connection settings of both sub-commands, beyond the shared MQTT client settings. */
-const connectionOptions = {
+/** Settings of both publishing sub-commands: the connection (beyond the shared MQTT client settings), progress and logging. */
+const publishingOptions = {
   ...mqttClientOptions,
   certFile: { flag: 'cert-file', env: 'MQTT_CERT_FILE', type: 'string', description: 'Client certificate (PEM) for mutual TLS' },
   keyFile: { flag: 'key-file', env: 'MQTT_KEY_FILE', type: 'string', description: 'Private key (PEM) of the client certificate' },
@@ -10,6 +10,7 @@ const connectionOptions = {
   qos: { flag: 'qos', env: 'SIM_QOS', type: 'enum', choices: ['0', '1'], default: D.qos, description: 'QoS of telemetry: 1 is at least once, nothing lost while the detector restarts; 0 is at most once, cheaper (no PUBACK, batched writes) but readings published while a subscriber is away are lost. Status and ground truth always use 1' },
   clientId: { flag: 'client-id', env: 'SIM_CLIENT_ID', type: 'string', pattern: /^[A-Za-z0-9_.:-]{1,200}$/, hint: 'letters, digits and _ . : -', description: `MQTT client id (prefix of per-machine ids); default ${D.clientIdPrefix}-<random>` },
   queueLimit: { flag: 'queue-limit', env: 'SIM_QUEUE_LIMIT', type: 'integer', min: 0, max: 10_000_000, default: D.queueLimit, description: 'Messages kept per connection while the broker is unreachable or slower than the readings; the oldest are dropped (and counted) beyond it' },
+  statsInterval: { flag: 'stats-interval', env: 'SIM_STATS_INTERVAL', type: 'number', min: 0, default: D.statsIntervalS, description: 'Seconds between progress log lines (0 = off); replay on a terminal draws a progress bar instead' },
   ...loggingOptions
 } as const satisfies ConfigSpec
 
@@ -26,8 +27,7 @@ export const simulatorConfigSpec = {
   sensorFaultRate: { flag: 'sensor-fault-rate', env: 'SIM_SENSOR_FAULT_RATE', type: 'number', min: 0, default: D.run.sensorFaultRate, description: 'Random sensor faults per machine-hour (0 = off)' },
   connection: { flag: 'connection', env: 'SIM_CONNECTION', type: 'enum', choices: ['auto', 'per-machine', 'shared'], default: D.run.connection, description: `One MQTT connection (and last will) per machine, or one for the fleet; auto = per-machine up to ${D.run.autoPerMachineLimit} machines` },
   duration: { flag: 'duration', env: 'SIM_DURATION', type: 'number', min: 0, default: D.run.durationS, description: 'Stop after this many seconds (0 = run until stopped)' },
-  statsInterval: { flag: 'stats-interval', env: 'SIM_STATS_INTERVAL', type: 'number', min: 0, default: D.run.statsIntervalS, description: 'Seconds between progress log lines (0 = off)' },
-  ...connectionOptions
+  ...publishingOptions
 } as const satisfies ConfigSpec
 export type SimulatorConfig = ConfigOf<typeof simulatorConfigSpec>
 
@@ -40,6 +40,6 @@ export const replayConfigSpec = {
   interval: { flag: 'interval', env: 'REPLAY_INTERVAL', type: 'number', min: 0.001, default: D.replay.intervalMs / 1000, description: 'AI4I: seconds between rows (the data set has no timestamps)' },
   originalTimestamps: { flag: 'original-timestamps', env: 'REPLAY_ORIGINAL_TIMESTAMPS', type: 'boolean', default: D.replay.originalTimestamps, description: 'Publish recorded timestamps instead of shifting them to now' },
   loop: { flag: 'loop', env: 'REPLAY_LOOP', type: 'boolean', default: D.replay.loop, description: 'Start over at the end of the file' },
-  ...connectionOptions
+  ...publishingOptions
 } as const satisfies ConfigSpec
 export type ReplayConfig = ConfigOf<typeof replayConfigSpec>

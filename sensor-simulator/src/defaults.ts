@@ -19,6 +19,8 @@ export const SIMULATOR_DEFAULTS = {
   queueLimit: 10_000,
   /** How long start-up waits for the first connection before it goes on, queuing. */
   connectWaitMs: 10_000,
+  /** Seconds between progress log lines of `run` and `replay` (a terminal gets a bar redrawn every second). */
+  statsIntervalS: 10,
   run: {
     machines: 5,
     rateHz: 1,
@@ -27,8 +29,7 @@ export const SIMULATOR_DEFAULTS = {
     connection: 'auto',
     /** Largest fleet that `connection: 'auto'` gives one connection (and last will) per machine. */
     autoPerMachineLimit: 50,
-    durationS: 0,
-    statsIntervalS: 10
+    durationS: 0
   },
   replay: {
     clientIdPrefix: 'sensor-simulator-replay',

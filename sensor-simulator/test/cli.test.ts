@@ -37,7 +37,7 @@ test('--help lists every option with its environment variable, for run and repla
   for (const text of ['--machines', 'SIM_MACHINES', '--scenario', '--failure-rate', '--broker-url', 'MQTT_URL', '--qos', '--connection', '--queue-limit']) assert.ok(run.stdout.includes(text), text)
   const replay = await cli(['replay', '--help'])
   assert.equal(replay.code, 0)
-  for (const text of ['--csv', '--speed', '--machine', '--interval']) assert.ok(replay.stdout.includes(text), text)
+  for (const text of ['--csv', '--speed', '--machine', '--interval', '--stats-interval']) assert.ok(replay.stdout.includes(text), text)
 })
 
 test('bad settings exit with code 2 and one line naming the problem', async () => {

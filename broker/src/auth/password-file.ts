@@ -1,13 +1,16 @@
 import { createHash, pbkdf2, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
 import { readFile, writeFile, rename } from 'node:fs/promises'
+import { argon2id } from 'hash-wasm'
 import { PasswordFileError } from '../errors.js'
 
 /**
  * Password files: one `user:hash` per line, `#` comments, like Mosquitto's.
  *
  * We write scrypt hashes (`$scrypt$N$r$p$salt$hash`, base64). We also verify Mosquitto's own formats
- * (`$7$iterations$salt$hash` = PBKDF2-SHA512, `$6$salt$hash` = SHA-512), so a file made by
- * `mosquitto_passwd` works with both brokers; Mosquitto cannot read scrypt lines.
+ * (`$argon2id$v=19$m=...,t=...,p=...$salt$hash`, libargon2's encoded string and the default of
+ * Mosquitto 2.1's `mosquitto_passwd`; `$7$iterations$salt$hash` = PBKDF2-SHA512, the default of 2.0;
+ * `$6$salt$hash` = SHA-512), so a file made by `mosquitto_passwd` works with both brokers; Mosquitto
+ * cannot read scrypt lines. Argon2id is computed in WebAssembly (hash-wasm): no native build on a Pi.
  */
 
 const SCRYPT_N = 16384
@@ -20,6 +23,16 @@ export type PasswordHash =
   | { kind: 'scrypt', n: number, r: number, p: number, salt: Buffer, hash: Buffer }
   | { kind: 'pbkdf2-sha512', iterations: number, salt: Buffer, hash: Buffer }
   | { kind: 'sha512', salt: Buffer, hash: Buffer }
+  /** Argon2 version 0x13 (19), the one libargon2 writes; memory in KiB, as in the encoded string. */
+  | { kind: 'argon2id', memoryKiB: number, iterations: number, parallelism: number, salt: Buffer, hash: Buffer }
+
+/**
+ * libargon2's encoded form: base64 without padding; the version is 19 (Argon2 1.3), which every
+ * mosquitto_passwd that writes argon2id uses.
+ */
+const ARGON2ID = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/
+/** Bounds of RFC 9106 §3.1 (salt at least 8 bytes, tag at least 4, m at least 8p KiB), and at most 4 GiB of memory. */
+const ARGON2_MAX_MEMORY_KIB = 4 * 1024 * 1024
 
 function scryptAsync (password: string | Buffer, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -52,7 +65,20 @@ export function parseHash (text: string): PasswordHash {
   if (parts[0] === '' && parts[1] === '6' && parts.length === 4) {
     return { kind: 'sha512', salt: Buffer.from(parts[2], 'base64'), hash: Buffer.from(parts[3], 'base64') }
   }
-  throw new PasswordFileError('unknown password hash format (expected $scrypt$..., or mosquitto_passwd\'s $7$... or $6$...)')
+  if (parts[0] === '' && parts[1] === 'argon2id') return parseArgon2id(text)
+  throw new PasswordFileError('unknown password hash format (expected $scrypt$..., or mosquitto_passwd\'s $argon2id$..., $7$... or $6$...)')
+}
+
+function parseArgon2id (text: string): PasswordHash {
+  const match = ARGON2ID.exec(text)
+  if (match === null) throw new PasswordFileError('malformed argon2id hash (expected $argon2id$v=19$m=KiB,t=passes,p=lanes$salt$hash, base64 without padding)')
+  const [memoryKiB, iterations, parallelism] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  const salt = Buffer.from(match[4], 'base64')
+  const hash = Buffer.from(match[5], 'base64')
+  if (iterations < 1 || parallelism < 1 || parallelism > 0xffffff || memoryKiB < 8 * parallelism || memoryKiB > ARGON2_MAX_MEMORY_KIB || salt.length < 8 || hash.length < 4) {
+    throw new PasswordFileError(`argon2id parameters out of range: m=${memoryKiB} KiB (at least 8 per lane, at most ${ARGON2_MAX_MEMORY_KIB}), t=${iterations}, p=${parallelism}, salt ${salt.length} bytes (at least 8), hash ${hash.length} bytes (at least 4)`)
+  }
+  return { kind: 'argon2id', memoryKiB, iterations, parallelism, salt, hash }
 }
 
 /** Hashes a password with scrypt and a random salt, in the format `parseHash` reads. */
@@ -76,6 +102,20 @@ export async function verifyPassword (stored: PasswordHash, password: Buffer): P
       break
     case 'sha512':
       computed = createHash('sha512').update(password).update(stored.salt).digest()
+      break
+    case 'argon2id':
+      // hash-wasm cannot hash an empty password (`factory-broker passwd` refuses one too): it never matches.
+      if (password.length === 0) return false
+      // Runs on the event loop (WebAssembly), unlike scrypt and PBKDF2 which use libuv's thread pool.
+      computed = Buffer.from(await argon2id({
+        password,
+        salt: stored.salt,
+        memorySize: stored.memoryKiB,
+        iterations: stored.iterations,
+        parallelism: stored.parallelism,
+        hashLength: stored.hash.length,
+        outputType: 'binary'
+      }))
       break
   }
   return computed.length === stored.hash.length && timingSafeEqual(computed, stored.hash)

@@ -12,7 +12,7 @@ export const SIMULATED_INSTEAD = 'write simulated readings with `sensor-simulato
 /** Settings of `edge-detector train`. */
 export const trainOptions = {
   csv: { flag: 'csv', env: 'TRAIN_CSV', type: 'string', description: 'Training data: AI4I 2020 CSV (UCI or Kaggle) or a CSV/NDJSON telemetry export' },
-  download: { flag: 'download', type: 'boolean', default: false, description: 'Train on AI4I 2020 from the UCI repository: downloaded once, verified, cached in --data-dir' },
+  download: { flag: 'download', type: 'boolean', default: false, description: 'Train on AI4I 2020 from the UCI repository: downloaded once (through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the host), verified, cached in --data-dir' },
   downloadUrl: { flag: 'download-url', env: 'AI4I_URL', type: 'string', default: AI4I_URL, description: 'Where --download fetches the archive (zip holding ai4i2020.csv, or the CSV itself)' },
   sha256: { flag: 'sha256', env: 'AI4I_SHA256', type: 'string', default: AI4I_SHA256, pattern: /^[0-9a-fA-F]{64}$/, hint: '64 hex digits', description: 'Expected SHA-256 of the downloaded ai4i2020.csv' },
   dataDir: { flag: 'data-dir', env: 'DATA_DIR', type: 'string', default: 'data', description: 'Cache directory of downloaded data' },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
+import { EnvHttpProxyAgent, fetch, type Response } from 'undici'
 import { writeFileAtomic } from '@factory-edge/shared/ml'
 import { DataError } from '@factory-edge/shared/data'
 import { listZip, readZipEntry, ZipError } from './zip.js'
@@ -67,12 +68,26 @@ async function unpackCsv (zip: Buffer, url: string): Promise<Buffer> {
   }
 }
 
+/** The proxy variables a download honours, as the user set them (for error messages). */
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']
+
 async function fetchBytes (url: string, options: DownloadOptions): Promise<Buffer> {
+  // Node's built-in fetch ignores HTTP(S)_PROXY and NO_PROXY; plants often reach the internet only
+  // through a proxy. undici's agent reads those variables (either case) when it is created.
+  const dispatcher = new EnvHttpProxyAgent()
+  try {
+    return await fetchThrough(dispatcher, url, options)
+  } finally {
+    await dispatcher.close()
+  }
+}
+
+async function fetchThrough (dispatcher: EnvHttpProxyAgent, url: string, options: DownloadOptions): Promise<Buffer> {
   let response: Response
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) })
+    response = await fetch(url, { dispatcher, signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) })
   } catch (err) {
-    throw new DataError(`cannot download ${url}: ${networkReason(err)} (offline?)`)
+    throw new DataError(`cannot download ${url}: ${networkReason(err)} (${proxyHint()})`)
   }
   if (!response.ok || response.body === null) {
     throw new DataError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`.trim())
@@ -91,6 +106,21 @@ async function fetchBytes (url: string, options: DownloadOptions): Promise<Buffe
     throw new DataError(`download of ${url} broke off after ${bytes} bytes: ${networkReason(err)}`)
   }
   return Buffer.concat(chunks)
+}
+
+/** Says which proxy settings were in effect, since a wrong proxy looks like being offline. */
+function proxyHint (): string {
+  const set = PROXY_VARIABLES.filter((name) => (process.env[name] ?? '') !== '').map((name) => `${name}=${withoutPassword(process.env[name] ?? '')}`)
+  return set.length === 0 ? 'offline?' : `offline, or a wrong proxy setting? ${set.join(' ')}`
+}
+
+/** A proxy URL may carry credentials (http://user:password@proxy:3128); they stay out of logs. */
+function withoutPassword (value: string): string {
+  if (!URL.canParse(value)) return value
+  const url = new URL(value)
+  if (url.password === '') return value
+  url.password = '***'
+  return url.href
 }
 
 /** The useful part of a fetch failure: undici hides the system error in `cause`. */

@@ -1,8 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer, request, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { connect, type AddressInfo } from 'node:net'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32, deflateRawSync } from 'node:zlib'
@@ -69,6 +70,67 @@ async function serve (t: { after: (fn: () => Promise<void>) => void }, routes: R
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.after(async () => await new Promise<void>((resolve) => server.close(() => resolve())))
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests }
+}
+
+/**
+ * A forward proxy like a plant's: tunnels CONNECT requests and forwards absolute-URI requests. Records
+ * the target of each request it handles.
+ */
+async function proxy (t: { after: (fn: () => Promise<void>) => void }): Promise<{ url: string, targets: string[] }> {
+  const targets: string[] = []
+  const server = createServer((req, res) => {
+    const target = new URL(req.url ?? '')
+    targets.push(`GET ${target.host}`)
+    const upstream = request(target, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    })
+    upstream.on('error', () => res.writeHead(502).end())
+    req.pipe(upstream)
+  })
+  server.on('connect', (req, client, head) => {
+    targets.push(`CONNECT ${req.url ?? ''}`)
+    const [host, port] = (req.url ?? '').split(':')
+    const upstream = connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+      upstream.write(head)
+      upstream.pipe(client)
+      client.pipe(upstream)
+    })
+    upstream.on('error', () => client.destroy())
+    client.on('error', () => upstream.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, targets }
+}
+
+/** Sets environment variables for one test; the previous values come back after it. */
+function setEnv (t: { after: (fn: () => void) => void }, values: Record<string, string | undefined>): void {
+  const before = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]))
+  const apply = (v: Record<string, string | undefined>): void => {
+    for (const [name, value] of Object.entries(v)) {
+      if (value === undefined) Reflect.deleteProperty(process.env, name)
+      else process.env[name] = value
+    }
+  }
+  apply(values)
+  t.after(() => apply(before))
+}
+
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']
+const noProxyVariables = Object.fromEntries(PROXY_VARIABLES.map((name) => [name, undefined]))
+
+/** A port that was free a moment ago: nothing listens there, as when the machine is offline. */
+async function closedPort (): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as AddressInfo).port
+  await new Promise((resolve) => probe.close(resolve))
+  return port
 }
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
@@ -140,11 +202,7 @@ test('--download refuses a file whose SHA-256 differs, and caches nothing', asyn
 
 test('offline: a clear message, and the default model falls back to synthetic data', async (t) => {
   const dir = await tempDir(t)
-  // A port that was free a moment ago: nothing listens there, as when the machine is offline.
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const port = (probe.address() as AddressInfo).port
-  await new Promise((resolve) => probe.close(resolve))
+  const port = await closedPort()
   const offline = `http://127.0.0.1:${port}/601.zip`
   await assert.rejects(downloadAi4i({ url: offline, dataDir: dir }), (err: Error) => {
     assert.ok(err instanceof DataError)
@@ -185,10 +243,7 @@ test('edge-detector train --download against a local server trains from the cach
 
 test('edge-detector train --download offline: one line that says what to do instead', async (t) => {
   const dir = await tempDir(t)
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const port = (probe.address() as AddressInfo).port
-  await new Promise((resolve) => probe.close(resolve))
+  const port = await closedPort()
   const run = promisify(execFile)
   await assert.rejects(run(process.execPath, [BIN, 'train', '--download', '--download-url', `http://127.0.0.1:${port}/601.zip`, '--data-dir', dir, '--out', join(dir, 'm.json')], { timeout: 60_000 }),
     (err: Error & { code: number, stderr: string }) => {
@@ -196,4 +251,62 @@ test('edge-detector train --download offline: one line that says what to do inst
       assert.equal(err.stderr, `edge-detector train: cannot download http://127.0.0.1:${port}/601.zip: ECONNREFUSED (offline?); train from a local copy with --csv FILE, or on simulated readings written by sensor-simulator generate --out FILE\n`)
       return true
     })
+})
+
+test('--download goes through HTTP_PROXY, and straight to a host NO_PROXY names', async (t) => {
+  const dir = await tempDir(t)
+  const csv = Buffer.from(uciCsv(ai4iLikeRows(50, 44)))
+  const server = await serve(t, { '/601.zip': buildZip([{ name: 'ai4i2020.csv', data: csv }]) })
+  const relay = await proxy(t)
+  const host = new URL(server.url).host
+  setEnv(t, { ...noProxyVariables, HTTP_PROXY: relay.url })
+  await downloadAi4i({ url: `${server.url}/601.zip`, sha256: sha256(csv), dataDir: join(dir, 'a') })
+  assert.equal(relay.targets.length, 1)
+  assert.match(relay.targets[0], new RegExp(`^(GET|CONNECT) ${host}$`))
+  assert.equal(server.requests(), 1)
+
+  setEnv(t, { NO_PROXY: 'example.org,127.0.0.1' })
+  await downloadAi4i({ url: `${server.url}/601.zip`, sha256: sha256(csv), dataDir: join(dir, 'b') })
+  assert.equal(relay.targets.length, 1, 'NO_PROXY covers the host: the proxy is not asked')
+  assert.equal(server.requests(), 2)
+})
+
+test('--download through a proxy that is down names the proxy settings, without the password', async (t) => {
+  const dir = await tempDir(t)
+  const port = await closedPort()
+  const server = await serve(t, {})
+  setEnv(t, { ...noProxyVariables, http_proxy: `http://plant:secret@127.0.0.1:${port}` })
+  await assert.rejects(downloadAi4i({ url: `${server.url}/601.zip`, dataDir: dir }), (err: Error) => {
+    assert.ok(err instanceof DataError)
+    assert.equal(err.message, `cannot download ${server.url}/601.zip: ECONNREFUSED (offline, or a wrong proxy setting? http_proxy=http://plant:***@127.0.0.1:${port}/)`)
+    return true
+  })
+  assert.equal(server.requests(), 0)
+})
+
+test('edge-detector train --download over HTTPS tunnels through HTTPS_PROXY', async (t) => {
+  const dir = await tempDir(t)
+  const run = promisify(execFile)
+  // A certificate for 127.0.0.1, trusted by the command through NODE_EXTRA_CA_CERTS, as a plant's own CA would be.
+  const key = join(dir, 'key.pem')
+  const cert = join(dir, 'cert.pem')
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'])
+  const csv = Buffer.from(uciCsv(ai4iLikeRows(50, 45)))
+  const zip = buildZip([{ name: 'ai4i2020.csv', data: csv }])
+  let requests = 0
+  const https = createHttpsServer({ key: await readFile(key), cert: await readFile(cert) }, (req, res) => {
+    requests++
+    res.writeHead(200, { 'content-length': zip.length }).end(zip)
+  })
+  await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve))
+  t.after(async () => await new Promise<void>((resolve) => https.close(() => resolve())))
+  const port = (https.address() as AddressInfo).port
+  const relay = await proxy(t)
+  // Only this proxy variable: an empty lower-case one would take precedence over it.
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !PROXY_VARIABLES.includes(name))), HTTPS_PROXY: relay.url, NODE_EXTRA_CA_CERTS: cert }
+  const args = ['train', '--download', '--download-url', `https://127.0.0.1:${port}/601.zip`, '--sha256', sha256(csv), '--data-dir', join(dir, 'data'), '--out', join(dir, 'model.json'), '--trees', '5', '--log-format', 'json']
+  const { stdout } = await run(process.execPath, [BIN, ...args], { timeout: 60_000, env })
+  assert.match(stdout, /downloaded and verified/)
+  assert.deepEqual(relay.targets, [`CONNECT 127.0.0.1:${port}`])
+  assert.equal(requests, 1)
 })

@@ -196,18 +196,25 @@ export class MqttLink {
   }
 
   /** Resolves once connected, or rejects after `timeoutMs`. */
-  async waitConnected (timeoutMs: number): Promise<void> {
-    if (this.client.connected) return
+  async waitConnected (timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.client.connected || signal?.aborted === true) return
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.client.off('connect', done)
+        settle()
         reject(new Error(`could not connect to ${this.options.brokerUrl} within ${timeoutMs} ms`))
       }, timeoutMs)
-      const done = (): void => {
+      const settle = (): void => {
         clearTimeout(timer)
+        this.client.off('connect', done)
+        signal?.removeEventListener('abort', done)
+      }
+      // A stop requested while waiting ends the wait; the caller sees the aborted signal.
+      const done = (): void => {
+        settle()
         resolve()
       }
       this.client.once('connect', done)
+      signal?.addEventListener('abort', done, { once: true })
     })
   }
 

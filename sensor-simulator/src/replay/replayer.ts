@@ -7,6 +7,7 @@ import { MqttLink, type ConnectionOptions } from '../mqtt/link.js'
 import { encodeStatus, encodeTruth } from '../payload.js'
 import { openReplayFile, type BadRow, type ReplayRecord } from './sources.js'
 import { ReorderBuffer } from './reorder.js'
+import type { ReplayPosition } from './progress.js'
 import { SIMULATOR_DEFAULTS } from '../defaults.js'
 
 /** Options of replayFile; each default is in `SIMULATOR_DEFAULTS.replay` (and the connection ones in SIMULATOR_DEFAULTS). */
@@ -27,7 +28,10 @@ export interface ReplayOptions extends ConnectionOptions {
   /** Records held to restore time order in a roughly ordered recording. */
   reorderWindow?: number
   logger?: Logger
+  /** Aborting stops the replay after the row being sent; replayFile then resolves with the counts so far. */
   signal?: AbortSignal
+  /** Called after every row sent or skipped, for progress reports. */
+  onPosition?: (position: ReplayPosition) => void
 }
 
 export interface ReplayResult {
@@ -49,8 +53,13 @@ const BAD_LOG_LIMIT = 20
 export async function replayFile (options: ReplayOptions): Promise<ReplayResult> {
   const logger = options.logger ?? createLogger('sensor-simulator')
   let bad = 0
+  let published = 0
+  let pass = 1
+  /** Line of the row last sent: rows are read up to the reorder window ahead of being sent. */
+  let line = 0
   const onBad = (row: BadRow): void => {
     bad++
+    options.onPosition?.({ sent: published, skipped: bad, line, pass })
     if (bad <= BAD_LOG_LIMIT) logger.warn({ file: options.file, line: row.line, reason: row.reason }, 'skipping a bad row')
     else if (bad === BAD_LOG_LIMIT + 1) logger.warn('more bad rows: no longer logging each one (see the final count)')
   }
@@ -70,10 +79,9 @@ export async function replayFile (options: ReplayOptions): Promise<ReplayResult>
       for (const id of seen) link.publishRetained(machineTopic('status', id, prefix), encodeStatus(id, 'online', ts))
     }
   })
-  await link.waitConnected(SIMULATOR_DEFAULTS.connectWaitMs).catch((err: Error) => logger.warn({ err: err.message }, 'broker not reachable yet: replaying anyway, readings are queued until it is'))
+  await link.waitConnected(SIMULATOR_DEFAULTS.connectWaitMs, options.signal).catch((err: Error) => logger.warn({ err: err.message }, 'broker not reachable yet: replaying anyway, readings are queued until it is'))
   logger.info({ file: options.file, format, speed }, 'replay started')
 
-  let published = 0
   let outOfOrder = 0
   let truthEvents = 0
   const started = performance.now()
@@ -107,6 +115,8 @@ export async function replayFile (options: ReplayOptions): Promise<ReplayResult>
     publishTruth(out, rec.failures)
     link.publish(machineTopic('telemetry', out.machineId, prefix), JSON.stringify(out))
     published++
+    line = rec.line
+    options.onPosition?.({ sent: published, skipped: bad, line, pass })
   }
 
   const publishTruth = (t: Telemetry, failures: string[]): void => {
@@ -144,6 +154,7 @@ export async function replayFile (options: ReplayOptions): Promise<ReplayResult>
       if (passFirst === undefined) break
       tsShift += passLast - passFirst + intervalMs
       seqShift += maxSeq + 1
+      pass++
     } while (options.loop === true && options.signal?.aborted !== true)
   } finally {
     const ts = Date.now()
