@@ -11,8 +11,9 @@ import { startOpsServer, type OpsServer } from '@factory-edge/shared/ops'
 import { loadAcl } from './auth/acl.js'
 import { loadPasswordFile } from './auth/password-file.js'
 import { createAuth } from './auth/handlers.js'
+import { dropRefusedPublishes } from './auth/refused-publish.js'
 import { conformanceHooks } from './protocol/conformance.js'
-import { AclDeniedError, PacketTooLargeError, ProtocolViolationError } from './errors.js'
+import { PacketTooLargeError, ProtocolViolationError } from './errors.js'
 import { brokerConfigSpec, settingName } from './config.js'
 import { BROKER_DEFAULTS } from './defaults.js'
 import { BrokerMetrics, createBrokerRegistry } from './observability/metrics.js'
@@ -138,6 +139,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
   const { persistence } = aedes as unknown as { persistence: unknown }
   ignoreUnknownPubrec(persistence)
   neverStoreUndeliverable(persistence)
+  dropRefusedPublishes(aedes)
   // With a durable store, a QoS 1 PUBACK is only sent once the message is stored.
   if ((options.persistence ?? BROKER_DEFAULTS.persistence) !== 'memory') acknowledgeAfterStore(aedes)
   observe(aedes, metrics, logger)
@@ -258,7 +260,7 @@ function observe (aedes: Aedes, metrics: BrokerMetrics, logger: Logger): void {
   // aedes reports one error per failed write, so a dropped client can raise dozens: report the first.
   const reported = new WeakSet<Client>()
   const onError = (client: Client, err: Error): void => {
-    if (err instanceof AclDeniedError || reported.has(client)) return
+    if (reported.has(client)) return
     reported.add(client)
     if (err.message === 'drain timeout') {
       metrics.slowClientsDropped++
