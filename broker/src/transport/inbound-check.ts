@@ -1,4 +1,4 @@
-import { Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
 import { isUtf8 } from 'node:buffer'
 import { PacketTooLargeError, ProtocolViolationError } from '../errors.js'
 
@@ -180,46 +180,24 @@ function checkStrings (type: number, body: Buffer): Error | undefined {
 }
 
 /**
- * Wraps a connection so that every byte read passes an InboundPacketChecker; writes go straight through.
- * A refused packet destroys the connection with the checker's error, before aedes sees any of it.
+ * Puts an {@link InboundPacketChecker} in front of a connection: every chunk the stream receives is
+ * checked before it is buffered for aedes, and a refused packet destroys the stream with the error.
+ * All bytes of a Readable (net and TLS sockets, ws streams) enter through `push`, so the check wraps
+ * that one method of this stream instead of wrapping the stream in another Duplex, which cost every
+ * idle connection a second pair of stream states and an extra write hop.
  */
-export class CheckedConnection extends Duplex {
-  private readonly checker: InboundPacketChecker
-
-  constructor (private readonly inner: Duplex, limit: number) {
-    super({ allowHalfOpen: false })
-    this.checker = new InboundPacketChecker(limit)
-    inner.on('data', (chunk: Buffer) => {
-      const err = this.checker.check(chunk)
+export function checkInbound<T extends Duplex> (stream: T, limit: number): T {
+  const checker = new InboundPacketChecker(limit)
+  const push = stream.push
+  stream.push = function (chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk !== null && chunk !== undefined) {
+      const err = checker.check(chunk as Uint8Array)
       if (err !== undefined) {
-        this.destroy(err)
-        return
+        stream.destroy(err)
+        return false
       }
-      if (!this.push(chunk)) inner.pause()
-    })
-    inner.on('end', () => this.push(null))
-    inner.on('error', (err) => this.destroy(err))
-    inner.on('close', () => { if (!this.destroyed) this.destroy() })
+    }
+    return push.call(stream, chunk, encoding)
   }
-
-  override _read (): void {
-    this.inner.resume()
-  }
-
-  override _write (chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.inner.write(chunk, callback)
-  }
-
-  override _writev (chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    this.inner.write(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback)
-  }
-
-  override _final (callback: (error?: Error | null) => void): void {
-    this.inner.end(callback)
-  }
-
-  override _destroy (err: Error | null, callback: (error?: Error | null) => void): void {
-    this.inner.destroy()
-    callback(err)
-  }
+  return stream
 }
