@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream'
 import { Aedes, type Client } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import { ConfigError } from '@factory-edge/shared/errors'
-import { createLogger, type Logger } from '@factory-edge/shared/runtime'
+import { createLogger, packageVersion, type Logger } from '@factory-edge/shared/runtime'
 import { startOpsServer, type OpsServer } from '@factory-edge/shared/ops'
 import { loadAcl } from './auth/acl.js'
 import { loadPasswordFile } from './auth/password-file.js'
@@ -17,11 +17,13 @@ import { PacketTooLargeError, ProtocolViolationError } from './errors.js'
 import { brokerConfigSpec, settingName } from './config.js'
 import { BROKER_DEFAULTS } from './defaults.js'
 import { BrokerMetrics, createBrokerRegistry } from './observability/metrics.js'
+import { ByteCounter, publishSysTopics } from './observability/sys-topics.js'
 import { openStorage, type PersistenceKind } from './storage/persistence.js'
 import { acknowledgeAfterStore } from './storage/ack-after-store.js'
-import { CheckedConnection } from './transport/inbound-check.js'
+import { checkInbound } from './transport/inbound-check.js'
 import { ignoreUnknownPubrec } from './storage/unknown-acks.js'
 import { neverStoreUndeliverable } from './storage/never-store-undeliverable.js'
+import { noDollarRetainedForWildcards } from './storage/dollar-retained.js'
 import { closeServer, listen, listenError } from './transport/listen.js'
 
 /** Options of startBroker; a limit, port or address left out takes its value from {@link BROKER_DEFAULTS}. */
@@ -57,6 +59,8 @@ export interface BrokerOptions {
   maxKeepalive?: number
   /** Milliseconds a connection has to send CONNECT. */
   connectTimeout?: number
+  /** Seconds between $SYS/broker/… statistics (0 = none). */
+  sysInterval?: number
   /** Milliseconds a client that does not read may hold up delivery before it is disconnected. */
   drainTimeout?: number
   /** Session store. */
@@ -139,11 +143,14 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
   const { persistence } = aedes as unknown as { persistence: unknown }
   ignoreUnknownPubrec(persistence)
   neverStoreUndeliverable(persistence)
+  noDollarRetainedForWildcards(persistence)
   dropRefusedPublishes(aedes)
   // With a durable store, a QoS 1 PUBACK is only sent once the message is stored.
   if ((options.persistence ?? BROKER_DEFAULTS.persistence) !== 'memory') acknowledgeAfterStore(aedes)
   observe(aedes, metrics, logger)
 
+  const bytes = new ByteCounter()
+  const stopSys = publishSysTopics(aedes, metrics, bytes, `factory-broker ${brokerVersion()}`, options.sysInterval ?? BROKER_DEFAULTS.sysIntervalS)
   const connections = new Set<Duplex>()
   const accept = (stream: Duplex, remote: string | undefined, req?: IncomingMessage): void => {
     if (maxConnections > 0 && connections.size >= maxConnections) {
@@ -153,9 +160,10 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       return
     }
     connections.add(stream)
+    bytes.track(req?.socket ?? stream as Socket)
     metrics.connectionsAccepted++
     stream.once('close', () => connections.delete(stream))
-    aedes.handle(new CheckedConnection(stream, maxPacketSize), req)
+    aedes.handle(checkInbound(stream, maxPacketSize), req)
   }
   const onSocket = (socket: Socket): void => accept(socket, socket.remoteAddress)
 
@@ -224,9 +232,19 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       logger.info({ users: newPasswords?.size, acl: newAcl !== undefined }, 'password file and ACL reloaded')
     },
     close: () => {
+      stopSys()
       closing ??= shutdown(aedes, servers, wss, ops, connections, storage.close).then(() => logger.info('broker stopped'))
       return closing
     }
+  }
+}
+
+/** This package's version, for $SYS/broker/version. */
+function brokerVersion (): string {
+  try {
+    return packageVersion(new URL('../../package.json', import.meta.url))
+  } catch {
+    return 'unknown'
   }
 }
 
