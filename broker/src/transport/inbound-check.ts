@@ -11,6 +11,9 @@ const SUBSCRIBE = 8
 const UNSUBSCRIBE = 10
 
 // CONNECT flags (§3.1.2.3).
+/** Shared while nothing is kept; keep() replaces it before it adds anything. */
+const NOTHING_KEPT: Buffer[] = []
+
 const WILL_FLAG = 0x04
 const PASSWORD_FLAG = 0x40
 const USERNAME_FLAG = 0x80
@@ -34,7 +37,7 @@ export class InboundPacketChecker {
   private lengthBytes = 0
   private remaining = 0
   /** Body bytes of the current packet kept for the string check, and how many are needed. */
-  private kept: Buffer[] = []
+  private kept: Buffer[] = NOTHING_KEPT
   private keptLength = 0
   private wanted = 0
   private topicLengthKnown = false
@@ -87,7 +90,7 @@ export class InboundPacketChecker {
   }
 
   private startBody (): void {
-    this.kept = []
+    this.kept = NOTHING_KEPT
     this.keptLength = 0
     this.topicLengthKnown = false
     // A PUBLISH needs only its topic (length first, then the topic itself); the other three are small
@@ -102,6 +105,7 @@ export class InboundPacketChecker {
     while (this.keptLength < this.wanted && offset < bytes.length) {
       const part = bytes.subarray(offset, offset + this.wanted - this.keptLength)
       offset += part.length
+      if (this.kept === NOTHING_KEPT) this.kept = []
       this.kept.push(Buffer.from(part.buffer, part.byteOffset, part.length))
       this.keptLength += part.length
       if (this.keptLength < this.wanted) return undefined
@@ -114,6 +118,10 @@ export class InboundPacketChecker {
         if (this.keptLength < this.wanted) continue
       }
       this.wanted = 0
+      // Release the body: held until the next packet, it would keep every idle client's last CONNECT
+      // or SUBSCRIBE in memory.
+      this.kept = NOTHING_KEPT
+      this.keptLength = 0
       return checkStrings(this.type, body)
     }
     return undefined
