@@ -182,7 +182,7 @@ async function memoryPerConnection (broker: Broker, n: number): Promise<number> 
 
 export default async function (ctx: BenchContext): Promise<void> {
   const count = ctx.quick ? 10000 : 50000
-  const idle = ctx.quick ? 200 : 1000
+  const idle = ctx.quick ? 500 : 2000
   const dir = await mkdtemp(join(tmpdir(), 'broker-bench-'))
   try {
     for (const [label, extra] of [['factory-broker', []], ['factory-broker no packet-size check', ['--max-packet-size', '0']]] as const) {
@@ -194,7 +194,8 @@ export default async function (ctx: BenchContext): Promise<void> {
         const lat = await latency(broker.port, 500, ctx.quick ? 1 : 2)
         ctx.report(`broker ${label}: QoS 1 latency p50 at 500 msg/s`, lat.p50, 'ms')
         ctx.report(`broker ${label}: QoS 1 latency p99 at 500 msg/s`, lat.p99, 'ms')
-        ctx.report(`broker ${label}: memory per idle client`, await memoryPerConnection(broker, idle), 'KiB')
+        // Target (issue 17): 8 KiB. docs/scaling.md says where it goes.
+        ctx.report('broker.memory_per_idle_client_kib', await memoryPerConnection(broker, idle), 'KiB')
       } finally {
         await broker.stop()
       }

@@ -6,21 +6,24 @@ import type { Duplex } from 'node:stream'
 import { Aedes, type Client } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import { ConfigError } from '@factory-edge/shared/errors'
-import { createLogger, settingName, type Logger } from '@factory-edge/shared/runtime'
+import { createLogger, packageVersion, settingName, type Logger } from '@factory-edge/shared/runtime'
 import { closeServer, listen, startOpsServer, type OpsServer } from '@factory-edge/shared/ops'
 import { loadAcl } from './auth/acl.js'
 import { loadPasswordFile } from './auth/password-file.js'
 import { createAuth } from './auth/handlers.js'
+import { dropRefusedPublishes } from './auth/refused-publish.js'
 import { conformanceHooks } from './protocol/conformance.js'
-import { AclDeniedError, PacketTooLargeError, ProtocolViolationError } from './errors.js'
+import { PacketTooLargeError, ProtocolViolationError } from './errors.js'
 import { brokerConfigSpec } from './config.js'
 import { BROKER_DEFAULTS } from './defaults.js'
 import { BrokerMetrics, createBrokerRegistry } from './observability/metrics.js'
+import { ByteCounter, publishSysTopics } from './observability/sys-topics.js'
 import { openStorage, type PersistenceKind } from './storage/persistence.js'
 import { acknowledgeAfterStore } from './storage/ack-after-store.js'
-import { CheckedConnection } from './transport/inbound-check.js'
+import { checkInbound } from './transport/inbound-check.js'
 import { ignoreUnknownPubrec } from './storage/unknown-acks.js'
 import { neverStoreUndeliverable } from './storage/never-store-undeliverable.js'
+import { noDollarRetainedForWildcards } from './storage/dollar-retained.js'
 
 /** Options of startBroker; a limit, port or address left out takes its value from {@link BROKER_DEFAULTS}. */
 export interface BrokerOptions {
@@ -55,6 +58,8 @@ export interface BrokerOptions {
   maxKeepalive?: number
   /** Milliseconds a connection has to send CONNECT. */
   connectTimeout?: number
+  /** Seconds between $SYS/broker/… statistics (0 = none). */
+  sysInterval?: number
   /** Milliseconds a client that does not read may hold up delivery before it is disconnected. */
   drainTimeout?: number
   /** Session store. */
@@ -145,10 +150,14 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
   const { persistence } = aedes as unknown as { persistence: unknown }
   ignoreUnknownPubrec(persistence)
   neverStoreUndeliverable(persistence)
+  noDollarRetainedForWildcards(persistence)
+  dropRefusedPublishes(aedes)
   // With a durable store, a QoS 1 PUBACK is only sent once the message is stored.
   if ((options.persistence ?? BROKER_DEFAULTS.persistence) !== 'memory') acknowledgeAfterStore(aedes)
   observe(aedes, metrics, logger)
 
+  const bytes = new ByteCounter()
+  const stopSys = publishSysTopics(aedes, metrics, bytes, `factory-broker ${brokerVersion()}`, options.sysInterval ?? BROKER_DEFAULTS.sysIntervalS)
   const connections = new Set<Duplex>()
   const accept = (stream: Duplex, remote: string | undefined, req?: IncomingMessage): void => {
     if (maxConnections > 0 && connections.size >= maxConnections) {
@@ -158,9 +167,10 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       return
     }
     connections.add(stream)
+    bytes.track(req?.socket ?? stream as Socket)
     metrics.connectionsAccepted++
     stream.once('close', () => connections.delete(stream))
-    aedes.handle(new CheckedConnection(stream, maxPacketSize), req)
+    aedes.handle(checkInbound(stream, maxPacketSize), req)
   }
   const onSocket = (socket: Socket): void => accept(socket, socket.remoteAddress)
 
@@ -231,9 +241,19 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       logger.info({ users: newPasswords?.size, acl: newAcl !== undefined }, 'password file and ACL reloaded')
     },
     close: () => {
+      stopSys()
       closing ??= shutdown(aedes, servers, wss, ops, connections, storage.close).then(() => logger.info('broker stopped'))
       return closing
     }
+  }
+}
+
+/** This package's version, for $SYS/broker/version. */
+function brokerVersion (): string {
+  try {
+    return packageVersion(new URL('../../package.json', import.meta.url))
+  } catch {
+    return 'unknown'
   }
 }
 
@@ -263,7 +283,7 @@ function observe (aedes: Aedes, metrics: BrokerMetrics, logger: Logger): void {
   // aedes reports one error per failed write, so a dropped client can raise dozens: report the first.
   const reported = new WeakSet<Client>()
   const onError = (client: Client, err: Error): void => {
-    if (err instanceof AclDeniedError || reported.has(client)) return
+    if (reported.has(client)) return
     reported.add(client)
     if (err.message === 'drain timeout') {
       metrics.slowClientsDropped++

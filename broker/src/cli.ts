@@ -28,6 +28,7 @@ export function toBrokerOptions (config: BrokerConfig, logger: Logger): BrokerOp
     maxConnections: config.maxConnections,
     maxKeepalive: config.maxKeepalive,
     connectTimeout: config.connectTimeout,
+    sysInterval: config.sysInterval,
     drainTimeout: config.drainTimeout,
     persistence: config.persistence,
     persistenceDir: config.persistenceDir,

@@ -16,6 +16,8 @@ export const BROKER_DEFAULTS = {
   maxKeepalive: 0,
   drainTimeoutMs: 30_000,
   connectTimeoutMs: 10_000,
+  /** As Mosquitto's sys_interval. */
+  sysIntervalS: 10,
   persistence: 'memory',
   persistenceDir: 'data/broker',
   redisUrl: 'redis://127.0.0.1:6379'

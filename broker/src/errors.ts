@@ -14,12 +14,6 @@ export class PasswordFileError extends FactoryEdgeError {
   override readonly exitCode = 2
 }
 
-/** Raised for an ACL denial, so error handlers can tell it from a protocol error. */
-export class AclDeniedError extends FactoryEdgeError {
-  override name = 'AclDeniedError'
-  override readonly code = 'ERR_ACL_DENIED'
-}
-
 /** Raised when a client announces a packet larger than the limit, before its body is buffered. */
 export class PacketTooLargeError extends FactoryEdgeError {
   override name = 'PacketTooLargeError'

@@ -6,5 +6,5 @@ export { parseAcl, loadAcl, isAllowed, type Acl, type Access, type Action } from
 export { hashPassword, verifyPassword, parseHash, parsePasswordFile, loadPasswordFile, setPassword, type PasswordHash } from './auth/password-file.js'
 export { BrokerMetrics, createBrokerRegistry } from './observability/metrics.js'
 export { InboundPacketChecker } from './transport/inbound-check.js'
-export { AclError, AclDeniedError, PasswordFileError, PacketTooLargeError, ProtocolViolationError } from './errors.js'
+export { AclError, PasswordFileError, PacketTooLargeError, ProtocolViolationError } from './errors.js'
 export type { PersistenceKind } from './storage/persistence.js'

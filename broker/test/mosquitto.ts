@@ -27,6 +27,11 @@ export interface MosquittoFiles {
   aclFile: string
   /** When given, the commented-out TLS listener of mosquitto.conf is enabled with these PEM files. */
   tls?: { certFile: string, keyFile: string }
+  /**
+   * Run as a root user runs the repository's file: only the listeners are rewritten, the relative paths
+   * (config/, data/mosquitto/) are kept and resolved in `dir`, and Mosquitto drops to its own user.
+   */
+  asShipped?: boolean
 }
 
 /**
@@ -59,26 +64,26 @@ export async function rewriteConfig (text: string, files: MosquittoFiles): Promi
         listeners++
         return `listener ${listeners === 1 ? port : wsPort} 127.0.0.1`
       }
-      case 'password_file': return `password_file ${files.passwordFile}`
-      case 'acl_file': return `acl_file ${files.aclFile}`
-      case 'persistence_location': return `persistence_location ${join(files.dir, 'data')}/`
+      case 'password_file': return files.asShipped === true ? line : `password_file ${files.passwordFile}`
+      case 'acl_file': return files.asShipped === true ? line : `acl_file ${files.aclFile}`
+      case 'persistence_location': return files.asShipped === true ? line : `persistence_location ${join(files.dir, 'data')}/`
       default: return line
     }
   })
   if (listeners !== 2) throw new Error(`expected 2 listeners (mqtt, websockets) in mosquitto.conf, found ${listeners}`)
   if (files.tls !== undefined && !out.some((line) => line === `listener ${tlsPort} 127.0.0.1`)) throw new Error('no commented-out TLS listener found in mosquitto.conf')
   // Mosquitto started as root switches to the `mosquitto` user, which cannot read a private temp dir.
-  out.push(`user ${userInfo().username}`)
+  if (files.asShipped !== true) out.push(`user ${userInfo().username}`)
   return { text: out.join('\n') + '\n', port, wsPort, tlsPort }
 }
 
 /** Starts /usr/sbin/mosquitto with the repository's configuration, rewritten for a test. */
 export async function startMosquitto (files: MosquittoFiles, confPath = MOSQUITTO_CONF): Promise<RunningMosquitto> {
   const { text, port, wsPort, tlsPort } = await rewriteConfig(await readFile(confPath, 'utf8'), files)
-  await mkdir(join(files.dir, 'data'), { recursive: true })
+  if (files.asShipped !== true) await mkdir(join(files.dir, 'data'), { recursive: true })
   const conf = join(files.dir, 'mosquitto.conf')
   await writeFile(conf, text)
-  const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'], cwd: files.dir })
   let log = ''
   child.stdout.on('data', (d: Buffer) => { log += d.toString() })
   child.stderr.on('data', (d: Buffer) => { log += d.toString() })

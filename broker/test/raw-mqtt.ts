@@ -57,6 +57,8 @@ export interface RawConnect {
   username?: Field
   password?: string
   keepalive?: number
+  /** Default: MQTT (MQIsdp for version 3). */
+  protocolName?: string
 }
 
 export function connectBytes (c: RawConnect): Buffer {
@@ -67,7 +69,7 @@ export function connectBytes (c: RawConnect): Buffer {
   if (c.username !== undefined) flags |= 0x80
   const keepalive = Buffer.alloc(2)
   keepalive.writeUInt16BE(c.keepalive ?? 60)
-  const parts = [field(version === 3 ? 'MQIsdp' : 'MQTT'), Buffer.from([version, flags]), keepalive]
+  const parts = [field(c.protocolName ?? (version === 3 ? 'MQIsdp' : 'MQTT')), Buffer.from([version, flags]), keepalive]
   if (version === 5) parts.push(Buffer.from([0])) // no properties
   parts.push(field(c.clientId))
   if (c.will !== undefined) {

@@ -55,7 +55,7 @@ export interface SimulatorStats {
   queued: number
   /** Messages dropped from a full queue while disconnected. */
   dropped: number
-  /** QoS 1 messages lost with a broken connection before they were acknowledged. */
+  /** Messages given up unacknowledged: QoS 1 ones still in flight when stop() stopped waiting (they survive reconnections), QoS 0 ones on a connection that broke. */
   lost: number
   /** Readings a dropout fault suppressed on purpose. */
   suppressed: number

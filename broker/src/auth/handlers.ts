@@ -1,6 +1,6 @@
 import type { AedesOptions, AuthenticateError, Client } from 'aedes'
 import type { Logger } from '@factory-edge/shared/runtime'
-import { AclDeniedError } from '../errors.js'
+import { refusePublish } from './refused-publish.js'
 import { isAllowed, type Acl, type Action } from './acl.js'
 import { verifyPassword, type PasswordHash } from './password-file.js'
 import type { BrokerMetrics } from '../observability/metrics.js'
@@ -79,7 +79,8 @@ export function createAuth (settings: AuthSettings): Auth {
   const authenticate: AuthHooks['authenticate'] = (client, username, password, done) => {
     const user = username === undefined || username === '' ? undefined : username
     const accept = (): void => {
-      identities.set(client, { user, decisions: new Map(), generation })
+      // Without an ACL (none can appear on reload: it needs --acl-file) nothing asks who a client is.
+      if (acl !== undefined) identities.set(client, { user, decisions: new Map(), generation })
       done(null, true)
     }
     const refuse = (reason: string, code: number): void => {
@@ -112,14 +113,12 @@ export function createAuth (settings: AuthSettings): Auth {
   const authorizePublish: AuthHooks['authorizePublish'] = (client, packet, done) => {
     // client is null for the broker's own messages (e.g. wills of sessions that expired).
     if (client === null) return done(null)
-    if (packet.topic.startsWith(SYS_PREFIX)) {
+    // $SYS topics are the broker's own; everything else as the ACL says. A refused PUBLISH is
+    // acknowledged and dropped (MQTT-3.3.5-2, as Mosquitto does), see refused-publish.ts.
+    if (packet.topic.startsWith(SYS_PREFIX) || !decide(client, 'write', packet.topic)) {
       deny(client, 'publish', packet.topic)
-      return done(new AclDeniedError(`${SYS_PREFIX} topics are reserved`))
-    }
-    if (!decide(client, 'write', packet.topic)) {
-      deny(client, 'publish', packet.topic)
-      // aedes closes the connection on a refused PUBLISH (allowed by MQTT-3.3.5-2); Mosquitto acks and drops.
-      return done(new AclDeniedError(`not authorised to publish on ${packet.topic}`))
+      refusePublish(packet)
+      return done(null)
     }
     metrics.messagesIn++
     done(null)

@@ -1,4 +1,4 @@
-import { Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
 import { isUtf8 } from 'node:buffer'
 import { PacketTooLargeError, ProtocolViolationError } from '../errors.js'
 
@@ -11,6 +11,9 @@ const SUBSCRIBE = 8
 const UNSUBSCRIBE = 10
 
 // CONNECT flags (§3.1.2.3).
+/** Shared while nothing is kept; keep() replaces it before it adds anything. */
+const NOTHING_KEPT: Buffer[] = []
+
 const WILL_FLAG = 0x04
 const PASSWORD_FLAG = 0x40
 const USERNAME_FLAG = 0x80
@@ -34,7 +37,7 @@ export class InboundPacketChecker {
   private lengthBytes = 0
   private remaining = 0
   /** Body bytes of the current packet kept for the string check, and how many are needed. */
-  private kept: Buffer[] = []
+  private kept: Buffer[] = NOTHING_KEPT
   private keptLength = 0
   private wanted = 0
   private topicLengthKnown = false
@@ -87,7 +90,7 @@ export class InboundPacketChecker {
   }
 
   private startBody (): void {
-    this.kept = []
+    this.kept = NOTHING_KEPT
     this.keptLength = 0
     this.topicLengthKnown = false
     // A PUBLISH needs only its topic (length first, then the topic itself); the other three are small
@@ -102,6 +105,7 @@ export class InboundPacketChecker {
     while (this.keptLength < this.wanted && offset < bytes.length) {
       const part = bytes.subarray(offset, offset + this.wanted - this.keptLength)
       offset += part.length
+      if (this.kept === NOTHING_KEPT) this.kept = []
       this.kept.push(Buffer.from(part.buffer, part.byteOffset, part.length))
       this.keptLength += part.length
       if (this.keptLength < this.wanted) return undefined
@@ -114,6 +118,10 @@ export class InboundPacketChecker {
         if (this.keptLength < this.wanted) continue
       }
       this.wanted = 0
+      // Release the body: held until the next packet, it would keep every idle client's last CONNECT
+      // or SUBSCRIBE in memory.
+      this.kept = NOTHING_KEPT
+      this.keptLength = 0
       return checkStrings(this.type, body)
     }
     return undefined
@@ -180,46 +188,24 @@ function checkStrings (type: number, body: Buffer): Error | undefined {
 }
 
 /**
- * Wraps a connection so that every byte read passes an InboundPacketChecker; writes go straight through.
- * A refused packet destroys the connection with the checker's error, before aedes sees any of it.
+ * Puts an {@link InboundPacketChecker} in front of a connection: every chunk the stream receives is
+ * checked before it is buffered for aedes, and a refused packet destroys the stream with the error.
+ * All bytes of a Readable (net and TLS sockets, ws streams) enter through `push`, so the check wraps
+ * that one method of this stream instead of wrapping the stream in another Duplex, which cost every
+ * idle connection a second pair of stream states and an extra write hop.
  */
-export class CheckedConnection extends Duplex {
-  private readonly checker: InboundPacketChecker
-
-  constructor (private readonly inner: Duplex, limit: number) {
-    super({ allowHalfOpen: false })
-    this.checker = new InboundPacketChecker(limit)
-    inner.on('data', (chunk: Buffer) => {
-      const err = this.checker.check(chunk)
+export function checkInbound<T extends Duplex> (stream: T, limit: number): T {
+  const checker = new InboundPacketChecker(limit)
+  const push = stream.push
+  stream.push = function (chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk !== null && chunk !== undefined) {
+      const err = checker.check(chunk as Uint8Array)
       if (err !== undefined) {
-        this.destroy(err)
-        return
+        stream.destroy(err)
+        return false
       }
-      if (!this.push(chunk)) inner.pause()
-    })
-    inner.on('end', () => this.push(null))
-    inner.on('error', (err) => this.destroy(err))
-    inner.on('close', () => { if (!this.destroyed) this.destroy() })
+    }
+    return push.call(stream, chunk, encoding)
   }
-
-  override _read (): void {
-    this.inner.resume()
-  }
-
-  override _write (chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.inner.write(chunk, callback)
-  }
-
-  override _writev (chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    this.inner.write(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback)
-  }
-
-  override _final (callback: (error?: Error | null) => void): void {
-    this.inner.end(callback)
-  }
-
-  override _destroy (err: Error | null, callback: (error?: Error | null) => void): void {
-    this.inner.destroy()
-    callback(err)
-  }
+  return stream
 }

@@ -1,4 +1,4 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import mqtt, { Store, type IClientOptions, type MqttClient } from 'mqtt'
 import { RateLimitedLog, type Logger } from '@factory-edge/shared/runtime'
 import { BoundedQueue } from './bounded-queue.js'
 import { Qos0Batch } from './qos0-batch.js'
@@ -56,9 +56,19 @@ const BATCH_FLUSH_BYTES = 256 * 1024
 export class MqttLink {
   /** Messages handed to the connected client (QoS 0 ones as soon as they are batched for the next socket write). */
   published = 0
-  /** QoS 1 messages the connection lost before the broker acknowledged them. */
+  /**
+   * Messages given up before the broker acknowledged them: QoS 1 ones still unacknowledged when close()
+   * stops waiting (a broken connection is not enough: they are sent again after reconnecting), QoS 0
+   * ones batched when the connection went away.
+   */
   lost = 0
   readonly client: MqttClient
+  /**
+   * The client's QoS 1 messages sent but not yet acknowledged, kept across reconnections and sent again
+   * (with DUP, MQTT-3.3.1-1) before anything new: `client.reconnect()` without them starts from empty
+   * stores, and what the broker had not acknowledged when the connection broke would be gone uncounted.
+   */
+  private readonly stores = { incomingStore: new Store(), outgoingStore: new Store() }
   private readonly queue: BoundedQueue
   private readonly logger: Logger
   private backoffMs: number
@@ -84,18 +94,24 @@ export class MqttLink {
     this.drainQueue()
   }
 
+  /** QoS 1 messages handed to the client and not yet acknowledged (or failed). */
+  private inFlight = 0
+  /** Set when close() stopped waiting: what was in flight is then counted as lost, once. */
+  private gaveUp = false
   private readonly onAck = (err?: Error): void => {
+    if (this.gaveUp) return
+    this.inFlight--
     if (err !== undefined && err !== null) this.lost++
   }
 
-  /** QoS 1 telemetry sent and not yet acknowledged (PUBACK) or given up. */
-  private inflight = 0
+  /** QoS 1 telemetry sent and not yet acknowledged (PUBACK) or given up: the window of {@link maxInflight}. */
+  private telemetryInFlight = 0
   private readonly maxInflight: number
   private readonly onTelemetryAck = (err?: Error): void => {
     this.onAck(err)
-    this.inflight--
+    this.telemetryInFlight--
     // Resume at half the window rather than at every single PUBACK, so that queue and socket see batches.
-    if (this.windowFull && this.inflight <= this.maxInflight / 2) {
+    if (this.windowFull && this.telemetryInFlight <= this.maxInflight / 2) {
       this.windowFull = false
       this.drainQueue()
     }
@@ -125,6 +141,7 @@ export class MqttLink {
       reconnectPeriod: 0,
       queueQoSZero: false,
       connectTimeout: SIMULATOR_DEFAULTS.link.connectTimeoutMs,
+      ...this.stores,
       will: options.will === undefined ? undefined : { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: 1, retain: true }
     }
     this.client = mqtt.connect(options.brokerUrl, clientOptions)
@@ -168,6 +185,7 @@ export class MqttLink {
     this.flush()
     if (this.client.connected && this.queue.length === 0) {
       this.published++
+      this.inFlight++
       this.client.publish(topic, payload, QOS1, this.onAck)
       return
     }
@@ -232,7 +250,13 @@ export class MqttLink {
     }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        this.client.end(true, () => resolve())
+        // end(true) is ignored while the end(false) below still waits for acknowledgements: count what
+        // is unacknowledged as lost and drop the connection (a later acknowledgement changes nothing).
+        this.gaveUp = true
+        this.lost += this.inFlight
+        this.inFlight = 0
+        this.client.stream?.destroy()
+        resolve()
       }, timeoutMs)
       this.client.end(false, () => {
         clearTimeout(timer)
@@ -253,8 +277,9 @@ export class MqttLink {
       }
       return
     }
-    this.inflight++
-    if (this.inflight >= this.maxInflight) this.windowFull = true
+    this.inFlight++
+    this.telemetryInFlight++
+    if (this.telemetryInFlight >= this.maxInflight) this.windowFull = true
     this.client.publish(topic, payload, QOS1, this.onTelemetryAck)
   }
 
@@ -285,7 +310,7 @@ export class MqttLink {
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer)
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined
-      if (!this.closing) this.client.reconnect()
+      if (!this.closing) this.client.reconnect(this.stores)
     }, delay)
     this.reconnectTimer.unref()
   }
