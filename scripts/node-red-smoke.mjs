@@ -24,17 +24,19 @@ const prefix = join(tmpdir(), 'factory-edge-node-red-4.1.15')
 const redJs = join(prefix, 'node_modules', 'node-red', 'red.js')
 if (!existsSync(redJs)) execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, NODE_RED], { stdio: 'inherit' })
 
-const sensorCleared = ANOMALY_EVENT_EXAMPLES.find((e) => e.name === 'sensorFaultRaised').payload
-const events = [
-  ...ANOMALY_EVENT_EXAMPLES.map((e) => e.payload),
-  { ...sensorCleared, ts: sensorCleared.ts + 60_000, seq: sensorCleared.seq + 60, state: 'cleared' }
-]
-// The debug node's name and the text its template makes of each event, as the flow states them.
+const byName = (name) => ANOMALY_EVENT_EXAMPLES.find((e) => e.name === name).payload
+const processRaised = byName('processRaised')
+const processCleared = byName('processCleared')
+const sensorRaised = byName('sensorFaultRaised')
+const sensorCleared = { ...sensorRaised, ts: sensorRaised.ts + 60_000, seq: sensorRaised.seq + 60, state: 'cleared', score: 0.31 }
+const events = [processRaised, sensorRaised, processCleared, sensorCleared]
+// The debug node's name and the text its template makes of each event, as the flow states them. Each
+// raised and cleared pair differs in score, so that a flow sending one to the other's node fails.
 const expected = [
-  ['Process anomaly raised', 'PROCESS ANOMALY RAISED on machine-3: critical, score 0.71 over threshold 0.58, top feature dissipation'],
-  ['Sensor fault raised', 'SENSOR FAULT RAISED on machine-7: stuck temperature (warning), for an instrument technician'],
-  ['Process anomaly cleared', 'process anomaly cleared on machine-3 (score 0.49)'],
-  ['Sensor fault cleared', 'sensor fault cleared on machine-7: stuck temperature']
+  ['Process anomaly raised', `PROCESS ANOMALY RAISED on ${processRaised.machineId}: ${processRaised.severity}, score ${processRaised.score} over threshold ${processRaised.threshold}, top feature ${processRaised.features[0].name}`],
+  ['Sensor fault raised', `SENSOR FAULT RAISED on ${sensorRaised.machineId}: ${sensorRaised.fault} ${sensorRaised.signal} (${sensorRaised.severity}), for an instrument technician`],
+  ['Process anomaly cleared', `process anomaly cleared on ${processCleared.machineId} (score ${processCleared.score})`],
+  ['Sensor fault cleared', `sensor fault cleared on ${sensorCleared.machineId}: ${sensorCleared.fault} ${sensorCleared.signal} (score ${sensorCleared.score})`]
 ]
 
 const aedes = await Aedes.createBroker({
