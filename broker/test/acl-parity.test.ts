@@ -13,7 +13,7 @@ import { MOSQUITTO } from '@factory-edge/test-support/mosquitto'
 import { startMosquitto, type RunningMosquitto } from './mosquitto.js'
 
 // Both brokers get the same files: config/acl plus test lines, and a password file from mosquitto_passwd
-// (factory-broker also reads Mosquitto's $7$ hashes; Mosquitto cannot read our $scrypt$ ones).
+// (both read $7$ lines, which mosquitto_passwd and `factory-broker passwd add` write).
 async function writeFixtures (dir: string): Promise<{ passwordFile: string, aclFile: string }> {
   const aclFile = join(dir, 'acl')
   await writeFile(aclFile, (await readFile('config/acl', 'utf8')) + TEST_ACL_LINES)

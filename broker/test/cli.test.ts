@@ -1,4 +1,5 @@
 import { test } from 'node:test'
+import { startMosquitto } from '@factory-edge/test-support/mosquitto'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -70,17 +71,22 @@ test('--version prints the package version; a mistyped option names the nearest 
   assert.equal(typo.stderr, 'factory-broker: unknown option --max-conections; did you mean --max-connections?\n')
 })
 
-test('passwd add writes an scrypt hash the broker accepts', async (t) => {
+test('passwd add writes a $7$ line that factory-broker and Debian\'s Mosquitto both accept', async (t) => {
   const dir = await tempDir()
   t.after(() => dir.cleanup())
   const file = join(dir.dir, 'passwords')
   const result = spawnSync(process.execPath, [BIN, 'passwd', 'add', 'alice', '--password-file', file], { input: 'open sesame\n', encoding: 'utf8' })
   assert.equal(result.status, 0, result.stderr)
-  assert.match(await readFile(file, 'utf8'), /^alice:\$scrypt\$/)
+  assert.match(await readFile(file, 'utf8'), /^alice:\$7\$/)
   const broker = await startBroker({ port: 0, passwordFile: file, logger: quietLogger() })
   t.after(() => broker.close())
   await endClient(await connect(broker.url, { username: 'alice', password: 'open sesame' }))
   await assert.rejects(connect(broker.url, { username: 'alice', password: 'open sesame ' }))
+  // The same file for Mosquitto (mosquitto.conf's password_file): one file serves both brokers.
+  const mosquitto = await startMosquitto({ auth: { passwordFile: file } })
+  t.after(async () => { await mosquitto.stop(); await mosquitto.cleanup() })
+  await endClient(await connect(mosquitto.url, { username: 'alice', password: 'open sesame' }))
+  await assert.rejects(connect(mosquitto.url, { username: 'alice', password: 'open sesame ' }))
   const missing = spawnSync(process.execPath, [BIN, 'passwd', 'add', 'bob'], { input: 'x\n', encoding: 'utf8' })
   assert.equal(missing.status, 2)
   assert.match(missing.stderr, /needs --password-file/)

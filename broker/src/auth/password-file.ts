@@ -6,18 +6,26 @@ import { PasswordFileError } from '../errors.js'
 /**
  * Password files: one `user:hash` per line, `#` comments, like Mosquitto's.
  *
- * We write scrypt hashes (`$scrypt$N$r$p$salt$hash`, base64). We also verify Mosquitto's own formats
+ * We write Mosquitto 2.0's PBKDF2-SHA512 lines (`$7$iterations$salt$hash`, base64), with more iterations
+ * than `mosquitto_passwd`'s default (the count is in the line, and Mosquitto 2.0 and 2.1 read any), so
+ * one file, made by either tool, serves both brokers. We verify every format Mosquitto writes
  * (`$argon2id$v=19$m=...,t=...,p=...$salt$hash`, libargon2's encoded string and the default of
- * Mosquitto 2.1's `mosquitto_passwd`; `$7$iterations$salt$hash` = PBKDF2-SHA512, the default of 2.0;
- * `$6$salt$hash` = SHA-512), so a file made by `mosquitto_passwd` works with both brokers; Mosquitto
- * cannot read scrypt lines. Argon2id is computed in WebAssembly (hash-wasm): no native build on a Pi.
+ * Mosquitto 2.1; `$7$`, the default of 2.0; `$6$salt$hash` = SHA-512) and the scrypt lines
+ * (`$scrypt$N$r$p$salt$hash`) earlier versions of `factory-broker passwd add` wrote, which Mosquitto
+ * cannot read. Argon2id is computed in WebAssembly (hash-wasm): no native build on a Pi.
  */
 
 const SCRYPT_N = 16384
 const SCRYPT_R = 8
 const SCRYPT_P = 1
 const KEY_LENGTH = 64
-const SALT_LENGTH = 16
+/**
+ * PBKDF2 rounds of the lines we write: `mosquitto_passwd` 2.0 uses 101; this costs about as much as one
+ * scrypt check did (a few ms on a PC, tens on a Pi, on libuv's thread pool), not a wait users notice.
+ */
+const PBKDF2_ITERATIONS = 20_000
+/** Mosquitto's salt length. */
+const PBKDF2_SALT_LENGTH = 12
 
 export type PasswordHash =
   | { kind: 'scrypt', n: number, r: number, p: number, salt: Buffer, hash: Buffer }
@@ -81,11 +89,11 @@ function parseArgon2id (text: string): PasswordHash {
   return { kind: 'argon2id', memoryKiB, iterations, parallelism, salt, hash }
 }
 
-/** Hashes a password with scrypt and a random salt, in the format `parseHash` reads. */
+/** Hashes a password with PBKDF2-SHA512 and a random salt, as a `$7$` line both brokers read. */
 export async function hashPassword (password: string): Promise<string> {
-  const salt = randomBytes(SALT_LENGTH)
-  const hash = await scryptAsync(password, salt, KEY_LENGTH, { N: SCRYPT_N, r: SCRYPT_R, p: SCRYPT_P })
-  return `$scrypt$${SCRYPT_N}$${SCRYPT_R}$${SCRYPT_P}$${salt.toString('base64')}$${hash.toString('base64')}`
+  const salt = randomBytes(PBKDF2_SALT_LENGTH)
+  const hash = await pbkdf2Async(Buffer.from(password, 'utf8'), salt, PBKDF2_ITERATIONS, KEY_LENGTH)
+  return `$7$${PBKDF2_ITERATIONS}$${salt.toString('base64')}$${hash.toString('base64')}`
 }
 
 /** True when `password` matches `stored`, compared in constant time. */

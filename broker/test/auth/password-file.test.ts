@@ -28,10 +28,10 @@ function mosquittoPasswdWritesArgon2id (): boolean {
   }
 }
 
-test('scrypt hashes verify the right password only, with a fresh salt each time', async () => {
+test('written hashes are Mosquitto 2.0\'s $7$ PBKDF2-SHA512 lines that verify the right password only, with a fresh salt each time', async () => {
   const a = await hashPassword('s3cret')
   const b = await hashPassword('s3cret')
-  assert.match(a, /^\$scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/)
+  assert.match(a, /^\$7\$20000\$[A-Za-z0-9+/=]{16}\$[A-Za-z0-9+/=]{88}$/)
   assert.notEqual(a, b)
   assert.equal(await verifyPassword(parseHash(a), Buffer.from('s3cret')), true)
   assert.equal(await verifyPassword(parseHash(a), Buffer.from('s3cret ')), false)
@@ -121,4 +121,12 @@ test('bad lines are refused with file and line number', async (t) => {
   assert.throws(() => parsePasswordFile('ok:$6$c2FsdA==$aGFzaA==\nbroken\n', 'pw'), /pw:2: expected "user:hash"/)
   assert.throws(() => parsePasswordFile('alice:plaintext\n', 'pw'), /pw:1: user "alice": unknown password hash format/)
   await assert.rejects(loadPasswordFile('/nonexistent/passwords'), /cannot read password file \/nonexistent\/passwords/)
+})
+
+test('scrypt lines written by earlier versions still verify', async () => {
+  const { scryptSync, randomBytes } = await import('node:crypto')
+  const salt = randomBytes(16)
+  const line = `$scrypt$16384$8$1$${salt.toString('base64')}$${scryptSync('s3cret', salt, 64, { N: 16384, r: 8, p: 1 }).toString('base64')}`
+  assert.equal(await verifyPassword(parseHash(line), Buffer.from('s3cret')), true)
+  assert.equal(await verifyPassword(parseHash(line), Buffer.from('s3cret!')), false)
 })
