@@ -15,9 +15,6 @@ import { PasswordFileError } from '../errors.js'
  * cannot read. Argon2id is computed in WebAssembly (hash-wasm): no native build on a Pi.
  */
 
-const SCRYPT_N = 16384
-const SCRYPT_R = 8
-const SCRYPT_P = 1
 const KEY_LENGTH = 64
 /**
  * PBKDF2 rounds of the lines we write: `mosquitto_passwd` 2.0 uses 101; this costs about as much as one
