@@ -17,17 +17,6 @@ async function mosquittoArgon2id (password: string, parameters = { iterations: 1
   return await argon2id({ password, salt: randomBytes(64), hashLength: 64, ...parameters, outputType: 'encoded' })
 }
 
-/** True when this machine's mosquitto_passwd can write argon2id (Mosquitto 2.1 built with libargon2). */
-function mosquittoPasswdWritesArgon2id (): boolean {
-  try {
-    return /argon2id/.test(execFileSync('mosquitto_passwd', ['-h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))
-  } catch (err) {
-    // It prints its usage and exits 1.
-    const e = err as { stdout?: string, stderr?: string }
-    return /argon2id/.test(`${e.stdout ?? ''}${e.stderr ?? ''}`)
-  }
-}
-
 test('written hashes are Mosquitto 2.0\'s $7$ PBKDF2-SHA512 lines that verify the right password only, with a fresh salt each time', async () => {
   const a = await hashPassword('s3cret')
   const b = await hashPassword('s3cret')
@@ -83,21 +72,6 @@ test('factory-broker admits a user whose password file line is argon2id, and ref
   t.after(() => broker.close())
   await endClient(await connect(broker.url, { username: 'alice', password: 'wonderland' }))
   await assert.rejects(connect(broker.url, { username: 'alice', password: 'wonderlanD' }), /Not authorized|Bad username or password/)
-})
-
-test('reads argon2id hashes written by this machine\'s mosquitto_passwd, when it can write them', async (t) => {
-  if (!mosquittoPasswdWritesArgon2id()) {
-    t.skip('mosquitto_passwd here (Debian 12: Mosquitto 2.0.11) writes only sha512-pbkdf2 and sha512')
-    return
-  }
-  const dir = await tempDir()
-  t.after(() => dir.cleanup())
-  const file = join(dir.dir, 'passwords')
-  execFileSync('mosquitto_passwd', ['-c', '-H', 'argon2id', '-b', file, 'alice', 'wonderland'])
-  const alice = (await loadPasswordFile(file)).get('alice')
-  assert.equal(alice?.kind, 'argon2id')
-  assert.equal(await verifyPassword(alice, Buffer.from('wonderland')), true)
-  assert.equal(await verifyPassword(alice, Buffer.from('wonderlanD')), false)
 })
 
 test('setPassword adds and replaces users, keeps other lines, writes mode 0600', async (t) => {
