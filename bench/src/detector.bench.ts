@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createMachineHistory, DETECTOR_DEFAULTS, DetectorPipeline, type PipelineSink } from '@factory-edge/edge-detector'
+import { SENSOR_FIELDS } from '@factory-edge/shared/contract'
 import { rssMbOf, type BenchContext } from './harness.js'
 import { benchReadings, trainBenchModel, writeBenchModel } from './detector/fixtures.js'
 import {
@@ -52,7 +53,7 @@ function benchPipeline (ctx: BenchContext): void {
   let bestWithHistory = 0
   for (let pass = 0; pass < 6; pass++) {
     const withHistory = pass % 2 === 1
-    const history = withHistory ? createMachineHistory(DETECTOR_DEFAULTS.maxMachines) : undefined
+    const history = withHistory ? createMachineHistory(DETECTOR_DEFAULTS.maxMachines, SENSOR_FIELDS.length) : undefined
     const pipeline = new DetectorPipeline({ model, sink, points: true, observer: history })
     history?.attach(pipeline)
     const start = process.hrtime.bigint()

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TOPIC_PREFIX } from '@factory-edge/s
 export const DETECTOR_DEFAULTS = {
   topicPrefix: DEFAULT_TOPIC_PREFIX,
   modelPath: 'results/model.json',
+  baselinesDir: 'results/baselines',
   watchModel: true,
   /** A fixed id, so that the broker keeps the persistent session; shards append `-<k>-of-<n>`. */
   clientId: 'factory-edge-detector',

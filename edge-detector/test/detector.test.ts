@@ -13,7 +13,7 @@ test('detector service: events, retained state, rejects, health and metrics over
   const { broker, modelPath, model } = await brokerAndModel(t)
   const detector = await startDetector({ brokerUrl: broker.url, modelPath, httpPort: 0, logger: quietLogger(), alert: { k: 3, m: 5, cooldownMs: 0 } })
   t.after(() => detector.close())
-  assert.equal(detector.model.version, model.version)
+  assert.equal(detector.model?.version, model.version)
 
   const watcher = await mqtt.connectAsync(broker.url, { clientId: 'test-watcher' })
   t.after(() => watcher.endAsync())
@@ -87,17 +87,17 @@ test('model file: a new version is swapped in, a corrupt one is refused and the 
   const second = trainTestModel(undefined, { seed: 99 })
   assert.notEqual(second.version, first.version)
   await saveModel(modelPath, second)
-  await eventually(() => detector.model.version === second.version, 15_000, 'the new model')
+  await eventually(() => detector.model?.version === second.version, 15_000, 'the new model')
   assert.deepEqual(swapped, [second.version])
 
   await writeFile(modelPath, '{"format": "factory-edge/isolation-forest", "formatVersion": 1, "trunc')
   await eventually(() => detector.stats().modelsRefused >= 1, 15_000, 'the corrupt file to be refused')
-  assert.equal(detector.model.version, second.version, 'the running model stays')
+  assert.equal(detector.model?.version, second.version, 'the running model stays')
   assert.match(String(detector.health().model && (detector.health().model as { lastError?: string }).lastError), /not valid JSON/)
 
   const third = trainTestModel(undefined, { seed: 5 })
   await saveModel(modelPath, third)
-  await eventually(() => detector.model.version === third.version, 15_000, 'a valid file after the corrupt one')
+  await eventually(() => detector.model?.version === third.version, 15_000, 'a valid file after the corrupt one')
 })
 
 test('startDetector fails clearly when the model file is missing', async () => {

@@ -6,7 +6,6 @@ import { alertItem, element, escapeHtml, fixed, localTime, stateBadge } from './
 
 const REFRESH_MS = 2000
 const SHADE = { 1: 'rgba(155, 28, 28, 0.18)', 2: 'rgba(122, 74, 0, 0.18)' }
-const SIGNAL_UNITS = { temperature: '°C', airTemperature: '°C', rpm: 'rpm', torque: 'Nm', toolWear: 'min', humidity: '%' }
 
 export class MachineView {
   constructor (id) {
@@ -45,18 +44,24 @@ export class MachineView {
   show (d) {
     this.root.querySelector('.now').innerHTML = stateBadge(d.state)
     const cal = d.calibration !== undefined ? `; calibrated: smoothed ${fixed(d.calibration.smoothedScore)} against its own baseline ${fixed(d.calibration.baseline)} + ${fixed(d.calibration.margin)}` : ''
-    this.root.querySelector('.summary').textContent = `Score ${fixed(d.score)}, threshold ${fixed(d.threshold)}${cal}.`
+    this.root.querySelector('.summary').textContent = d.learning !== undefined && d.learning !== null
+      ? `Learning its own normal (profile ${d.profile}): ${d.learning.readings}${d.learning.of > 0 ? ` of ${d.learning.of}` : ''} readings, ${Math.round(d.learning.progress * 100)}% done.`
+      : `Score ${fixed(d.score)}, threshold ${fixed(d.threshold)}${cal}; profile ${d.profile}.`
     const x = d.history.ts.map((t) => t / 1000)
-    this.chart('score', 'Score, threshold dashed, alerts shaded', x, [d.history.score, x.map(() => d.threshold)], d.history.state)
+    this.chart('score', 'Score, threshold dashed, alerts shaded', x, [d.history.score, x.map(() => d.threshold ?? null)], d.history.state)
     for (const [name, values] of Object.entries(d.history.signals)) {
-      this.chart(name, `${name} (${SIGNAL_UNITS[name] ?? ''})`, x, [values], d.history.state)
+      this.chart(name, `${name} (${d.units[name] ?? ''})`, x, [values], d.history.state)
     }
     this.showEvent(d.lastEvent)
     const m = d.model
-    this.details.querySelector('.model').innerHTML = [
-      ['Version', m.version], ['Learned', localTime(Date.parse(m.createdAt))], ['From', `${m.training.rows} rows of ${m.training.source}`],
-      ['Window', `${m.window} readings`], ['Features', m.features.join(', ')]
-    ].map(([k, v]) => `<div><dt>${k}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')
+    this.details.querySelector('.model').innerHTML = (m === undefined || m === null
+      ? [['Profile', d.profile], ['Model', 'none yet: learning']]
+      : [
+          ['Version', m.version], ['Profile', `${m.profile} (${m.kind === 'learned' ? 'its own baseline' : 'shared model'})`],
+          ['Learned', localTime(Date.parse(m.createdAt))], ['From', `${m.training.rows} rows of ${m.training.source}`],
+          ['Window', `${m.window} readings`], ['Features', m.features.join(', ')]
+        ]
+    ).map(([k, v]) => `<div><dt>${k}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')
     const rejected = Object.entries(d.rejected)
     this.details.querySelector('.rejected').innerHTML = rejected.length === 0
       ? '<p class="muted">none</p>'

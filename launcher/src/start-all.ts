@@ -94,7 +94,7 @@ export async function startAll (options: StartAllOptions): Promise<RunningSystem
     )
     injector.start()
     stack.push(async () => injector.stop())
-    out.write(`factory-edge running: broker ${broker.url}, ${options.machines} machines at ${options.rateHz} Hz, model ${detector.model.version}. Subscribe to factory/+/anomalies for the events. Times in ${localZone()}. Ctrl-C stops.\n`)
+    out.write(`factory-edge running: broker ${broker.url}, ${options.machines} machines at ${options.rateHz} Hz, model ${detector.model?.version ?? 'learned per machine'}. Subscribe to factory/+/anomalies for the events. Times in ${localZone()}. Ctrl-C stops.\n`)
     if (detector.webUrl !== undefined) out.write(`Live web view: ${detector.webUrl}\n`)
     return { broker, detector, simulator, close }
   } catch (err) {

@@ -63,11 +63,13 @@ export class Retrainer {
 
   private async retrain (): Promise<Model | undefined> {
     const reservoir = this.pipeline.reservoir
+    const old = this.pipeline.model
+    // Every profile learns per machine or has a model of its own: there is no detector model to retrain.
+    if (reservoir === undefined || old === undefined) return undefined
     if (reservoir.size < this.minRows) {
       this.logger.info({ rows: reservoir.size, minRows: this.minRows }, 'not retraining yet: too few recent normal readings')
       return undefined
     }
-    const old = this.pipeline.model
     const data = reservoir.snapshot()
     try {
       const model = trainModel(old.featureSpec, data, old.options, { source: `retrained on ${reservoir.size} recent non-anomalous readings` })

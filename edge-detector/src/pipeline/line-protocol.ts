@@ -1,4 +1,4 @@
-import { MEASUREMENTS, SENSOR_FIELDS, TAGS, type Telemetry } from '@factory-edge/shared/contract'
+import { MEASUREMENTS, TAGS } from '@factory-edge/shared/contract'
 
 /**
  * InfluxDB line protocol for the detector's points, built as plain strings: machine ids, model versions
@@ -6,20 +6,33 @@ import { MEASUREMENTS, SENSOR_FIELDS, TAGS, type Telemetry } from '@factory-edge
  * are `<signal>[.<statistic>]`), which keeps this off the generic, allocation-heavy Point class.
  */
 
-/** The tag set shared by a machine's points. */
-export function machineTags (machineId: string, modelVersion: string): string {
-  return `${TAGS.machine}=${machineId},${TAGS.modelVersion}=${modelVersion}`
+/**
+ * The tag set shared by a machine's points. Profile names match the profile-name pattern and need no
+ * escaping either; an empty model version (a machine still learning) leaves the tag out, as line
+ * protocol has no empty tag values.
+ */
+export function machineTags (machineId: string, profile: string, modelVersion: string): string {
+  const version = modelVersion === '' ? '' : `,${TAGS.modelVersion}=${modelVersion}`
+  return `${TAGS.machine}=${machineId},${TAGS.profile}=${profile}${version}`
 }
 
-/** One raw reading. */
-export function telemetryLine (tags: string, r: Telemetry): string {
+/** `<signal>=` per raw signal of a profile, built once per profile. */
+export function signalFieldKeys (signals: readonly string[]): string[] {
+  return signals.map((name) => name + '=')
+}
+
+/** One raw reading: its first `keys.length` values, a missing optional signal (NaN) left out. */
+export function telemetryLine (tags: string, keys: readonly string[], values: Float64Array, ts: number): string {
   let line = MEASUREMENTS.telemetry + ',' + tags
-  for (let f = 0; f < SENSOR_FIELDS.length; f++) line += SENSOR_KEYS[f] + r[SENSOR_FIELDS[f]]
-  return line + ' ' + r.ts
+  let separator = ' '
+  for (let f = 0; f < keys.length; f++) {
+    const v = values[f]
+    if (Number.isNaN(v)) continue
+    line += separator + keys[f] + v
+    separator = ','
+  }
+  return line + ' ' + ts
 }
-
-/** ` <field>=` then `,<field>=` per sensor field, built once. */
-const SENSOR_KEYS = SENSOR_FIELDS.map((field, f) => (f === 0 ? ' ' : ',') + field + '=')
 
 /** Field-key prefixes (`,name=`) for a model's features, computed once per model. */
 export function featureFieldKeys (features: readonly string[]): string[] {

@@ -1,5 +1,5 @@
 import { DETECTOR_DEFAULTS } from '../defaults.js'
-import { SENSOR_FIELDS, type ReadingValues, type SensorFault, type SensorField } from '@factory-edge/shared/contract'
+import type { SensorFault } from '@factory-edge/shared/contract'
 
 /** Codes of the sensor faults as stored per slot; 0 is none. */
 export const FAULT_CODES: readonly SensorFault[] = ['stuck', 'spike', 'drift', 'dropout']
@@ -68,12 +68,13 @@ const WARMUP = 50
  */
 export class SensorChecks {
   readonly options: SensorCheckOptions
-  readonly signals: readonly SensorField[]
+  /** Signals kept per slot: the most raw signals of any profile. */
+  readonly width: number
   /** 1 while a slot's sensor-fault alert is up. */
   readonly active: Uint8Array
   /** Fault code of the current or last alert per slot (0: none yet). */
   readonly raisedFault: Uint8Array
-  /** Index into {@link signals} of the raised alert's signal (unused for a dropout). */
+  /** Index (in the profile's raw signals) of the raised alert's signal (unused for a dropout). */
   readonly raisedSignal: Uint8Array
   /** Readings since the last evidence, per slot. */
   readonly quiet: Uint32Array
@@ -98,10 +99,10 @@ export class SensorChecks {
   /** Per slot: the one signal departing alone at the attribution level, or -1. */
   private readonly loneDrift: Int8Array
 
-  constructor (capacity: number, options: Partial<SensorCheckOptions> = {}, signals: readonly SensorField[] = SENSOR_FIELDS) {
+  constructor (capacity: number, options: Partial<SensorCheckOptions> = {}, width: number) {
     this.options = { ...DEFAULT_SENSOR_CHECKS, ...options }
-    this.signals = signals
-    const n = capacity * signals.length
+    this.width = width
+    const n = capacity * width
     this.active = new Uint8Array(capacity)
     this.raisedFault = new Uint8Array(capacity)
     this.raisedSignal = new Uint8Array(capacity)
@@ -123,7 +124,7 @@ export class SensorChecks {
 
   /** Forgets a slot's history (the slot now holds another machine, or its stream restarted). */
   reset (slot: number): void {
-    const s = this.signals.length
+    const s = this.width
     this.active[slot] = 0
     this.raisedFault[slot] = NONE
     this.quiet[slot] = 0
@@ -147,9 +148,12 @@ export class SensorChecks {
     return FAULT_CODES[this.raisedFault[slot] - 1]
   }
 
-  /** The signal of the current (or last) alert of a slot; undefined for a dropout (the whole reading went missing). */
-  signalOf (slot: number): SensorField | undefined {
-    return this.raisedFault[slot] === DROPOUT ? undefined : this.signals[this.raisedSignal[slot]]
+  /**
+   * Index of the signal of the current (or last) alert of a slot, in its profile's raw signals; -1 for a
+   * dropout (the whole reading went missing).
+   */
+  signalOf (slot: number): number {
+    return this.raisedFault[slot] === DROPOUT ? -1 : this.raisedSignal[slot]
   }
 
   /** Records `missing` readings skipped before the newest one (by sequence number); true when that is a dropout. */
@@ -161,13 +165,13 @@ export class SensorChecks {
   }
 
   /**
-   * Checks the sensor values of the machine's newest reading; true when they are evidence of a sensor
-   * fault ({@link fault} and {@link signal} say which).
+   * Checks the first `count` values (the profile's raw signals) of the machine's newest reading; true
+   * when they are evidence of a sensor fault ({@link fault} and {@link signal} say which). A missing
+   * optional signal (NaN) is no evidence either way and leaves its history as it was.
    */
-  check (slot: number, r: ReadingValues, rangeExcess = 0): boolean {
+  check (slot: number, values: Float64Array, count: number, rangeExcess = 0): boolean {
     const o = this.options
-    const signals = this.signals
-    const base = slot * signals.length
+    const base = slot * this.width
     const seen = this.seen[slot]
     if (seen < 0xffffffff) this.seen[slot] = seen + 1
     // The previous reading lay far outside the model's training range and this one is back: on a signal
@@ -183,10 +187,12 @@ export class SensorChecks {
     let outSignal = -1
     let outZ = 0
     let found = false
-    for (let i = 0; i < signals.length; i++) {
+    for (let i = 0; i < count; i++) {
       const j = base + i
-      const x = r[signals[i]]
-      if (seen === 0) {
+      const x = values[i]
+      if (Number.isNaN(x)) continue
+      // A signal's first value (run 0: never seen since the slot's reset) starts its history.
+      if (this.run[j] === 0) {
         this.last[j] = x
         this.run[j] = 1
         this.recentLevel[j] = this.longLevel[j] = x

@@ -20,6 +20,20 @@ export class PipelineStats {
   evictions = 0
   raised = 0
   cleared = 0
+  /** Readings added to a machine's learning data instead of being scored. */
+  learning = 0
+  /** Readings stored but not scored: a missing optional signal the features need. */
+  unscored = 0
+  /** Payload fields that are neither envelope fields nor signals of the machine's profile (ignored). */
+  unknownFields = 0
+  /** Optional signals left out of payloads. */
+  missingOptional = 0
+  baselinesLearned = 0
+  baselinesLoaded = 0
+  /** Persisted baselines that could not be used (the machine learned again). */
+  baselinesRefused = 0
+  /** Learnings whose data the forest could not use (the machine learned again). */
+  learnFailures = 0
   /** Cumulative counts per latency bucket (the last is +Inf). */
   readonly latencyBuckets = new Float64Array(LATENCY_BUCKETS.length + 1)
   latencySum = 0

@@ -62,7 +62,7 @@ export class RowScorer {
   process (r: DataRecord): Outcome {
     this.sink.event = undefined
     this.sink.rejectReason = undefined
-    return this.pipeline.processReading(r)
+    return this.pipeline.processRecord(r as unknown as Record<string, unknown>, true)
   }
 
   get event (): AnomalyEvent | undefined {
@@ -101,11 +101,10 @@ export async function scoreFile (input: string, output: string, options: ScoreFi
     }
   })
   try {
-    const threshold = options.model.threshold
     for await (const r of file.records()) {
       summary.rows++
       const outcome = scorer.process(r)
-      lines.push(rowOf(r, outcome, scorer, threshold, summary))
+      lines.push(rowOf(r, outcome, scorer, summary))
       if (lines.length >= CHUNK_ROWS) await flush()
     }
     await flush()
@@ -116,7 +115,7 @@ export async function scoreFile (input: string, output: string, options: ScoreFi
   return summary
 }
 
-function rowOf (r: DataRecord, outcome: Outcome, scorer: RowScorer, threshold: number, summary: ScoreSummary): string {
+function rowOf (r: DataRecord, outcome: Outcome, scorer: RowScorer, summary: ScoreSummary): string {
   const pipeline = scorer.pipeline
   const head = `${r.line},${r.ts},${csvText(r.machineId)}`
   if (outcome === 'rejected') {
@@ -126,6 +125,7 @@ function rowOf (r: DataRecord, outcome: Outcome, scorer: RowScorer, threshold: n
   if (outcome !== 'scored') return `${head},${outcome},,,,,`
   summary.scored++
   const slot = pipeline.lastSlot
+  const threshold = pipeline.modelOf(slot)?.threshold ?? ''
   const state = pipeline.alerts.isRaised(slot) ? 'anomalous' : pipeline.sensors.isRaised(slot) ? 'sensor_fault' : 'normal'
   const e = scorer.event
   if (e?.state === 'raised') summary.raised++

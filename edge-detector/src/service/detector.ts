@@ -1,11 +1,14 @@
 import { EventEmitter } from 'node:events'
 import { allMachinesTopic } from '@factory-edge/shared/contract'
 import { loadModel, type Model } from '@factory-edge/shared/ml'
+import { loadProfiles, type ProfileSet } from '@factory-edge/shared/profiles'
 import { createLogger, settingName, type Logger, RateLimitedLog } from '@factory-edge/shared/runtime'
 import { startOpsServer, type HealthReport, type OpsServer } from '@factory-edge/shared/ops'
 import { DETECTOR_DEFAULTS } from '../defaults.js'
 import { detectorConfigSpec } from '../config.js'
 import { DetectorPipeline } from '../pipeline/pipeline.js'
+import { inMemoryBaselines } from './baseline-hooks.js'
+import { profileModelPaths, usesDetectorModel } from './profile-models.js'
 import { parseShard, type Shard } from '../pipeline/shard.js'
 import type { PointWriter } from '../influx/point-writer.js'
 import { ModelWatcher } from '../model/model-watcher.js'
@@ -38,7 +41,7 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
   private web: WebView | undefined
   private statsTimer: NodeJS.Timeout | undefined
 
-  constructor (private readonly options: DetectorOptions, model: Model, private readonly logger: Logger, shard: Shard | undefined) {
+  constructor (private readonly options: DetectorOptions, loaded: LoadedModels, private readonly logger: Logger, shard: Shard | undefined) {
     super()
     const prefix = options.topicPrefix ?? DETECTOR_DEFAULTS.topicPrefix
     const rateLimited = new RateLimitedLog(logger)
@@ -68,9 +71,13 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       rateLimited
     })
     const httpOn = options.httpPort !== undefined && options.httpPort !== null
-    if (httpOn && (options.ui?.enabled ?? DETECTOR_DEFAULTS.ui.enabled)) this.history = createMachineHistory(options.maxMachines ?? DETECTOR_DEFAULTS.maxMachines)
+    const signals = Math.max(...loaded.profiles.profiles.map((p) => p.definition.signals.length))
+    if (httpOn && (options.ui?.enabled ?? DETECTOR_DEFAULTS.ui.enabled)) this.history = createMachineHistory(options.maxMachines ?? DETECTOR_DEFAULTS.maxMachines, signals)
     this.pipeline = new DetectorPipeline({
-      model,
+      model: loaded.model,
+      profiles: loaded.profiles,
+      profileModels: loaded.profileModels,
+      baselines: inMemoryBaselines(),
       sink: this.outputs,
       observer: this.history,
       topicPrefix: prefix,
@@ -85,7 +92,8 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     this.operations = new DetectorOperations(this)
   }
 
-  get model (): Model {
+  /** The detector's model; undefined when every profile learns per machine or names its own. */
+  get model (): Model | undefined {
     return this.pipeline.model
   }
 
@@ -128,11 +136,11 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     } else {
       this.logger.info('InfluxDB output is off: no InfluxDB URL configured (--influx-url / INFLUX_URL)')
     }
-    if (o.watchModel ?? DETECTOR_DEFAULTS.watchModel) {
-      this.watcher = new ModelWatcher(o.modelPath, () => this.model, (m) => this.swapModel(m), this.logger.child({ component: 'model' }))
+    if (this.model !== undefined && (o.watchModel ?? DETECTOR_DEFAULTS.watchModel)) {
+      this.watcher = new ModelWatcher(o.modelPath, () => this.model as Model, (m) => this.swapModel(m), this.logger.child({ component: 'model' }))
       this.watcher.start()
     }
-    if (o.retrain !== undefined) (await this.loadRetrainer()).start()
+    if (o.retrain !== undefined && this.model !== undefined) (await this.loadRetrainer()).start()
     // A stop requested while starting (SIGTERM before the broker answers) ends the start here.
     if (this.closing) return
     if (o.httpPort !== undefined && o.httpPort !== null) {
@@ -235,14 +243,41 @@ export interface StartableDetector extends DetectorHandle {
   start: () => Promise<void>
 }
 
-/** Loads the model and builds the detector without connecting, so that a caller can stop it while it starts. */
+/** The sensor profiles in force and the models their machines are scored with. */
+interface LoadedModels {
+  profiles: ProfileSet
+  /** The detector's model (`--model`), when a profile is scored by it. */
+  model: Model | undefined
+  profileModels: Map<string, Model>
+}
+
+/** Loads the profiles and the models they need. */
+async function loadModels (options: DetectorOptions, logger: Logger): Promise<LoadedModels> {
+  const profiles = loadProfiles(options.profilesPath)
+  if (options.profilesPath !== undefined) {
+    logger.info({ path: options.profilesPath, profiles: profiles.profiles.map((p) => ({ name: p.name, machines: p.definition.machines, model: p.definition.model })) }, 'sensor profiles loaded')
+  }
+  let model: Model | undefined
+  if (usesDetectorModel(profiles)) {
+    model = await loadModel(options.modelPath)
+    logger.info({ path: options.modelPath, version: model.version, threshold: model.threshold, features: model.featureSpec.features, window: model.featureSpec.window }, 'model loaded')
+  }
+  const profileModels = new Map<string, Model>()
+  for (const [name, path] of profileModelPaths(profiles)) {
+    const own = await loadModel(path)
+    profileModels.set(name, own)
+    logger.info({ profile: name, path, version: own.version, threshold: own.threshold }, 'profile model loaded')
+  }
+  return { profiles, model, profileModels }
+}
+
+/** Loads the profiles and models and builds the detector without connecting, so that a caller can stop it while it starts. */
 export async function createDetector (options: DetectorOptions): Promise<StartableDetector> {
   const logger = options.logger ?? createLogger('edge-detector')
   const shard = typeof options.shard === 'string' ? parseShard(options.shard) : options.shard
-  const model = await loadModel(options.modelPath)
-  logger.info({ path: options.modelPath, version: model.version, threshold: model.threshold, features: model.featureSpec.features, window: model.featureSpec.window }, 'model loaded')
+  const loaded = await loadModels(options, logger)
   if (shard !== undefined && shard.count > 1) logger.info({ shard: `${shard.index}/${shard.count}` }, 'handling one shard of the machines')
-  return new Detector(options, model, logger, shard)
+  return new Detector(options, loaded, logger, shard)
 }
 
 /** Loads the model, connects to the broker and starts scoring; resolves once subscribed. */

@@ -12,7 +12,7 @@ import type { BrokerLinkState } from './mqtt-input.js'
 /** What the operations view reads; each part may be absent while it is off. */
 export interface OperationsSource {
   readonly pipeline: DetectorPipeline
-  readonly model: Model
+  readonly model: Model | undefined
   readonly connected: boolean
   readonly brokerLink: BrokerLinkState
   readonly closing: boolean
@@ -38,7 +38,7 @@ export class DetectorOperations {
     const p = s.pipeline.stats
     return {
       connected: s.connected,
-      modelVersion: s.model.version,
+      modelVersion: s.model?.version ?? '',
       messagesIn: p.messagesIn,
       scored: p.scored,
       rejected: p.rejected,
@@ -78,7 +78,7 @@ export class DetectorOperations {
       machines: s.pipeline.machines.size,
       broker: { connected: s.connected, url: s.brokerUrl },
       influx: influx === undefined ? { state: 'off' } : { state: influx.state, spooled: influx.spooled, dropped: influx.droppedSpoolFull },
-      model: { version: s.model.version, threshold: s.model.threshold }
+      model: { version: s.model?.version ?? 'per machine', threshold: s.model?.threshold ?? 0.5 }
     }
   }
 
@@ -90,7 +90,9 @@ export class DetectorOperations {
       ok: s.connected && !s.closing,
       // While not connected: the cause of the last failure and when the next attempt is due.
       broker: { url: s.brokerUrl, clientId: s.clientId, ...s.brokerLink },
-      model: { loaded: true, version: s.model.version, threshold: s.model.threshold, path: s.modelPath, lastError: s.watcher?.lastError },
+      model: s.model === undefined
+        ? { loaded: false, reason: 'every profile learns per machine or has its own model' }
+        : { loaded: true, version: s.model.version, threshold: s.model.threshold, path: s.modelPath, lastError: s.watcher?.lastError },
       influx: influx === undefined ? { state: 'off' } : { state: influx.state, spooled: influx.spooled, dropped: influx.droppedSpoolFull },
       machines: s.pipeline.machines.size
     }
@@ -111,6 +113,14 @@ function detectorRegistry (s: OperationsSource): Registry {
   counter('edge_detector_late_total', 'Readings too far out of order to score, stored only', () => p().late)
   counter('edge_detector_out_of_order_total', 'Readings scored although older than their machine\'s newest', () => p().outOfOrder)
   counter('edge_detector_other_shard_total', 'Messages skipped because another shard handles the machine', () => p().otherShard)
+  counter('edge_detector_learning_readings_total', 'Readings added to machines\' learning data instead of being scored', () => p().learning)
+  counter('edge_detector_unscored_total', 'Readings stored but not scored: an optional signal the features need was missing', () => p().unscored)
+  counter('edge_detector_unknown_fields_total', 'Payload fields that are not signals of the machine\'s profile (ignored)', () => p().unknownFields)
+  counter('edge_detector_missing_optional_total', 'Optional signals left out of payloads', () => p().missingOptional)
+  counter('edge_detector_baselines_learned_total', 'Per-machine baselines learned', () => p().baselinesLearned)
+  counter('edge_detector_baselines_loaded_total', 'Per-machine baselines loaded from disk', () => p().baselinesLoaded)
+  counter('edge_detector_baselines_refused_total', 'Persisted baselines refused as corrupt or stale (the machine learns again)', () => p().baselinesRefused)
+  gauge('edge_detector_machines_learning', 'Tracked machines still learning their baseline', () => s.pipeline.learningCount())
   counter('edge_detector_window_resets_total', 'Machine windows emptied after a long gap', () => p().windowResets)
   counter('edge_detector_anomalies_raised_total', 'Anomaly alerts raised', () => p().raised)
   counter('edge_detector_anomalies_cleared_total', 'Anomaly alerts cleared', () => p().cleared)
@@ -119,8 +129,8 @@ function detectorRegistry (s: OperationsSource): Registry {
   gauge('edge_detector_machines', 'Machines tracked', () => s.pipeline.machines.size)
   counter('edge_detector_machines_evicted_total', 'Machines forgotten to stay within --max-machines', () => p().evictions)
   gauge('edge_detector_broker_connected', '1 when connected to the MQTT broker', () => s.connected ? 1 : 0)
-  collectedGauge(registry, 'edge_detector_model_info', 'The model in use', () => [[{ version: s.model.version }, 1]], ['version'])
-  gauge('edge_detector_model_threshold', "The model's score threshold", () => s.model.threshold)
+  collectedGauge(registry, 'edge_detector_model_info', "The detector's model in use", () => s.model === undefined ? [] : [[{ version: s.model.version }, 1]], ['version'])
+  gauge('edge_detector_model_threshold', "The detector's model's score threshold (NaN without one)", () => s.model?.threshold ?? NaN)
   counter('edge_detector_model_refused_total', 'Model files refused as corrupt or incompatible', () => s.watcher?.refused ?? 0)
   gauge('edge_detector_spool_points', 'InfluxDB points waiting in the on-disk spool', () => s.points?.stats().spooled ?? 0)
   counter('edge_detector_spool_dropped_total', 'InfluxDB points dropped because the spool was full', () => s.points?.stats().droppedSpoolFull ?? 0)

@@ -13,8 +13,15 @@ export interface DetectorOptions {
   /** CA certificate (PEM file) for mqtts:// and wss://. */
   caFile?: string
   topicPrefix?: string
-  /** Model file; watched for changes unless `watchModel` is false. */
+  /**
+   * Model file of the profiles scored by the detector's model (the built-in ai4i profile); watched for
+   * changes unless `watchModel` is false. Not read when every profile learns or names its own model.
+   */
   modelPath: string
+  /** Sensor profiles file; undefined: the built-in profiles. */
+  profilesPath?: string
+  /** Where machines of learning profiles keep their baselines. */
+  baselinesDir?: string
   watchModel?: boolean
   /**
    * MQTT client id. Fixed (not random) so that the broker keeps the persistent session, and with it

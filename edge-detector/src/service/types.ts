@@ -43,8 +43,11 @@ export interface DetectorEvents {
 
 /** A running detector. */
 export interface DetectorHandle extends EventEmitter<DetectorEvents> {
-  /** The model in use (it changes when the file is replaced). */
-  readonly model: Model
+  /**
+   * The detector's model (it changes when the file is replaced); undefined when every profile learns a
+   * baseline per machine or names a model of its own.
+   */
+  readonly model: Model | undefined
   /** The /healthz and /metrics base URL, when the HTTP server runs. */
   readonly httpUrl: string | undefined
   /** The live web view's address (ending in /ui/), when it is served. */

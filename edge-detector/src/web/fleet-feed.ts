@@ -82,7 +82,9 @@ export class FleetFeed {
       states: VIEW_STATES,
       silentMs: this.history.options.silentMs,
       tickMs: this.options.tickMs,
-      threshold: this.pipeline.model.threshold,
+      // Per-machine thresholds (learned baselines) are on each machine's page; the grid scales its
+      // sparklines by the detector model's, or the forest's natural 0.5 when every machine learns.
+      threshold: this.pipeline.model?.threshold ?? 0.5,
       machines,
       alerts: this.alerts.recent.slice().reverse(),
       system: this.system()
@@ -142,24 +144,32 @@ export class FleetFeed {
     const p = this.pipeline
     const slot = p.machines.slotOf(id)
     if (slot < 0) return undefined
-    const model = p.model
+    const model = p.modelOf(slot)
     const a = p.alerts
+    const lane = p.lanes[p.laneOf[slot]]
     return {
       id,
       state: VIEW_STATES[this.history.stateCode(slot)],
+      profile: lane.profileName,
+      units: Object.fromEntries(lane.profile.definition.signals.map((sig) => [sig.name, sig.unit])),
+      learning: model === undefined ? p.stateOf(slot, now).learning : undefined,
       score: round(a.lastScore[slot]),
-      threshold: model.threshold,
+      threshold: model?.threshold ?? null,
       calibration: a.calibrated ? { smoothedScore: round(a.smoothed[slot]), baseline: round(a.baseline[slot]), margin: a.policy.baselineMargin } : undefined,
       history: this.history.series(slot),
       lastEvent: this.alerts.lastEvent(id),
       rejected: this.alerts.rejectedOf(id),
-      model: {
-        version: model.version,
-        createdAt: model.createdAt,
-        training: model.training,
-        features: model.featureSpec.features,
-        window: model.featureSpec.window
-      }
+      model: model === undefined
+        ? undefined
+        : {
+            version: model.version,
+            profile: lane.profileName,
+            kind: lane.learn === undefined ? 'shared' : 'learned',
+            createdAt: model.createdAt,
+            training: model.training,
+            features: model.featureSpec.features,
+            window: model.featureSpec.window
+          }
     }
   }
 }
@@ -167,13 +177,20 @@ export class FleetFeed {
 export interface MachineDetail {
   id: string
   state: string
+  profile: string
+  /** Unit of each raw signal of the machine's profile. */
+  units: Record<string, string>
+  /** While the machine learns its baseline. */
+  learning: { readings: number, of: number, progress: number } | undefined
   score: number
-  threshold: number
+  /** null while the machine learns. */
+  threshold: number | null
   calibration: { smoothedScore: number, baseline: number, margin: number } | undefined
   history: HistorySeries
   lastEvent: unknown
   rejected: Record<string, number>
-  model: { version: string, createdAt: string, training: { rows: number, source: string }, features: readonly string[], window: number }
+  /** undefined while the machine learns. */
+  model: { version: string, profile: string, kind: 'shared' | 'learned', createdAt: string, training: { rows: number, source: string }, features: readonly string[], window: number } | undefined
 }
 
 /** A score as an integer in thousandths: shorter on the wire, precise enough for a grid and a sparkline. */

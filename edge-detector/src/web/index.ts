@@ -5,7 +5,7 @@ import type { WebViewSettings } from '../service/options.js'
 import type { DetectorEvents } from '../service/types.js'
 import { AlertLog } from './alert-log.js'
 import { FleetFeed, type SystemView } from './fleet-feed.js'
-import { MachineHistory, SAMPLE_BYTES } from './machine-history.js'
+import { MachineHistory, sampleBytes } from './machine-history.js'
 import { generateToken, isLoopback, WebAuth } from './web-auth.js'
 import { WebView } from './web-view.js'
 
@@ -18,10 +18,10 @@ const D = DETECTOR_DEFAULTS.ui
  * The history the pipeline feeds, for `capacity` machines: historySamples each, fewer when the capacity
  * would take more than historyBytes in all, spaced to cover historySpanMs (in whole seconds).
  */
-export function createMachineHistory (capacity: number): MachineHistory {
-  const samples = Math.max(D.minHistorySamples, Math.min(D.historySamples, Math.floor(D.historyBytes / (capacity * SAMPLE_BYTES))))
+export function createMachineHistory (capacity: number, signals: number): MachineHistory {
+  const samples = Math.max(D.minHistorySamples, Math.min(D.historySamples, Math.floor(D.historyBytes / (capacity * sampleBytes(signals)))))
   const sampleEveryMs = Math.max(D.minSampleEveryMs, Math.ceil(D.historySpanMs / samples / 1000) * 1000)
-  return new MachineHistory(capacity, { samples, sampleEveryMs, silentMs: D.silentMs })
+  return new MachineHistory(capacity, { samples, sampleEveryMs, silentMs: D.silentMs }, signals)
 }
 
 export interface WebViewParts {

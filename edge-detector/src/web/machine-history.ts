@@ -1,14 +1,13 @@
-import { SENSOR_FIELDS, SENSOR_SCHEMAS, type Telemetry } from '@factory-edge/shared/contract'
-import type { DetectorPipeline, PipelineObserver } from '../pipeline/pipeline.js'
+import type { DetectorPipeline, PipelineObserver, ProfileLane } from '../pipeline/pipeline.js'
 
 /**
  * A machine's state as the web view shows it. 'silent' means no reading for a while (stopped, offline or
- * cut off). A 'learning' state (a machine still learning its own normal) is meant to join this list.
+ * cut off); 'learning' a machine still learning its own normal (its profile learns per machine).
  */
-export const VIEW_STATES = ['normal', 'anomalous', 'sensor_fault', 'silent'] as const
+export const VIEW_STATES = ['normal', 'anomalous', 'sensor_fault', 'silent', 'learning'] as const
 export type ViewState = typeof VIEW_STATES[number]
 /** Index of each state in {@link VIEW_STATES}: the code sent on the event stream and kept per sample. */
-export const STATE_CODE = { normal: 0, anomalous: 1, sensor_fault: 2, silent: 3 } as const satisfies Record<ViewState, number>
+export const STATE_CODE = { normal: 0, anomalous: 1, sensor_fault: 2, silent: 3, learning: 4 } as const satisfies Record<ViewState, number>
 
 export interface HistoryOptions {
   /** Samples kept per machine. */
@@ -20,26 +19,42 @@ export interface HistoryOptions {
 }
 
 /**
- * Signals are kept as 16-bit steps of their contract's range (e.g. 0.007 °C, 0.5 rpm): plenty for a
- * chart, and a quarter of the memory of doubles.
+ * Signals are kept as 16-bit steps of their profile's physical range (e.g. 0.007 °C, 0.5 rpm for ai4i):
+ * plenty for a chart, and a quarter of the memory of doubles. A missing optional signal is kept as
+ * {@link MISSING}.
  */
-const SIGNAL_RANGES = SENSOR_FIELDS.map((f) => {
-  const { minimum, maximum } = SENSOR_SCHEMAS[f]
-  if (minimum === undefined || maximum === undefined) throw new Error(`the contract gives ${f} no range`)
-  return { min: minimum, step: (maximum - minimum) / 65535 }
-})
-const SIGNAL_MIN = SIGNAL_RANGES.map((r) => r.min)
-const SIGNAL_STEP = SIGNAL_RANGES.map((r) => r.step)
+const STEPS = 65534
+const MISSING = 65535
 
-/** Bytes of one sample: reading time (s), score, state and the quantised signals. */
-export const SAMPLE_BYTES = 4 + 4 + 1 + 2 * SENSOR_FIELDS.length
+/** What the history needs of a profile: its raw signals' names and ranges, computed once per lane. */
+interface SignalScale {
+  names: readonly string[]
+  min: Float64Array
+  step: Float64Array
+}
+
+function scaleOf (lane: ProfileLane): SignalScale {
+  const signals = lane.profile.definition.signals
+  return {
+    names: signals.map((s) => s.name),
+    min: Float64Array.from(signals, (s) => s.min),
+    step: Float64Array.from(signals, (s) => (s.max - s.min) / STEPS)
+  }
+}
+
+/** Bytes of one sample of a machine with `signals` raw signals: reading time (s), score, state and the quantised signals. */
+export function sampleBytes (signals: number): number {
+  return 4 + 4 + 1 + 2 * signals
+}
 
 /** A machine's recent samples as plain arrays, oldest first. */
 export interface HistorySeries {
   ts: number[]
-  score: number[]
+  /** null while the machine learned (no score yet). */
+  score: Array<number | null>
   state: number[]
-  signals: Record<string, number[]>
+  /** null where an optional signal was missing. */
+  signals: Record<string, Array<number | null>>
 }
 
 /**
@@ -57,21 +72,28 @@ export class MachineHistory implements PipelineObserver {
   private readonly score: Float32Array
   /** Worst state code of those readings. */
   private readonly state: Uint8Array
-  /** Signals of each sample's first reading, SENSOR_FIELDS.length per sample. */
+  /** Signals of each sample's first reading, {@link width} per sample. */
   private readonly signals: Uint16Array
+  /** Signals kept per sample: the most raw signals of any profile. */
+  private readonly width: number
+  /** Each slot's profile scale (set when the slot's machine is tracked). */
+  private readonly scales: Array<SignalScale | undefined>
+  private readonly scaleOfLane = new Map<ProfileLane, SignalScale>()
   private readonly head: Uint32Array
   private readonly count: Uint32Array
   private readonly samples: number
   private pipeline: DetectorPipeline | undefined
   private now = Date.now()
 
-  constructor (capacity: number, readonly options: HistoryOptions) {
+  constructor (capacity: number, readonly options: HistoryOptions, width: number) {
     const n = this.samples = options.samples
+    this.width = width
+    this.scales = new Array(capacity).fill(undefined)
     this.lastSeen = new Float64Array(capacity)
     this.ts = new Uint32Array(capacity * n)
     this.score = new Float32Array(capacity * n)
     this.state = new Uint8Array(capacity * n)
-    this.signals = new Uint16Array(capacity * n * SENSOR_FIELDS.length)
+    this.signals = new Uint16Array(capacity * n * width)
     this.head = new Uint32Array(capacity)
     this.count = new Uint32Array(capacity)
   }
@@ -86,32 +108,39 @@ export class MachineHistory implements PipelineObserver {
     this.now = now
   }
 
-  reset (slot: number): void {
+  reset (slot: number, lane: ProfileLane): void {
+    let scale = this.scaleOfLane.get(lane)
+    if (scale === undefined) this.scaleOfLane.set(lane, scale = scaleOf(lane))
+    this.scales[slot] = scale
     this.head[slot] = 0
     this.count[slot] = 0
     this.lastSeen[slot] = this.now
   }
 
-  scored (slot: number, r: Telemetry, score: number): void {
+  scored (slot: number, ts: number, values: Float64Array, score: number): void {
     this.lastSeen[slot] = this.now
     const n = this.samples
     const base = slot * n
     const state = this.scoredState(slot)
     if (this.count[slot] > 0) {
       const i = base + (this.head[slot] + n - 1) % n
-      if (r.ts < this.ts[i] * 1000 + this.options.sampleEveryMs) {
+      if (ts < this.ts[i] * 1000 + this.options.sampleEveryMs) {
         if (score > this.score[i]) this.score[i] = score
         if (state > this.state[i]) this.state[i] = state
         return
       }
     }
     const i = base + this.head[slot]
-    this.ts[i] = Math.floor(r.ts / 1000)
+    this.ts[i] = Math.floor(ts / 1000)
     this.score[i] = score
     this.state[i] = state
-    const at = i * SENSOR_FIELDS.length
-    // Values are within the contract's range (decoding checked it), so the steps fit 16 bits.
-    for (let f = 0; f < SENSOR_FIELDS.length; f++) this.signals[at + f] = Math.round((r[SENSOR_FIELDS[f]] - SIGNAL_MIN[f]) / SIGNAL_STEP[f])
+    const at = i * this.width
+    const scale = this.scales[slot] as SignalScale
+    // Values are within the profile's range (validation checked it), so the steps fit 16 bits.
+    for (let f = 0; f < scale.names.length; f++) {
+      const v = values[f]
+      this.signals[at + f] = Number.isNaN(v) ? MISSING : Math.round((v - scale.min[f]) / scale.step[f])
+    }
     this.head[slot] = (this.head[slot] + 1) % n
     if (this.count[slot] < n) this.count[slot]++
   }
@@ -120,6 +149,7 @@ export class MachineHistory implements PipelineObserver {
   private scoredState (slot: number): number {
     const p = this.pipeline
     if (p === undefined) return STATE_CODE.normal
+    if (p.learning.isLearning(slot)) return STATE_CODE.learning
     if (p.sensors.isRaised(slot)) return STATE_CODE.sensor_fault
     return p.alerts.isRaised(slot) ? STATE_CODE.anomalous : STATE_CODE.normal
   }
@@ -146,14 +176,20 @@ export class MachineHistory implements PipelineObserver {
 
   /** Every sample of a slot, oldest first. */
   series (slot: number): HistorySeries {
-    const signals: Record<string, number[]> = {}
-    for (const f of SENSOR_FIELDS) signals[f] = []
+    const signals: Record<string, Array<number | null>> = {}
+    const scale = this.scales[slot]
+    const names = scale?.names ?? []
+    for (const f of names) signals[f] = []
     const out: HistorySeries = { ts: [], score: [], state: [], signals }
     for (const i of this.indices(slot)) {
       out.ts.push(this.ts[i] * 1000)
-      out.score.push(this.score[i])
+      // NaN (a learning machine has no score yet) is null in JSON anyway; said so explicitly.
+      out.score.push(Number.isNaN(this.score[i]) ? null : this.score[i])
       out.state.push(this.state[i])
-      SENSOR_FIELDS.forEach((f, k) => signals[f].push(SIGNAL_MIN[k] + this.signals[i * SENSOR_FIELDS.length + k] * SIGNAL_STEP[k]))
+      names.forEach((f, k) => {
+        const q = this.signals[i * this.width + k]
+        signals[f].push(q === MISSING || scale === undefined ? null : scale.min[k] + q * scale.step[k])
+      })
     }
     return out
   }

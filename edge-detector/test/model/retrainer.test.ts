@@ -31,16 +31,16 @@ test('retraining uses recent normal readings only, writes a versioned file, keep
   feed(50)
   assert.equal(await retrainer.run(), undefined, 'too few rows: no retraining')
   feed(5, true)
-  const afterAnomalies = pipeline.reservoir.size
+  const afterAnomalies = pipeline.reservoir?.size
   feed(30, true)
-  assert.equal(pipeline.reservoir.size, afterAnomalies, 'anomalous readings stay out of the training set')
+  assert.equal(pipeline.reservoir?.size, afterAnomalies, 'anomalous readings stay out of the training set')
   feed(200)
   const versions: string[] = []
   for (let round = 0; round < 3; round++) {
     const model = await retrainer.run()
     assert.ok(model !== undefined)
     versions.push(model.version)
-    assert.equal(pipeline.model.version, model.version, 'swapped in')
+    assert.equal(pipeline.model?.version, model.version, 'swapped in')
     assert.equal((await loadModel(modelPath)).version, model.version, 'model.json replaced')
     assert.deepEqual(model.featureSpec, original.featureSpec)
     assert.match(model.training.source, /retrained on \d+ recent non-anomalous readings/)

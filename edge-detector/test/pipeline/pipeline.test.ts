@@ -170,10 +170,10 @@ test('points use the shared measurement and tag names', () => {
   const feed = feeder(pipeline, 'lathe-7')
   feed(1)
   const [telemetry, score] = sink.lines
-  assert.match(telemetry, new RegExp(`^${MEASUREMENTS.telemetry},machine=lathe-7,model_version=${model.version} temperature=[-0-9.e]+,airTemperature=.*,humidity=[-0-9.e]+ 1000000$`))
-  assert.match(score, new RegExp(`^${MEASUREMENTS.score},machine=lathe-7,model_version=${model.version} score=[0-9.e-]+,threshold=[0-9.e-]+,anomalous=(true|false),tempDelta=.*,rpm.mean=[-0-9.e]+ 1000000$`))
+  assert.match(telemetry, new RegExp(`^${MEASUREMENTS.telemetry},machine=lathe-7,profile=ai4i,model_version=${model.version} temperature=[-0-9.e]+,airTemperature=.*,humidity=[-0-9.e]+ 1000000$`))
+  assert.match(score, new RegExp(`^${MEASUREMENTS.score},machine=lathe-7,profile=ai4i,model_version=${model.version} score=[0-9.e-]+,threshold=[0-9.e-]+,anomalous=(true|false),tempDelta=.*,rpm.mean=[-0-9.e]+ 1000000$`))
   feed(5, true)
-  assert.ok(sink.lines.some((l) => l.startsWith(`${MEASUREMENTS.event},machine=lathe-7,model_version=${model.version},state=raised,severity=`)))
+  assert.ok(sink.lines.some((l) => l.startsWith(`${MEASUREMENTS.event},machine=lathe-7,profile=ai4i,model_version=${model.version},state=raised,severity=`)))
   const { pipeline: quiet, sink: none } = setup({ points: false })
   feeder(quiet, 'm1')(3)
   assert.equal(none.lines.length, 0, 'no points when InfluxDB is off')

@@ -112,7 +112,7 @@ test('process alerts say kind process', () => {
 })
 
 test('the alert state machine: raised at the first evidence, cleared after clearAfter quiet readings; a reset forgets', () => {
-  const checks = new SensorChecks(2, { clearAfter: 3, dropoutMissing: 2 })
+  const checks = new SensorChecks(2, { clearAfter: 3, dropoutMissing: 2 }, 6)
   assert.equal(checks.gap(1), false)
   assert.equal(checks.gap(2), true)
   assert.equal(checks.update(1, true), 'raised')

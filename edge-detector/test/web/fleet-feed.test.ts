@@ -26,7 +26,7 @@ const system = (): SystemView => ({
 })
 
 function fleet (machines: number, streamBytesPerS: number): { pipeline: DetectorPipeline, history: MachineHistory, feed: FleetFeed } {
-  const history = new MachineHistory(machines, { samples: 60, sampleEveryMs: 1000, silentMs: 15_000 })
+  const history = new MachineHistory(machines, { samples: 60, sampleEveryMs: 1000, silentMs: 15_000 }, 6)
   const pipeline = new DetectorPipeline({ model, sink, observer: history, maxMachines: machines, points: false })
   history.attach(pipeline)
   const feed = new FleetFeed(pipeline, history, new AlertLog(100, machines), system, { streamBytesPerS, tickMs: 1000, sparkSamples: 40 })

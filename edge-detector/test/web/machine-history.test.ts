@@ -8,7 +8,7 @@ import { MachineHistory, STATE_CODE } from '../../src/web/machine-history.js'
 const sink: PipelineSink = { anomaly: () => {}, rejected: () => {}, line: () => {}, evicted: () => {}, tracked: () => {} }
 
 test('machine history: a bounded ring per machine, readings folded into samples, signals kept to chart precision', () => {
-  const history = new MachineHistory(2, { samples: 5, sampleEveryMs: 2000, silentMs: 10_000 })
+  const history = new MachineHistory(2, { samples: 5, sampleEveryMs: 2000, silentMs: 10_000 }, 6)
   const pipeline = new DetectorPipeline({ model: trainTestModel(), sink, observer: history, maxMachines: 2, points: false, alert: { k: 1, m: 1, baselineAlpha: 0, cooldownMs: 0 } })
   history.attach(pipeline)
   history.tick(1_000_000)
@@ -24,11 +24,11 @@ test('machine history: a bounded ring per machine, readings folded into samples,
   assert.deepEqual(series.ts, [5_010_000, 5_012_000, 5_014_000, 5_016_000, 5_018_000], 'one sample per 2 s of reading time')
   // The sample of readings 16 and 17 holds the anomalous reading's score and state, though it came second.
   assert.equal(series.state[3], STATE_CODE.anomalous)
-  assert.ok(series.score[3] > pipeline.model.threshold && series.score[3] > series.score[2])
+  assert.ok((series.score[3] ?? 0) > (pipeline.model?.threshold ?? 1) && (series.score[3] ?? 0) > (series.score[2] ?? 1))
   // Signals are those of each sample's first reading, to within their 16-bit steps.
   const first = readings[18]
-  assert.ok(Math.abs(series.signals.rpm[4] - first.rpm) < 0.5, `rpm ${series.signals.rpm[4]} vs ${first.rpm}`)
-  assert.ok(Math.abs(series.signals.temperature[4] - first.temperature) < 0.01)
+  assert.ok(Math.abs((series.signals.rpm[4] ?? NaN) - first.rpm) < 0.5, `rpm ${series.signals.rpm[4]} vs ${first.rpm}`)
+  assert.ok(Math.abs((series.signals.temperature[4] ?? NaN) - first.temperature) < 0.01)
   assert.deepEqual(history.scores(slot, 2), series.score.slice(3))
 
   // Silence is wall-clock time without a reading.

@@ -6,7 +6,7 @@ import { Telemetry, type RejectReason } from './schemas.js'
 
 /** Reasons a payload is rejected, in the order they are checked. */
 export const REJECT_REASONS: readonly RejectReason[] = [
-  'too_large', 'not_json', 'not_object', 'missing_field', 'wrong_type', 'not_finite', 'out_of_range', 'bad_machine_id', 'topic_mismatch'
+  'too_large', 'not_json', 'not_object', 'missing_field', 'wrong_type', 'not_finite', 'out_of_range', 'bad_machine_id', 'topic_mismatch', 'no_profile'
 ]
 
 /** Default upper bound on a telemetry payload; a reading is about 250 bytes. */

@@ -63,6 +63,8 @@ export const AnomalyEvent = Type.Object({
     margin: Type.Number({ description: 'How far above its baseline the smoothed score must be to count as over' })
   }, { description: 'Per-machine calibration (process alerts): the alert rules compare smoothedScore − baseline with margin' })),
   modelVersion: Type.String(),
+  // Optional so that events of detectors from before sensor profiles stay valid: absent means ai4i.
+  profile: Type.Optional(Type.String({ description: 'The sensor profile of the machine (see docs/profiles.md)' })),
   features: Type.Array(FeatureContribution, { description: 'Features of the reading, strongest contribution first' }),
   window: Type.Object({
     size: Type.Integer({ minimum: 0, description: 'Readings in the machine window' }),
@@ -78,10 +80,17 @@ export type AnomalyEvent = Static<typeof AnomalyEvent>
 export const MachineState = Type.Object({
   machineId: MachineId,
   ts: Timestamp,
-  state: Type.Union([Type.Literal('normal'), Type.Literal('anomalous')]),
-  score: Type.Number(),
-  threshold: Type.Number(),
-  modelVersion: Type.String()
+  state: Type.Union([Type.Literal('learning'), Type.Literal('normal'), Type.Literal('anomalous')], { description: 'learning: the machine is collecting its own baseline (a profile with learn), not scored yet' }),
+  profile: Type.Optional(Type.String({ description: 'The sensor profile of the machine' })),
+  learning: Type.Optional(Type.Object({
+    readings: Type.Integer({ minimum: 0, description: 'Readings collected so far' }),
+    of: Type.Integer({ minimum: 0, description: 'Readings the baseline needs (0 when only a duration is set)' }),
+    progress: Type.Number({ minimum: 0, maximum: 1, description: 'Share of the learning done (readings or duration, whichever is further behind)' })
+  }, { description: 'learning only' })),
+  // Absent while learning: there is no model yet.
+  score: Type.Optional(Type.Number()),
+  threshold: Type.Optional(Type.Number()),
+  modelVersion: Type.Optional(Type.String())
 }, { $id: 'MachineState' })
 export type MachineState = Static<typeof MachineState>
 
@@ -102,8 +111,9 @@ export const RejectReason = Type.Union([
   Type.Literal('not_finite'),
   Type.Literal('out_of_range'),
   Type.Literal('bad_machine_id'),
-  Type.Literal('topic_mismatch')
-])
+  Type.Literal('topic_mismatch'),
+  Type.Literal('no_profile')
+], { description: 'no_profile: no sensor profile covers the machine id' })
 export type RejectReason = Static<typeof RejectReason>
 
 /** Published by the detector on `<prefix>/<machineId>/rejected` for every payload it could not use. */

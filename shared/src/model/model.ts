@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { IsolationForest, type ForestOptions } from '../forest/index.js'
-import { describeFeature, validateFeatureSpec, type FeatureSpec } from '../features/index.js'
+import { describeFeature, validateFeatureSpec, type FeatureSpec, type SignalDescription } from '../features/index.js'
 import { encodeForest } from './forest-codec.js'
 import { TrainingRange } from './training-range.js'
 
@@ -75,12 +75,12 @@ export class Model {
   }
 }
 
-/** Computes the per-feature summary of a row-major training matrix. */
-export function summarise (spec: FeatureSpec, data: Float64Array): FeatureSummary[] {
+/** Computes the per-feature summary of a row-major training matrix (features over `catalog`'s signals: AI4I's by default, a profile's). */
+export function summarise (spec: FeatureSpec, data: Float64Array, catalog?: Readonly<Record<string, SignalDescription>>): FeatureSummary[] {
   const n = spec.features.length
   const rows = data.length / n
   return spec.features.map((name, f) => {
-    const info = describeFeature(name)
+    const info = describeFeature(name, catalog)
     let sum = 0
     let min = Infinity
     let max = -Infinity
@@ -102,14 +102,15 @@ export function trainModel (
   spec: FeatureSpec,
   data: Float64Array,
   options: Partial<ForestOptions> = {},
-  meta: { source?: string, createdAt?: string } = {}
+  meta: { source?: string, createdAt?: string } = {},
+  catalog?: Readonly<Record<string, SignalDescription>>
 ): Model {
-  const clean = validateFeatureSpec(spec)
+  const clean = validateFeatureSpec(spec, catalog)
   const forest = IsolationForest.fit(data, clean.features.length, options)
   return new Model(
     forest,
     clean,
-    summarise(clean, data),
+    summarise(clean, data, catalog),
     { rows: data.length / clean.features.length, source: meta.source ?? 'unknown' },
     meta.createdAt ?? defaultCreatedAt()
   )

@@ -76,7 +76,6 @@ export class TelemetryValidator {
    * when given, must equal the payload's machineId.
    */
   validate (value: Record<string, unknown>, out: Float64Array, topicMachineId?: string): TelemetryCheck {
-    const r = this.result
     if (!this.check.Check(value)) {
       const { reason, detail } = classifyTelemetryError(this.check, value)
       return this.reject(reason, detail)
@@ -84,6 +83,28 @@ export class TelemetryValidator {
     if (topicMachineId !== undefined && value.machineId !== topicMachineId) {
       return this.reject('topic_mismatch', `machineId ${String(value.machineId)} does not match topic machine ${topicMachineId}`)
     }
+    return this.assign(value, out)
+  }
+
+  /**
+   * Writes the values of a payload already known to be valid (a row the shared data reader checked
+   * against the same contract) without checking it again, and fills {@link result} as {@link validate}
+   * does.
+   */
+  assign (value: Record<string, unknown>, out: Float64Array): TelemetryCheck {
+    this.write(value, out)
+    const r = this.result
+    r.ok = true
+    r.reason = undefined
+    r.detail = ''
+    r.machineId = value.machineId as string
+    r.ts = value.ts as number
+    r.seq = value.seq as number
+    return r
+  }
+
+  /** The values of a valid payload into `out`, and its unknown and missing fields into {@link result}. */
+  private write (value: Record<string, unknown>, out: Float64Array): void {
     let missing = 0
     for (let i = 0; i < this.names.length; i++) {
       const v = value[this.names[i]]
@@ -102,16 +123,10 @@ export class TelemetryValidator {
       if (this.known.has(key)) continue
       if (unknown++ === 0) first = key
     }
-    r.ok = true
-    r.reason = undefined
-    r.detail = ''
-    r.machineId = value.machineId as string
-    r.ts = value.ts as number
-    r.seq = value.seq as number
+    const r = this.result
     r.unknownFields = unknown
     r.firstUnknownField = first
     r.missingOptional = missing
-    return r
   }
 
   /** Parses a raw payload (size, UTF-8, JSON object: as decodeTelemetry) and validates it. */
