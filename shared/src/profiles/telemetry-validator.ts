@@ -37,6 +37,8 @@ export class TelemetryValidator {
   readonly result: TelemetryCheck = { ok: false, reason: undefined, detail: '', machineId: '', ts: 0, seq: 0, unknownFields: 0, firstUnknownField: undefined, missingOptional: 0 }
   private readonly check: TypeCheck<TObject>
   private readonly known: ReadonlySet<string>
+  /** The non-signal fields besides the envelope (ai4i: productType). */
+  private readonly extraNames: readonly string[]
   private readonly names: readonly string[]
 
   /**
@@ -62,6 +64,7 @@ export class TelemetryValidator {
     this.schema = Type.Object(properties, { $id: `Telemetry.${profileName}`, description: `One reading of a machine of profile ${profileName}` })
     this.check = TypeCompiler.Compile(this.schema)
     this.known = new Set(Object.keys(properties))
+    this.extraNames = Object.keys(extraFields)
     this.names = signals.map((s) => s.name)
   }
 
@@ -117,11 +120,20 @@ export class TelemetryValidator {
     }
     const base = this.names.length
     for (let j = 0; j < this.derived.length; j++) out[base + j] = this.derived[j](out)
+    // Counting the keys is cheaper than looking each up: only a payload with more keys than its known
+    // fields present has unknown ones to name.
+    let present = 3 + this.names.length - missing
+    for (let i = 0; i < this.extraNames.length; i++) if (value[this.extraNames[i]] !== undefined) present++
+    let keys = 0
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- only the number of keys is wanted
+    for (const _ in value) keys++
     let unknown = 0
     let first: string | undefined
-    for (const key in value) {
-      if (this.known.has(key)) continue
-      if (unknown++ === 0) first = key
+    if (keys > present) {
+      for (const key in value) {
+        if (this.known.has(key)) continue
+        if (unknown++ === 0) first = key
+      }
     }
     const r = this.result
     r.unknownFields = unknown
