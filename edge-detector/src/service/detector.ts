@@ -207,7 +207,8 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       rejected: s.rejected,
       anomalies: s.raised,
       spool_points: this.points?.stats().spooled ?? 0,
-      machines: this.pipeline.machines.size
+      machines: this.pipeline.machines.size,
+      machines_learning: this.pipeline.learningCount()
     })
   }
 

@@ -1,5 +1,7 @@
 import type { EventEmitter } from 'node:events'
 import { DETECTOR_FIELDS, machineTopic, type AnomalyEvent, type MachineState, type RejectedMessage } from '@factory-edge/shared/contract'
+import type { Model } from '@factory-edge/shared/ml'
+import type { SensorProfile } from '@factory-edge/shared/profiles'
 import { type Logger } from '@factory-edge/shared/runtime'
 import type { RateLimitedLog } from '@factory-edge/shared/runtime'
 import type { PipelineSink } from '../pipeline/pipeline.js'
@@ -15,6 +17,8 @@ export interface OutputsOptions {
   publishRejected: boolean
   logger: Logger
   rateLimited: RateLimitedLog
+  /** Persists a machine's learned baseline (asynchronously: the pipeline does not wait for it). */
+  saveBaseline?: (machineId: string, profile: SensorProfile, model: Model) => Promise<void>
 }
 
 /**
@@ -42,6 +46,29 @@ export class DetectorOutputs implements PipelineSink {
 
   tracked (state: MachineState): void {
     this.o.mqtt.publish(machineTopic('state', state.machineId, this.o.topicPrefix), JSON.stringify(state), { qos: 1, retain: true })
+  }
+
+  state (state: MachineState): void {
+    this.tracked(state)
+    const o = this.o
+    if (state.state === 'learning' && (state.learning?.readings ?? 0) === 0) {
+      o.logger.info({ machine: state.machineId, profile: state.profile, of: state.learning?.of }, 'learning its baseline (again)')
+    } else if (state.state === 'learning') {
+      o.logger.debug({ machine: state.machineId, profile: state.profile, progress: state.learning?.progress }, 'learning')
+    }
+  }
+
+  learned (machineId: string, profile: SensorProfile, model: Model): void {
+    const o = this.o
+    o.logger.info({ machine: machineId, profile: profile.name, version: model.version, threshold: round(model.threshold), rows: model.training.rows }, 'baseline learned: scoring from now on')
+    o.events.emit('baseline', machineId, profile.name, model)
+    o.saveBaseline?.(machineId, profile, model).catch((err: Error) => {
+      o.logger.error({ machine: machineId, profile: profile.name, error: err.message }, 'could not save the learned baseline: it is used, but a restart will learn again')
+    })
+  }
+
+  baselineRefused (machineId: string, profile: SensorProfile, error: Error): void {
+    this.o.rateLimited.warn('baseline-refused', { machine: machineId, profile: profile.name, error: error.message }, 'the machine\'s baseline could not be used: it learns again')
   }
 
   rejected (message: RejectedMessage): void {

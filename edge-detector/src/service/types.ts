@@ -39,6 +39,8 @@ export interface DetectorEvents {
   connect: []
   /** Lost the broker; reconnecting. */
   offline: []
+  /** A machine of a learning profile learned its baseline. */
+  baseline: [machineId: string, profile: string, model: Model]
 }
 
 /** A running detector. */

@@ -9,7 +9,7 @@ export const MEASUREMENTS = {
   score: 'anomaly_score',
   /** State changes. Tags: machine, profile, model_version, state, severity, kind. Fields: score, threshold, top_feature. */
   event: 'anomaly_event',
-  /** Detector counters, every few seconds. Tags: detector. Fields: messages_in, rejected, anomalies, spool_points, machines. */
+  /** Detector counters, every few seconds. Tags: detector. Fields: messages_in, rejected, anomalies, spool_points, machines, machines_learning. */
   detector: 'detector_stats'
 } as const
 
@@ -18,4 +18,4 @@ export const TAGS = { machine: 'machine', profile: 'profile', modelVersion: 'mod
 export const SCORE_FIELDS = ['score', 'threshold', 'anomalous'] as const
 /** `fault` ("spike rpm", "dropout") only on sensor-fault events. */
 export const EVENT_FIELDS = ['score', 'threshold', 'top_feature', 'fault'] as const
-export const DETECTOR_FIELDS = ['messages_in', 'rejected', 'anomalies', 'spool_points', 'machines'] as const
+export const DETECTOR_FIELDS = ['messages_in', 'rejected', 'anomalies', 'spool_points', 'machines', 'machines_learning'] as const
