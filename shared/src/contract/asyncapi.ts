@@ -2,9 +2,9 @@
  * The AsyncAPI 3.1 description of every topic, built from the same TypeBox schemas the services
  * validate with; `npm run docs:asyncapi` writes it to docs/asyncapi.yaml and a test keeps them equal.
  */
-import { AnomalyEvent, GroundTruth, MachineState, MachineStatus, RejectedMessage, Telemetry } from './schemas.js'
+import { AnomalyEvent, GroundTruth, MachineState, MachineStatus, ProfileTelemetry, RejectedMessage, Telemetry } from './schemas.js'
 import { MACHINE_ID_PATTERN, DEFAULT_TOPIC_PREFIX } from './topics.js'
-import { ANOMALY_EVENT_EXAMPLES, GROUND_TRUTH_EXAMPLES, MACHINE_STATE_EXAMPLES, MACHINE_STATUS_EXAMPLES, REJECTED_MESSAGE_EXAMPLES, TELEMETRY_EXAMPLES, type MessageExample } from './examples.js'
+import { ANOMALY_EVENT_EXAMPLES, GROUND_TRUTH_EXAMPLES, MACHINE_STATE_EXAMPLES, MACHINE_STATUS_EXAMPLES, PROFILE_TELEMETRY_EXAMPLES, REJECTED_MESSAGE_EXAMPLES, TELEMETRY_EXAMPLES, type MessageExample } from './examples.js'
 
 interface ChannelInfo {
   kind: string
@@ -15,10 +15,12 @@ interface ChannelInfo {
   retained?: boolean
   qos: 0 | 1
   examples: Array<MessageExample<unknown>>
+  /** Further messages of the channel (the telemetry of machines of other profiles). */
+  more?: Array<{ title: string, schema: object, examples: Array<MessageExample<unknown>> }>
 }
 
 const CHANNELS: ChannelInfo[] = [
-  { kind: 'telemetry', title: 'Telemetry', description: 'One reading per message, published by each machine (or the simulator).', schema: Telemetry, publisher: 'sensor', qos: 1, examples: TELEMETRY_EXAMPLES },
+  { kind: 'telemetry', title: 'Telemetry', description: 'One reading per message, published by each machine (or the simulator).', schema: Telemetry, publisher: 'sensor', qos: 1, examples: TELEMETRY_EXAMPLES, more: [{ title: 'Telemetry of any sensor profile', schema: ProfileTelemetry, examples: PROFILE_TELEMETRY_EXAMPLES }] },
   { kind: 'anomalies', title: 'Anomaly event', description: 'Published by the edge detector when a machine\'s alert state changes: once when an anomaly is raised and once when it clears. Subscribe to `factory/+/anomalies` to be told about every machine.', schema: AnomalyEvent, publisher: 'detector', qos: 1, examples: ANOMALY_EVENT_EXAMPLES },
   { kind: 'state', title: 'Machine state', description: 'Retained: the detector\'s current view of the machine, so a new subscriber knows the state at once.', schema: MachineState, publisher: 'detector', retained: true, qos: 1, examples: MACHINE_STATE_EXAMPLES },
   { kind: 'status', title: 'Machine status', description: 'Retained: `online` when the publisher connects; its MQTT last will sets `offline` when it disappears.', schema: MachineStatus, publisher: 'sensor', retained: true, qos: 1, examples: MACHINE_STATUS_EXAMPLES },
@@ -37,20 +39,24 @@ export function buildAsyncApiDocument (): Record<string, unknown> {
   const operations: Record<string, unknown> = {}
   const messages: Record<string, unknown> = {}
   for (const c of CHANNELS) {
-    const name = (c.schema as { $id?: string }).$id ?? c.kind
-    messages[name] = {
-      name,
-      title: c.title,
-      contentType: 'application/json',
-      payload: plain(c.schema),
-      examples: c.examples
+    const channelMessages: Record<string, unknown> = {}
+    for (const m of [{ title: c.title, schema: c.schema, examples: c.examples }, ...(c.more ?? [])]) {
+      const name = (m.schema as { $id?: string }).$id ?? c.kind
+      messages[name] = {
+        name,
+        title: m.title,
+        contentType: 'application/json',
+        payload: plain(m.schema),
+        examples: m.examples
+      }
+      channelMessages[name] = { $ref: `#/components/messages/${name}` }
     }
     channels[c.kind] = {
       address: `${DEFAULT_TOPIC_PREFIX}/{machineId}/${c.kind}`,
       title: c.title,
       description: c.description,
       parameters: { machineId: { $ref: '#/components/parameters/machineId' } },
-      messages: { [name]: { $ref: `#/components/messages/${name}` } }
+      messages: channelMessages
     }
     operations[`publish${c.kind[0].toUpperCase()}${c.kind.slice(1)}`] = {
       action: 'send',

@@ -17,6 +17,12 @@ export const TELEMETRY_EXAMPLES: Array<MessageExample<Telemetry>> = [{
   payload: { machineId: 'machine-3', ts: 1764012345000, seq: 412, temperature: 37.8, airTemperature: 27.7, rpm: 1342, torque: 61.2, toolWear: 187, humidity: 41.5, productType: 'L' }
 }]
 
+export const PROFILE_TELEMETRY_EXAMPLES: Array<MessageExample<Record<string, unknown>>> = [{
+  name: 'pumpReading',
+  summary: 'One reading of a pump of the pump profile in config/profiles.yaml',
+  payload: { machineId: 'pump-2', ts: 1764012345000, seq: 97, flow: 182.4, dischargePressure: 6.1, motorCurrent: 41.7, vibration: 2.3, bearingTemperature: 48.9 }
+}]
+
 export const PROCESS_ANOMALY_EXAMPLE: MessageExample<AnomalyEvent> = {
   name: 'processRaised',
   summary: 'A process anomaly raised on machine-3 (the example in the README)',

@@ -23,6 +23,21 @@ export const Telemetry = Type.Object({
 }, { $id: 'Telemetry', description: 'One reading of one machine' })
 export type Telemetry = Static<typeof Telemetry>
 
+/**
+ * Telemetry of any sensor profile (docs/profiles.md): the envelope plus one top-level number per signal
+ * of the machine's profile. Each profile's validator is compiled from its own signals and ranges; this
+ * schema is what every one of them has in common (the built-in ai4i profile's payload is `Telemetry`).
+ */
+export const ProfileTelemetry = Type.Object({
+  machineId: MachineId,
+  ts: Timestamp,
+  seq: Type.Integer({ minimum: 0, description: 'Per-machine sequence number, +1 per reading' })
+}, {
+  $id: 'ProfileTelemetry',
+  additionalProperties: Type.Number({ description: 'A signal of the machine\'s sensor profile, by name (checked against the profile\'s min and max); fields that are not signals of the profile are ignored and counted' }),
+  description: 'One reading of a machine of any sensor profile: the envelope and a number per signal. Machines of the built-in ai4i profile send the Telemetry message.'
+})
+
 /** One feature of a scored reading and how much it drove the score. */
 export const FeatureContribution = Type.Object({
   name: Type.String(),
