@@ -254,7 +254,7 @@ interface LoadedModels {
 
 /** Loads the profiles and the models they need. */
 async function loadModels (options: DetectorOptions, logger: Logger): Promise<LoadedModels> {
-  const profiles = loadProfiles(options.profilesPath)
+  const profiles = options.profiles ?? loadProfiles(options.profilesPath)
   if (options.profilesPath !== undefined) {
     logger.info({ path: options.profilesPath, profiles: profiles.profiles.map((p) => ({ name: p.name, machines: p.definition.machines, model: p.definition.model })) }, 'sensor profiles loaded')
   }

@@ -1,4 +1,5 @@
 import type { Logger } from '@factory-edge/shared/runtime'
+import type { ProfileSet } from '@factory-edge/shared/profiles'
 import type { AlertPolicy } from '../pipeline/alert-policy.js'
 import type { Shard } from '../pipeline/shard.js'
 import type { InfluxOptions } from '../influx/options.js'
@@ -20,6 +21,8 @@ export interface DetectorOptions {
   modelPath: string
   /** Sensor profiles file; undefined: the built-in profiles. */
   profilesPath?: string
+  /** The profiles, already loaded from `profilesPath` (the command line validates them before starting). */
+  profiles?: ProfileSet
   /** Where machines of learning profiles keep their baselines. */
   baselinesDir?: string
   watchModel?: boolean

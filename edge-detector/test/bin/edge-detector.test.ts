@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { eventually } from '@factory-edge/test-support/wait'
@@ -106,4 +107,18 @@ test('SIGTERM or SIGINT before the first connection: the shutdown line and exit 
     assert.match(stdout, new RegExp(`"signal":"${signal}".*"msg":"shutting down"`))
     assert.match(stdout, /"msg":"stopped"/)
   }
+})
+
+test('a profiles file with a mistake: one line naming the file, the profile and the key, exit 2, before anything starts', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'profiles-'))
+  t.after(async () => await rm(dir, { recursive: true, force: true }))
+  const file = join(dir, 'profiles.yaml')
+  await writeFile(file, 'profiles:\n  pump:\n    machines: pump-*\n    signals:\n      flow: { unit: m3/h, min: 10, max: 5 }\n    features: auto\n    learn: { readings: 100 }\n')
+  const bad = await run(['--profiles', file, '--broker-url', 'mqtt://127.0.0.1:1'])
+  assert.equal(bad.code, 2)
+  assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr)
+  assert.match(bad.stderr, /profiles\.yaml.*pump.*signals\.flow.*min/)
+  const missing = await run(['--profiles', join(dir, 'nope.yaml')])
+  assert.equal(missing.code, 2)
+  assert.match(missing.stderr, /nope\.yaml: cannot read the profiles file/)
 })
