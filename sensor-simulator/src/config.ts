@@ -1,5 +1,6 @@
 import { loggingOptions, mqttClientOptions, type ConfigOf, type ConfigSpec } from '@factory-edge/shared/runtime'
 import { SIMULATOR_DEFAULTS as D } from './defaults.js'
+import { MACHINE_KINDS } from './kind.js'
 
 /** Settings of both publishing sub-commands: the connection (beyond the shared MQTT client settings), progress and logging. */
 const publishingOptions = {
@@ -16,12 +17,14 @@ const publishingOptions = {
 
 /** `sensor-simulator [run]`: simulated machines. */
 export const simulatorConfigSpec = {
-  machines: { flag: 'machines', env: 'SIM_MACHINES', type: 'integer', min: 1, max: 100_000, default: D.run.machines, description: 'Number of machines, ids machine-1 … machine-N' },
+  machines: { flag: 'machines', env: 'SIM_MACHINES', type: 'integer', min: 1, max: 100_000, default: D.run.machines, description: 'Number of machines, ids machine-1 … machine-N (pump-1 … pump-N with --kind pump)' },
+  kind: { flag: 'kind', env: 'SIM_KIND', type: 'enum', choices: MACHINE_KINDS, default: D.run.kind, description: 'Kind of the machines: ai4i (AI4I 2020 milling machines, ids machine-N) or pump (centrifugal pumps, ids pump-N)' },
+  kinds: { flag: 'kinds', env: 'SIM_KINDS', type: 'list', description: 'A mixed fleet instead of --machines and --kind, e.g. ai4i:5,pump:5 (ids machine-1… and pump-1…)' },
   machineIds: { flag: 'machine-ids', env: 'SIM_MACHINE_IDS', type: 'list', description: 'Machine ids instead of a count, e.g. press-1,lathe-2' },
   rate: { flag: 'rate', env: 'SIM_RATE', type: 'number', min: 0.001, max: 1000, default: D.run.rateHz, description: 'Readings per second per machine' },
   seed: { flag: 'seed', env: 'SIM_SEED', type: 'integer', min: 0, max: 4294967295, description: 'Random seed; the same seed and --start-ts give the same bytes. Default random (logged)' },
   startTs: { flag: 'start-ts', env: 'SIM_START_TS', type: 'integer', min: 0, description: 'Timestamp (ms) of the first reading; default now' },
-  scenario: { flag: 'scenario', env: 'SIM_SCENARIO', type: 'list', description: 'Injections mode:machine@time[+duration], e.g. overheat:machine-3@30s (repeat or comma-separate)' },
+  scenario: { flag: 'scenario', env: 'SIM_SCENARIO', type: 'list', description: 'Injections mode:machine@time[+duration], e.g. overheat:machine-3@30s or cavitation:pump-2@5m (repeat or comma-separate)' },
   scenarioFile: { flag: 'scenario-file', env: 'SIM_SCENARIO_FILE', type: 'string', description: 'File of scenarios, one per line, # comments' },
   failureRate: { flag: 'failure-rate', env: 'SIM_FAILURE_RATE', type: 'number', min: 0, default: D.run.failureRate, description: 'Random machine failures per machine-hour (0 = off)' },
   sensorFaultRate: { flag: 'sensor-fault-rate', env: 'SIM_SENSOR_FAULT_RATE', type: 'number', min: 0, default: D.run.sensorFaultRate, description: 'Random sensor faults per machine-hour (0 = off)' },
