@@ -14,8 +14,8 @@ import { generateCommand } from './generate-command.js'
 
 const RUN_USAGE = 'sensor-simulator [run] [options]\n       sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]\n       sensor-simulator generate [--readings N] [--out FILE] [options]'
 const RUN_SUMMARY = 'Simulated machines (AI4I 2020 milling machines, or centrifugal pumps with --kind pump) publish telemetry on\n<prefix>/<machineId>/telemetry, retained status on .../status and what was injected on .../truth. Failure modes:\nHDF (overheat), PWF (power, overload), OSF (overstrain), TWF (tool-wear), RNF (random) for AI4I machines;\nbearing_wear, cavitation, impeller_clog, seal_leak for pumps; sensor faults: stuck, spike, drift, dropout, nan, garbage.'
-const REPLAY_USAGE = 'sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]'
-const REPLAY_SUMMARY = 'Streams a file through MQTT in time order: the AI4I 2020 CSV (one row per cycle, failures published as\nground truth) or recorded telemetry (CSV with a header of telemetry fields, or one JSON object per line).\nBad rows are reported with their line number, counted and skipped.'
+const REPLAY_USAGE = 'sensor-simulator replay --csv FILE [--speed X] [--machine ID] [--timestamp-column NAME] [--columns a=b,...] [--machine-column NAME] [options]'
+const REPLAY_SUMMARY = 'Streams a file through MQTT in time order: the AI4I 2020 CSV (one row per cycle, failures published as\nground truth), recorded telemetry (CSV with a header of telemetry fields, or one JSON object per line), or any\ntime-series CSV (a timestamp column and numeric columns taken as signals by header). Bad rows are reported\nwith their line number, counted and skipped.'
 
 function readPem (path: string | undefined, flag: string): Buffer | undefined {
   if (path === undefined) return undefined
@@ -162,6 +162,9 @@ async function replayWithSummary (config: ReplayConfig, file: string, logger: Lo
       file,
       speed: config.speed,
       machine: config.machine,
+      timestampColumn: config.timestampColumn,
+      machineColumn: config.machineColumn,
+      columns: config.columns,
       intervalMs: config.interval * 1000,
       originalTimestamps: config.originalTimestamps,
       loop: config.loop,

@@ -36,10 +36,13 @@ export type SimulatorConfig = ConfigOf<typeof simulatorConfigSpec>
 
 /** `sensor-simulator replay`: a recorded file through MQTT. */
 export const replayConfigSpec = {
-  csv: { flag: 'csv', env: 'REPLAY_FILE', type: 'string', description: 'File to replay: AI4I 2020 CSV, or recorded telemetry as CSV or NDJSON (alias --file)' },
+  csv: { flag: 'csv', env: 'REPLAY_FILE', type: 'string', description: 'File to replay: AI4I 2020 CSV, recorded telemetry as CSV or NDJSON, or any time-series CSV with a timestamp column (alias --file)' },
   file: { flag: 'file', type: 'string', description: 'Same as --csv' },
   speed: { flag: 'speed', env: 'REPLAY_SPEED', type: 'number', min: 0, default: D.replay.speed, description: 'Times real time; 0 = as fast as possible' },
-  machine: { flag: 'machine', env: 'REPLAY_MACHINE', type: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, hint: 'a machine id', description: `AI4I: the machine id of the rows [default ${D.replay.machine}]; recordings: replay only this machine` },
+  machine: { flag: 'machine', env: 'REPLAY_MACHINE', type: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, hint: 'a machine id', description: `Files without a machine column: the machine id of the rows (AI4I: default ${D.replay.machine}; other CSV: default the file name); files with one: replay only this machine` },
+  timestampColumn: { flag: 'timestamp-column', env: 'REPLAY_TIMESTAMP_COLUMN', type: 'string', description: 'Time-series CSV: the timestamp column (ISO 8601, YYYY-MM-DD HH:MM:SS as UTC, epoch seconds or milliseconds); default the column named ts, time or timestamp' },
+  machineColumn: { flag: 'machine-column', env: 'REPLAY_MACHINE_COLUMN', type: 'string', description: 'Time-series CSV: the column of machine ids; default a column named machineId or machine, else one machine per file (--machine)' },
+  columns: { flag: 'columns', env: 'REPLAY_COLUMNS', type: 'list', description: 'Time-series CSV: the signal columns to replay, renamed with =, e.g. "FT-101=flow,PT-102=dischargePressure"; default every numeric column' },
   interval: { flag: 'interval', env: 'REPLAY_INTERVAL', type: 'number', min: 0.001, default: D.replay.intervalMs / 1000, description: 'AI4I: seconds between rows (the data set has no timestamps)' },
   originalTimestamps: { flag: 'original-timestamps', env: 'REPLAY_ORIGINAL_TIMESTAMPS', type: 'boolean', default: D.replay.originalTimestamps, description: 'Publish recorded timestamps instead of shifting them to now' },
   loop: { flag: 'loop', env: 'REPLAY_LOOP', type: 'boolean', default: D.replay.loop, description: 'Start over at the end of the file' },
