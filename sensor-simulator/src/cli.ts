@@ -7,14 +7,15 @@ import type { ConnectionOptions } from './mqtt/link.js'
 import { readScenarioFile, parseScenario, type Scenario } from './scenario.js'
 import { startSimulator, type SimulatorHandle } from './simulator.js'
 import { machineIds } from './fleet.js'
+import { parseKinds, type FleetPart } from './kind.js'
 import { replayFile, type ReplayResult } from './replay/replayer.js'
 import { countLines, ReplayProgress } from './replay/progress.js'
 import { generateCommand } from './generate-command.js'
 
 const RUN_USAGE = 'sensor-simulator [run] [options]\n       sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]\n       sensor-simulator generate [--readings N] [--out FILE] [options]'
-const RUN_SUMMARY = 'Simulated machines following the AI4I 2020 process publish telemetry on <prefix>/<machineId>/telemetry,\nretained status on .../status and what was injected on .../truth. Failure modes: HDF (overheat), PWF (power,\noverload), OSF (overstrain), TWF (tool-wear), RNF (random); sensor faults: stuck, spike, drift, dropout, nan, garbage.'
-const REPLAY_USAGE = 'sensor-simulator replay --csv FILE [--speed X] [--machine ID] [options]'
-const REPLAY_SUMMARY = 'Streams a file through MQTT in time order: the AI4I 2020 CSV (one row per cycle, failures published as\nground truth) or recorded telemetry (CSV with a header of telemetry fields, or one JSON object per line).\nBad rows are reported with their line number, counted and skipped.'
+const RUN_SUMMARY = 'Simulated machines (AI4I 2020 milling machines, or centrifugal pumps with --kind pump) publish telemetry on\n<prefix>/<machineId>/telemetry, retained status on .../status and what was injected on .../truth. Failure modes:\nHDF (overheat), PWF (power, overload), OSF (overstrain), TWF (tool-wear), RNF (random) for AI4I machines;\nbearing_wear, cavitation, impeller_clog, seal_leak for pumps; sensor faults: stuck, spike, drift, dropout, nan, garbage.'
+const REPLAY_USAGE = 'sensor-simulator replay --csv FILE [--speed X] [--machine ID] [--timestamp-column NAME] [--columns a=b,...] [--machine-column NAME] [options]'
+const REPLAY_SUMMARY = 'Streams a file through MQTT in time order: the AI4I 2020 CSV (one row per cycle, failures published as\nground truth), recorded telemetry (CSV with a header of telemetry fields, or one JSON object per line), or any\ntime-series CSV (a timestamp column and numeric columns taken as signals by header). Bad rows are reported\nwith their line number, counted and skipped.'
 
 function readPem (path: string | undefined, flag: string): Buffer | undefined {
   if (path === undefined) return undefined
@@ -65,6 +66,16 @@ function machineIdsOf (config: SimulatorConfig): number | string[] {
   return config.machineIds
 }
 
+function kindsOf (config: SimulatorConfig): FleetPart[] | undefined {
+  if (config.kinds === undefined) return undefined
+  if (config.machineIds !== undefined) throw new ConfigError('--kinds and --machine-ids cannot be combined: --kinds names the machines (machine-1…, pump-1…)')
+  try {
+    return parseKinds(config.kinds)
+  } catch (err) {
+    throw new ConfigError(`invalid --kinds: ${(err as Error).message}`)
+  }
+}
+
 function logStats (sim: SimulatorHandle, logger: Logger, intervalS: number): NodeJS.Timeout | undefined {
   if (intervalS <= 0) return undefined
   let last = sim.stats()
@@ -83,6 +94,7 @@ async function run (argv: readonly string[]): Promise<void> {
   const { config, positionals } = parsed
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${positionals[0]}; commands are run, replay and generate`)
   const machines = machineIdsOf(config)
+  const kinds = kindsOf(config)
   const logger = createLogger('sensor-simulator', { level: config.logLevel, format: config.logFormat })
   // Handlers first: a stop requested while it waits for the broker is a clean stop too.
   const shutdown = onShutdownOf<SimulatorHandle>(async (sim, signal) => {
@@ -92,6 +104,8 @@ async function run (argv: readonly string[]): Promise<void> {
   const sim = shutdown.started(await startSimulator({
     ...toConnectionOptions(config),
     machines,
+    kind: config.kind,
+    kinds,
     rateHz: config.rate,
     seed: config.seed,
     startTs: config.startTs,
@@ -148,6 +162,9 @@ async function replayWithSummary (config: ReplayConfig, file: string, logger: Lo
       file,
       speed: config.speed,
       machine: config.machine,
+      timestampColumn: config.timestampColumn,
+      machineColumn: config.machineColumn,
+      columns: config.columns,
       intervalMs: config.interval * 1000,
       originalTimestamps: config.originalTimestamps,
       loop: config.loop,

@@ -23,6 +23,7 @@ export const SIMULATOR_DEFAULTS = {
   statsIntervalS: 10,
   run: {
     machines: 5,
+    kind: 'ai4i',
     rateHz: 1,
     failureRate: 0,
     sensorFaultRate: 0,

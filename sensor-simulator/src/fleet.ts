@@ -1,12 +1,15 @@
 import { isMachineId } from '@factory-edge/shared/contract'
 import { Random } from '@factory-edge/shared/ml'
-import { SimulatedMachine, type MachineOptions } from './machine.js'
+import { SimulatedMachine } from './machine.js'
+import type { MachineBase, MachineOptions } from './machine-base.js'
+import { KIND_ID_PREFIX, membersOfParts, type FleetMember, type FleetPart, type MachineKind } from './kind.js'
+import { PumpMachine } from './pump-machine.js'
 
-/** The ids of a fleet: `machine-1` … `machine-N` for a count, or the given ids, validated. */
-export function machineIds (machines: number | readonly string[]): string[] {
+/** The ids of a fleet: `machine-1` … `machine-N` (`pump-1` … for pumps) for a count, or the given ids, validated. */
+export function machineIds (machines: number | readonly string[], kind: MachineKind = 'ai4i'): string[] {
   if (typeof machines === 'number') {
     if (!Number.isInteger(machines) || machines < 1) throw new RangeError(`machines must be an integer >= 1, got ${machines}`)
-    return Array.from({ length: machines }, (_, i) => `machine-${i + 1}`)
+    return Array.from({ length: machines }, (_, i) => `${KIND_ID_PREFIX[kind]}-${i + 1}`)
   }
   if (machines.length === 0) throw new RangeError('at least one machine id is needed')
   const seen = new Set<string>()
@@ -18,10 +21,19 @@ export function machineIds (machines: number | readonly string[]): string[] {
   return [...machines]
 }
 
+/** The machines of a fleet: a count or ids, all of `kind`, or a mixed fleet given by `parts` (which then replace the count). */
+export function fleetMembers (machines: number | readonly string[], kind: MachineKind = 'ai4i', parts?: readonly FleetPart[]): FleetMember[] {
+  if (parts !== undefined) return membersOfParts(parts)
+  return machineIds(machines, kind).map((id) => ({ id, kind }))
+}
+
 /** Creates the machines of a fleet; machine i's streams depend only on the seed and i. */
-export function createMachines (ids: readonly string[], seed: number, options: MachineOptions): SimulatedMachine[] {
+export function createMachines (members: readonly FleetMember[], seed: number, options: MachineOptions | ((kind: MachineKind) => MachineOptions)): MachineBase[] {
   const root = new Random(seed)
-  return ids.map((id, i) => new SimulatedMachine(id, root.fork(2 * i), root.fork(2 * i + 1), options))
+  const optionsOf = typeof options === 'function' ? options : () => options
+  return members.map(({ id, kind }, i) => kind === 'pump'
+    ? new PumpMachine(id, root.fork(2 * i), root.fork(2 * i + 1), optionsOf(kind))
+    : new SimulatedMachine(id, root.fork(2 * i), root.fork(2 * i + 1), optionsOf(kind)))
 }
 
 /** Chance per reading of a random injection, from a rate per machine-hour. */

@@ -8,16 +8,30 @@ import type { Reading } from './machine.js'
  * firmware printing floats with printf would: not JSON.
  */
 export function encodeTelemetry (machineId: string, r: Reading, nanField?: string): string {
-  let json = '{"machineId":"' + machineId + '","ts":' + r.ts + ',"seq":' + r.seq
-  for (let f = 0; f < SENSOR_FIELDS.length; f++) {
-    const field = SENSOR_FIELDS[f]
-    json += SENSOR_KEYS[f] + (field === nanField ? 'NaN' : String(r[field]))
-  }
-  return json + ',"productType":"' + r.productType + '"}'
+  return encodeFields(machineId, r, AI4I_FIELDS, nanField) + ',"productType":"' + r.productType + '"}'
 }
 
-/** `,"<field>":` per sensor field, built once. */
-const SENSOR_KEYS = SENSOR_FIELDS.map((field) => `,"${field}":`)
+/** The signal fields of a kind of machine, in payload order, with their `,"<field>":` keys built once. */
+export class PayloadFields {
+  readonly keys: readonly string[]
+  constructor (readonly names: readonly string[]) {
+    this.keys = names.map((field) => `,"${field}":`)
+  }
+}
+
+const AI4I_FIELDS = new PayloadFields(SENSOR_FIELDS)
+
+/** `{"machineId":…,"ts":…,"seq":…` and the signal fields of `r`, without the closing brace. */
+export function encodeFields (machineId: string, r: { ts: number, seq: number }, fields: PayloadFields, nanField?: string): string {
+  const values = r as unknown as Record<string, number>
+  let json = '{"machineId":"' + machineId + '","ts":' + r.ts + ',"seq":' + r.seq
+  const { names, keys } = fields
+  for (let f = 0; f < names.length; f++) {
+    const field = names[f]
+    json += keys[f] + (field === nanField ? 'NaN' : String(values[field]))
+  }
+  return json
+}
 
 /** Ground-truth JSON in a fixed field order. */
 export function encodeTruth (t: GroundTruth): string {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { isFailureMode, type FailureMode } from './physics/ai4i.js'
 import { isSensorFaultMode, type SensorFaultMode } from './failures/sensor-fault.js'
+import { isPumpFailureMode, PUMP_FAILURE_MODES, type PumpFailureMode } from './failures/pump-failure.js'
 import { ScenarioError } from './errors.js'
 
 /** Everyday names for the AI4I failure modes, accepted wherever a mode is. */
@@ -16,7 +17,7 @@ export const FAILURE_ALIASES: Readonly<Record<string, FailureMode>> = {
 }
 
 /** What can be injected into a machine. */
-export type InjectionMode = FailureMode | SensorFaultMode
+export type InjectionMode = FailureMode | PumpFailureMode | SensorFaultMode
 
 /** One scripted injection: `mode` hits `machineId` at `atMs` after the start, for `durationMs` (sensor faults). */
 export interface Scenario {
@@ -26,13 +27,15 @@ export interface Scenario {
   durationMs?: number
 }
 
-/** Resolves a failure mode, an alias of one, or a sensor fault mode (case-insensitive for the AI4I codes). */
+/** Resolves a failure mode, an alias of one, or a sensor fault mode (case-insensitive; pump modes also with `-` for `_`). */
 export function parseInjectionMode (text: string): InjectionMode | undefined {
   const upper = text.toUpperCase()
   if (isFailureMode(upper)) return upper
   const lower = text.toLowerCase()
   if (Object.prototype.hasOwnProperty.call(FAILURE_ALIASES, lower)) return FAILURE_ALIASES[lower]
   if (isSensorFaultMode(lower)) return lower
+  const snake = lower.replace(/-/g, '_')
+  if (isPumpFailureMode(snake)) return snake
   return undefined
 }
 
@@ -46,11 +49,11 @@ export function parseDuration (text: string): number | undefined {
   return Number(m[1]) * UNIT_MS[m[2] ?? 's']
 }
 
-const KNOWN = 'HDF, PWF, OSF, TWF, RNF, overheat, power, overload, overstrain, tool-wear, random, stuck, spike, drift, dropout, nan, garbage'
+const KNOWN = `HDF, PWF, OSF, TWF, RNF, overheat, power, overload, overstrain, tool-wear, random (AI4I machines); ${PUMP_FAILURE_MODES.join(', ')} (pumps); stuck, spike, drift, dropout, nan, garbage (any machine)`
 
 /** Parses `mode:machine@time[+duration]`, e.g. `overheat:machine-3@30s` or `stuck:machine-1@10s+20s`. */
 export function parseScenario (text: string): Scenario {
-  const m = /^\s*([A-Za-z-]+):([^@\s]+)@([^+\s]+)(?:\+(\S+))?\s*$/.exec(text)
+  const m = /^\s*([A-Za-z_-]+):([^@\s]+)@([^+\s]+)(?:\+(\S+))?\s*$/.exec(text)
   if (m === null) throw new ScenarioError(`invalid scenario ${JSON.stringify(text)}: expected mode:machine@time[+duration], e.g. overheat:machine-3@30s`)
   const mode = parseInjectionMode(m[1])
   if (mode === undefined) throw new ScenarioError(`unknown mode ${JSON.stringify(m[1])} in scenario ${JSON.stringify(text)}; known: ${KNOWN}`)
@@ -89,12 +92,14 @@ export class ScenarioSchedule {
   private readonly triggers: Trigger[][]
   private readonly next: Int32Array
 
-  constructor (scenarios: readonly Scenario[], machineIds: readonly string[], rateHz: number) {
+  /** `accepts` says whether machine number i can take a mode (a pump has no AI4I failures); default any. */
+  constructor (scenarios: readonly Scenario[], machineIds: readonly string[], rateHz: number, accepts?: (index: number, mode: InjectionMode) => boolean) {
     const index = new Map(machineIds.map((id, i) => [id, i]))
     this.triggers = machineIds.map(() => [])
     for (const s of scenarios) {
       const i = index.get(s.machineId)
       if (i === undefined) throw new ScenarioError(`scenario ${s.mode}:${s.machineId}@${s.atMs}ms names an unknown machine; machines are ${machineIds.slice(0, 5).join(', ')}${machineIds.length > 5 ? ', ...' : ''}`)
+      if (accepts !== undefined && !accepts(i, s.mode)) throw new ScenarioError(`scenario ${s.mode}:${s.machineId}@${s.atMs}ms: ${s.machineId} cannot have ${s.mode}; known: ${KNOWN}`)
       const readings = s.durationMs === undefined ? undefined : Math.max(1, Math.round(s.durationMs * rateHz / 1000))
       this.triggers[i].push({ cycle: Math.round(s.atMs * rateHz / 1000), mode: s.mode, readings })
     }

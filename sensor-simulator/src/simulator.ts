@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { machineTopic } from '@factory-edge/shared/contract'
 import { createLogger, type Logger } from '@factory-edge/shared/runtime'
-import { createMachines, machineIds, perReadingProbability, readingTime } from './fleet.js'
-import type { SimulatedMachine } from './machine.js'
+import { createMachines, fleetMembers, perReadingProbability, readingTime } from './fleet.js'
+import type { MachineBase } from './machine-base.js'
+import type { FleetPart, MachineKind } from './kind.js'
 import { FaultEffect } from './failures/sensor-fault.js'
 import { MqttLink, type ConnectionOptions } from './mqtt/link.js'
-import { encodeStatus, encodeTelemetry, encodeTruth } from './payload.js'
+import { encodeStatus, encodeTruth } from './payload.js'
 import { FleetScheduler } from './scheduler.js'
 import { parseInjectionMode, parseScenario, ScenarioSchedule, type InjectionMode, type Scenario } from './scenario.js'
 import { SIMULATOR_DEFAULTS } from './defaults.js'
@@ -15,8 +16,12 @@ export const AUTO_PER_MACHINE_LIMIT = SIMULATOR_DEFAULTS.run.autoPerMachineLimit
 
 /** Options of startSimulator; each default is in {@link SIMULATOR_DEFAULTS}. */
 export interface SimulatorOptions extends ConnectionOptions {
-  /** A count (ids machine-1 … machine-N) or the ids. */
+  /** A count (ids machine-1 … machine-N, pump-1 … pump-N for pumps) or the ids, all of `kind`. */
   machines: number | readonly string[]
+  /** The kind of machine of `machines` (default ai4i). */
+  kind?: MachineKind
+  /** A mixed fleet, e.g. 5 AI4I machines and 5 pumps: replaces `machines` and `kind`. */
+  kinds?: readonly FleetPart[]
   /** Readings per second per machine. */
   rateHz?: number
   /** Seed of every random stream; the same seed (and startTs) gives the same bytes. Default: random, logged. */
@@ -78,7 +83,8 @@ export interface SimulatorHandle {
 
 /** Starts simulated machines publishing telemetry to an MQTT broker. */
 export async function startSimulator (options: SimulatorOptions): Promise<SimulatorHandle> {
-  const ids = machineIds(options.machines)
+  const members = fleetMembers(options.machines, options.kind, options.kinds)
+  const ids = members.map((m) => m.id)
   const rateHz = options.rateHz ?? SIMULATOR_DEFAULTS.run.rateHz
   if (!(rateHz > 0 && rateHz <= 1000)) throw new RangeError(`rateHz must be > 0 and <= 1000, got ${rateHz}`)
   const intervalMs = 1000 / rateHz
@@ -86,12 +92,13 @@ export async function startSimulator (options: SimulatorOptions): Promise<Simula
   const seed = options.seed ?? randomBytes(4).readUInt32LE(0)
   const logger = options.logger ?? createLogger('sensor-simulator')
   const scenarios = (options.scenarios ?? []).map((s) => typeof s === 'string' ? parseScenario(s) : s)
-  const schedule = new ScenarioSchedule(scenarios, ids, rateHz)
-  const machines = createMachines(ids, seed, {
+  const machines = createMachines(members, seed, {
     healthyOnly: true,
+    intervalMs,
     failureProbability: perReadingProbability(options.failureRate ?? SIMULATOR_DEFAULTS.run.failureRate, rateHz),
     faultProbability: perReadingProbability(options.sensorFaultRate ?? SIMULATOR_DEFAULTS.run.sensorFaultRate, rateHz)
   })
+  const schedule = new ScenarioSchedule(scenarios, ids, rateHz, (i, mode) => machines[i].accepts(mode))
   const n = machines.length
   const telemetryTopics = ids.map((id) => machineTopic('telemetry', id, prefix))
   const truthTopics = ids.map((id) => machineTopic('truth', id, prefix))
@@ -133,7 +140,7 @@ export async function startSimulator (options: SimulatorOptions): Promise<Simula
   let truthEvents = 0
   const startTs = options.startTs ?? Date.now()
 
-  const publishTruth = (i: number, m: SimulatedMachine): void => {
+  const publishTruth = (i: number, m: MachineBase): void => {
     for (const t of m.truth) {
       linkOf[i].publishReliable(truthTopics[i], encodeTruth(t))
       truthEvents++
@@ -150,13 +157,13 @@ export async function startSimulator (options: SimulatorOptions): Promise<Simula
     if (m.truth.length > 0) publishTruth(i, m)
     switch (effect) {
       case FaultEffect.Publish:
-        linkOf[i].publish(telemetryTopics[i], encodeTelemetry(m.id, m.reading))
+        linkOf[i].publish(telemetryTopics[i], m.encode())
         break
       case FaultEffect.Drop:
         suppressed++
         break
       case FaultEffect.NaN:
-        linkOf[i].publish(telemetryTopics[i], encodeTelemetry(m.id, m.reading, m.fault?.signal))
+        linkOf[i].publish(telemetryTopics[i], m.encode(m.fault?.signal))
         break
       case FaultEffect.Garbage:
         linkOf[i].publish(telemetryTopics[i], m.garbage())
@@ -171,7 +178,7 @@ export async function startSimulator (options: SimulatorOptions): Promise<Simula
   } catch (err) {
     logger.warn({ err: (err as Error).message }, 'broker not reachable yet: starting anyway, readings are queued until it is')
   }
-  logger.info({ machines: n, rateHz, seed, brokerUrl: options.brokerUrl, connection: perMachine ? 'per-machine' : 'shared', scenarios: scenarios.length, failureRate: options.failureRate ?? SIMULATOR_DEFAULTS.run.failureRate }, 'simulator started')
+  logger.info({ machines: n, kinds: kindCounts(machines), rateHz, seed, brokerUrl: options.brokerUrl, connection: perMachine ? 'per-machine' : 'shared', scenarios: scenarios.length, failureRate: options.failureRate ?? SIMULATOR_DEFAULTS.run.failureRate }, 'simulator started')
   scheduler.start()
 
   let stopped: Promise<void> | undefined
@@ -183,6 +190,7 @@ export async function startSimulator (options: SimulatorOptions): Promise<Simula
       if (i === undefined) throw new RangeError(`unknown machine ${JSON.stringify(machineId)}`)
       const resolved = parseInjectionMode(mode)
       if (resolved === undefined) throw new RangeError(`unknown failure or fault mode ${JSON.stringify(mode)}`)
+      if (!machines[i].accepts(resolved)) throw new RangeError(`${machineId} (${machines[i].kind}) cannot have ${resolved}`)
       machines[i].inject(resolved, readings)
     },
     stats (): SimulatorStats {
@@ -211,4 +219,11 @@ export async function startSimulator (options: SimulatorOptions): Promise<Simula
       await stopped
     }
   }
+}
+
+/** How many machines of each kind, for the start-up log line. */
+function kindCounts (machines: readonly MachineBase[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const m of machines) out[m.kind] = (out[m.kind] ?? 0) + 1
+  return out
 }

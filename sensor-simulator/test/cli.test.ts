@@ -70,7 +70,10 @@ test('unusable files and machine ids are configuration mistakes too: exit code 2
     [['--machine-ids', 'press-1,press-1'], /^sensor-simulator: invalid --machine-ids: duplicate machine id "press-1"$/],
     [['--ca-file', join(dir, 'none')], /^sensor-simulator: cannot read --ca-file .*none: ENOENT/],
     [['replay', '--csv', join(dir, 'none.csv')], /^sensor-simulator: cannot replay: .*none\.csv does not exist$/],
-    [['replay', '--csv', blob], /^sensor-simulator: cannot replay: .*blob\.csv is a binary file/]
+    [['replay', '--csv', blob], /^sensor-simulator: cannot replay: .*blob\.csv is a binary file/],
+    [['--kinds', 'ai4i:1,lathe:2'], /^sensor-simulator: invalid --kinds: "lathe:2" is not kind:count/],
+    [['--kinds', 'pump:2', '--machine-ids', 'a,b'], /^sensor-simulator: --kinds and --machine-ids cannot be combined/],
+    [['--kind', 'pump', '--scenario', 'overheat:pump-1@1s'], /^sensor-simulator: scenario HDF:pump-1@1000ms: pump-1 cannot have HDF/]
   ]
   for (const [args, message] of cases) {
     const out = await cli([...args, '--broker-url', 'mqtt://127.0.0.1:1', ...(args[0] === 'replay' ? [] : ['--duration', '0.1'])])
@@ -90,6 +93,21 @@ test('runs machines against a broker for --duration and exits cleanly', async ()
   await eventually(() => rec.of('truth').length >= 2, 10_000, 'ground truth')
   assert.ok(rec.of('telemetry').length >= 20, `${rec.of('telemetry').length} readings`)
   assert.match(out.stdout, /"msg":"simulator started"/)
+})
+
+test('--kind pump runs pumps and --kinds a mixed fleet, with pump failures in scenarios', async () => {
+  const broker = await startAedes()
+  cleanups.push(broker.close)
+  const rec = await record(broker.url, 'factory/#')
+  cleanups.push(rec.close)
+  const pumps = await cli(['--broker-url', broker.url, '--kind', 'pump', '--machines', '2', '--rate', '10', '--duration', '1', '--scenario', 'cavitation:pump-2@0.2s'])
+  assert.equal(pumps.code, 0, pumps.stderr)
+  const mixed = await cli(['--broker-url', broker.url, '--kinds', 'ai4i:1,pump:1', '--rate', '10', '--duration', '1'])
+  assert.equal(mixed.code, 0, mixed.stderr)
+  await eventually(() => rec.of('truth').length >= 1, 10_000, 'ground truth')
+  const machines = new Set(rec.of('telemetry').map((m) => m.topic.split('/')[1]))
+  assert.deepEqual([...machines].sort(), ['machine-1', 'pump-1', 'pump-2'])
+  assert.match(rec.of('truth')[0].payload.toString(), /"machineId":"pump-2".*"mode":"cavitation","phase":"start"/)
 })
 
 test('repeated --scenario flags are joined', () => {

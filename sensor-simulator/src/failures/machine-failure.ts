@@ -102,10 +102,7 @@ export class FailureEpisode {
 
   /** How far the machine is from healthy (0) to fully in the failure (1) at the current reading. */
   progress (): number {
-    const { ramp, hold, recover } = this.timing
-    if (this.age < ramp) return smoothstep((this.age + 1) / ramp)
-    if (this.age < ramp + hold) return 1
-    return 1 - smoothstep((this.age - ramp - hold + 1) / recover)
+    return episodeProgress(this.age, this.timing)
   }
 
   /** Blends the healthy values toward the targets by the current progress. */
@@ -124,6 +121,14 @@ export class FailureEpisode {
     // the machine fails it keeps cutting, so the tool keeps wearing (at the slowest variant's rate).
     if (!Number.isNaN(t.toolWear) && !this.recovering) v.toolWear = mix(v.toolWear, t.toolWear + this.age * WEAR_PER_CYCLE.L, p)
   }
+}
+
+/** How far a machine `age` readings into a failure is from healthy (0) to fully failed (1): smooth build-up, hold, smooth recovery. */
+export function episodeProgress (age: number, timing: FailureTiming): number {
+  const { ramp, hold, recover } = timing
+  if (age < ramp) return smoothstep((age + 1) / ramp)
+  if (age < ramp + hold) return 1
+  return 1 - smoothstep((age - ramp - hold + 1) / recover)
 }
 
 function smoothstep (x: number): number {

@@ -9,23 +9,36 @@ export function isSensorFaultMode (mode: string): mode is SensorFaultMode {
   return (SENSOR_FAULT_MODES as readonly string[]).includes(mode)
 }
 
-/** The reading fields a sensor fault can hit. */
-export const FAULTY_SIGNALS = ['temperature', 'airTemperature', 'rpm', 'torque', 'humidity'] as const
-export type FaultySignal = typeof FAULTY_SIGNALS[number]
+/** How a faulty sensor of one signal misbehaves, in the signal's unit. */
+export interface FaultySignal {
+  name: string
+  /** Height of a spike. */
+  spike: number
+  /** Offset a drift adds per reading. */
+  drift: number
+  /** Faulty values are kept inside this range: a fault lies, it does not break the contract. */
+  min: number
+  max: number
+  /** True when a broken sensor may read low as well as high. */
+  eitherWay: boolean
+}
+
+/** The reading fields of the AI4I machines a sensor fault can hit. */
+export const AI4I_FAULTY_SIGNALS: readonly FaultySignal[] = [
+  { name: 'temperature', spike: 35, drift: 0.25, min: 0, max: Infinity, eitherWay: false },
+  { name: 'airTemperature', spike: 25, drift: 0.2, min: 0, max: Infinity, eitherWay: false },
+  { name: 'rpm', spike: 2000, drift: 12, min: 0, max: Infinity, eitherWay: false },
+  { name: 'torque', spike: 50, drift: 0.5, min: 0, max: Infinity, eitherWay: false },
+  { name: 'humidity', spike: 35, drift: 0.4, min: 0, max: 100, eitherWay: true }
+]
 
 /** Readings a fault lasts when the scenario does not say. */
 export const DEFAULT_FAULT_READINGS: Readonly<Record<SensorFaultMode, number>> = {
   stuck: 30, spike: 5, drift: 60, dropout: 15, nan: 3, garbage: 3
 }
 
-/** Spike heights and drift per reading, per signal, in the signal's unit. */
-const SPIKE: Readonly<Record<FaultySignal, number>> = { temperature: 35, airTemperature: 25, rpm: 2000, torque: 50, humidity: 35 }
-const DRIFT: Readonly<Record<FaultySignal, number>> = { temperature: 0.25, airTemperature: 0.2, rpm: 12, torque: 0.5, humidity: 0.4 }
-
 /** What a faulty sensor does to one reading. */
 export const enum FaultEffect { Publish = 0, Drop = 1, NaN = 2, Garbage = 3 }
-
-type Reading = Record<FaultySignal, number>
 
 /** One sensor fault of one machine. */
 export class SensorFaultEpisode {
@@ -34,25 +47,30 @@ export class SensorFaultEpisode {
 
   constructor (
     readonly mode: SensorFaultMode,
-    readonly signal: FaultySignal,
+    readonly faulty: FaultySignal,
     readonly length: number,
     private readonly direction: 1 | -1
   ) {}
 
+  /** The field the fault hits. */
+  get signal (): string {
+    return this.faulty.name
+  }
+
   /** Changes the reading in place and says how it goes out. */
-  apply (reading: Reading, rng: Random): FaultEffect {
-    const s = this.signal
+  apply (reading: Record<string, unknown>, rng: Random): FaultEffect {
+    const s = this.faulty.name
     switch (this.mode) {
       case 'stuck':
-        if (Number.isNaN(this.stuckValue)) this.stuckValue = reading[s]
+        if (Number.isNaN(this.stuckValue)) this.stuckValue = reading[s] as number
         reading[s] = this.stuckValue
         return FaultEffect.Publish
       case 'spike':
         // The first reading always spikes, later ones now and then: an intermittent contact.
-        if (this.age === 0 || rng.next() < 0.4) reading[s] = clampSignal(s, reading[s] + this.direction * SPIKE[s] * rng.uniform(0.8, 1.2))
+        if (this.age === 0 || rng.next() < 0.4) reading[s] = this.clamp(reading[s] as number + this.direction * this.faulty.spike * rng.uniform(0.8, 1.2))
         return FaultEffect.Publish
       case 'drift':
-        reading[s] = clampSignal(s, reading[s] + this.direction * DRIFT[s] * (this.age + 1))
+        reading[s] = this.clamp(reading[s] as number + this.direction * this.faulty.drift * (this.age + 1))
         return FaultEffect.Publish
       case 'dropout':
         return FaultEffect.Drop
@@ -62,20 +80,18 @@ export class SensorFaultEpisode {
         return FaultEffect.Garbage
     }
   }
+
+  private clamp (v: number): number {
+    const { min, max } = this.faulty
+    return v < min ? min : v > max ? max : v
+  }
 }
 
-/** Starts a fault on a randomly chosen signal; `readings` overrides the default duration. */
-export function createSensorFault (mode: SensorFaultMode, rng: Random, readings?: number): SensorFaultEpisode {
-  const signal = FAULTY_SIGNALS[rng.int(FAULTY_SIGNALS.length)]
-  // Temperatures, speed and torque of a broken sensor read high; humidity either way.
-  const direction = rng.next() < 0.5 && signal === 'humidity' ? -1 : 1
-  return new SensorFaultEpisode(mode, signal, Math.max(1, readings ?? DEFAULT_FAULT_READINGS[mode]), direction)
-}
-
-/** Keeps faulty values inside the physical ranges of the telemetry schema: a fault lies, it does not break the contract. */
-function clampSignal (s: FaultySignal, v: number): number {
-  if (s === 'humidity') return v < 0 ? 0 : v > 100 ? 100 : v
-  return v < 0 ? 0 : v
+/** Starts a fault on a randomly chosen signal of `signals`; `readings` overrides the default duration. */
+export function createSensorFault (mode: SensorFaultMode, rng: Random, signals: readonly FaultySignal[], readings?: number): SensorFaultEpisode {
+  const faulty = signals[rng.int(signals.length)]
+  const direction = rng.next() < 0.5 && faulty.eitherWay ? -1 : 1
+  return new SensorFaultEpisode(mode, faulty, Math.max(1, readings ?? DEFAULT_FAULT_READINGS[mode]), direction)
 }
 
 /** A payload that is not JSON: binary noise mixed with printable bytes, as from a bad serial line. */

@@ -1,21 +1,22 @@
 import { performance } from 'node:perf_hooks'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { machineTopic, type Telemetry } from '@factory-edge/shared/contract'
+import { machineTopic } from '@factory-edge/shared/contract'
 import { createLogger, type Logger } from '@factory-edge/shared/runtime'
 import { MqttLink, type ConnectionOptions } from '../mqtt/link.js'
 import { encodeStatus, encodeTruth } from '../payload.js'
-import { openReplayFile, type BadRow, type ReplayRecord } from './sources.js'
+import { openReplayFile, type BadRow, type ReplayRecord, type SignalColumns } from './sources.js'
+import type { FlatTelemetry } from '../machine-base.js'
 import { ReorderBuffer } from './reorder.js'
 import type { ReplayPosition } from './progress.js'
 import { SIMULATOR_DEFAULTS } from '../defaults.js'
 
 /** Options of replayFile; each default is in `SIMULATOR_DEFAULTS.replay` (and the connection ones in SIMULATOR_DEFAULTS). */
-export interface ReplayOptions extends ConnectionOptions {
+export interface ReplayOptions extends ConnectionOptions, SignalColumns {
   file: string
   /** Times real time; 0 = as fast as possible. */
   speed?: number
-  /** Files without a machine column (AI4I): machine id of the rows; recordings: only this machine. */
+  /** Files without a machine column: machine id of the rows (AI4I default ai4i-1, other CSV the file's name); files with one: only this machine. */
   machine?: string
   /** Files without a time column (AI4I): milliseconds between rows. */
   intervalMs?: number
@@ -64,7 +65,7 @@ export async function replayFile (options: ReplayOptions): Promise<ReplayResult>
     else if (bad === BAD_LOG_LIMIT + 1) logger.warn('more bad rows: no longer logging each one (see the final count)')
   }
   const intervalMs = options.intervalMs ?? SIMULATOR_DEFAULTS.replay.intervalMs
-  const source = await openReplayFile(options.file, { machine: options.machine, intervalMs, onBad })
+  const source = await openReplayFile(options.file, { machine: options.machine, intervalMs, onBad, timestampColumn: options.timestampColumn, machineColumn: options.machineColumn, columns: options.columns })
   const format = source.format
   const speed = options.speed ?? SIMULATOR_DEFAULTS.replay.speed
   const prefix = options.topicPrefix ?? SIMULATOR_DEFAULTS.topicPrefix
@@ -80,7 +81,8 @@ export async function replayFile (options: ReplayOptions): Promise<ReplayResult>
     }
   })
   await link.waitConnected(SIMULATOR_DEFAULTS.connectWaitMs, options.signal).catch((err: Error) => logger.warn({ err: err.message }, 'broker not reachable yet: replaying anyway, readings are queued until it is'))
-  logger.info({ file: options.file, format, speed }, 'replay started')
+  const signals = source.signals === undefined ? {} : { signals: source.signals, ...(source.ignored?.length === 0 ? {} : { ignoredColumns: source.ignored }), ...(source.machine === undefined ? {} : { machine: source.machine }) }
+  logger.info({ file: options.file, format, speed, ...signals }, 'replay started')
 
   let outOfOrder = 0
   let truthEvents = 0
@@ -107,7 +109,7 @@ export async function replayFile (options: ReplayOptions): Promise<ReplayResult>
       await new Promise((resolve) => setImmediate(resolve))
     }
     if (options.signal?.aborted === true) return
-    const out: Telemetry = { ...t, ts: options.originalTimestamps === true ? t.ts + tsShift : wallStart + (t.ts - firstTs) + tsShift, seq: t.seq + seqShift }
+    const out: FlatTelemetry = { ...t, ts: options.originalTimestamps === true ? t.ts + tsShift : wallStart + (t.ts - firstTs) + tsShift, seq: t.seq + seqShift }
     if (!seen.has(out.machineId)) {
       seen.add(out.machineId)
       link.publishRetained(machineTopic('status', out.machineId, prefix), encodeStatus(out.machineId, 'online', Date.now()))
@@ -119,7 +121,7 @@ export async function replayFile (options: ReplayOptions): Promise<ReplayResult>
     options.onPosition?.({ sent: published, skipped: bad, line, pass })
   }
 
-  const publishTruth = (t: Telemetry, failures: string[]): void => {
+  const publishTruth = (t: FlatTelemetry, failures: string[]): void => {
     const active = open.get(t.machineId) ?? new Set<string>()
     for (const mode of active) {
       if (failures.includes(mode)) continue

@@ -148,7 +148,7 @@ export const GroundTruth = Type.Object({
   ts: Timestamp,
   seq: Type.Integer({ minimum: 0 }),
   kind: Type.Union([Type.Literal('failure'), Type.Literal('sensor_fault')]),
-  mode: Type.String({ description: 'HDF, PWF, OSF, TWF, RNF for failures; stuck, spike, drift, dropout, nan, garbage for sensor faults' }),
+  mode: Type.String({ description: 'Failures: HDF, PWF, OSF, TWF, RNF (AI4I machines), bearing_wear, cavitation, impeller_clog, seal_leak (pumps); replayed files may also say unspecified. Sensor faults (any machine): stuck, spike, drift, dropout, nan, garbage' }),
   phase: Type.Union([Type.Literal('start'), Type.Literal('end')])
 }, { $id: 'GroundTruth' })
 export type GroundTruth = Static<typeof GroundTruth>

@@ -196,7 +196,7 @@ export class CsvRows {
 }
 
 /** A header read as one column that contains another separator means the file is not comma-separated. */
-function checkDelimiter (path: string, header: string[]): void {
+export function checkDelimiter (path: string, header: readonly string[]): void {
   if (header.length !== 1) return
   for (const [sep, name] of [[';', 'semicolons'], ['\t', 'tabs'], ['|', 'pipes']] as const) {
     if (header[0].includes(sep)) throw new DataError(`${path} is separated by ${name}, not commas: convert it to comma-separated CSV`)

@@ -32,24 +32,17 @@ export async function openDataFile (path: string, options: DataFileOptions): Pro
 }
 
 async function openCsv (path: string, options: DataFileOptions): Promise<DataFile> {
-  const input = createReadStream(path)
-  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, skip_records_with_error: true }))
-  input.on('error', (err) => parser.destroy(err))
-  // Rows the parser itself cannot read (a stray quote) are reported from the reading loop, where
-  // onBad may throw.
-  const unreadable: Array<{ line: number, reason: string }> = []
-  parser.on('skip', (err: CsvError & { lines?: number }) => unreadable.push({ line: err.lines ?? 0, reason: err.message }))
-  const iterator = (parser as AsyncIterable<{ record: string[], info: { lines: number, bytes: number } }>)[Symbol.asyncIterator]()
-  const first = await readOrFail(path, iterator)
+  const csv = openCsvRecords(path)
+  const first = await csv.next()
   if (first === undefined) throw new DataError(`${path} is empty: expected a CSV header line`)
   const rows = new CsvRows(path, first.record, options)
   const reportUnreadable = (): void => {
-    for (const u of unreadable.splice(0)) options.onBad(u.line, u.reason)
+    for (const u of csv.unreadable()) options.onBad(u.line, u.reason)
   }
   async function * records (): AsyncGenerator<DataRecord> {
     let reported = 0
     try {
-      for (let next = await readOrFail(path, iterator); next !== undefined; next = await readOrFail(path, iterator)) {
+      for (let next = await csv.next(); next !== undefined; next = await csv.next()) {
         reportUnreadable()
         const record = rows.read(next.record, next.info.lines)
         if (record !== undefined) yield record
@@ -60,10 +53,41 @@ async function openCsv (path: string, options: DataFileOptions): Promise<DataFil
       }
       reportUnreadable()
     } finally {
-      input.destroy()
+      csv.close()
     }
   }
   return { path, format: 'csv', hasLabel: rows.hasLabel, syntheticHumidity: rows.syntheticHumidity, records }
+}
+
+/** One parsed CSV row: its fields, and the file line it ends on. */
+export interface CsvRecord {
+  record: string[]
+  info: { lines: number, bytes: number }
+}
+
+/** The rows of a CSV file as the data readers parse it (csv-parse), one at a time. */
+export interface CsvRecords {
+  /** The next row, or undefined at the end; a file that cannot be read is a DataError. */
+  next: () => Promise<CsvRecord | undefined>
+  /** The rows the parser could not read (a stray quote) since the last call, with their lines. */
+  unreadable: () => Array<{ line: number, reason: string }>
+  close: () => void
+}
+
+/** Opens a CSV file for reading row by row: BOM removed, fields trimmed, empty lines skipped, unreadable rows collected. */
+export function openCsvRecords (path: string): CsvRecords {
+  const input = createReadStream(path)
+  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, skip_records_with_error: true }))
+  input.on('error', (err) => parser.destroy(err))
+  // Rows the parser itself cannot read are reported from the reading loop, where onBad may throw.
+  const skipped: Array<{ line: number, reason: string }> = []
+  parser.on('skip', (err: CsvError & { lines?: number }) => skipped.push({ line: err.lines ?? 0, reason: err.message }))
+  const iterator = (parser as AsyncIterable<CsvRecord>)[Symbol.asyncIterator]()
+  return {
+    next: async () => await readOrFail(path, iterator),
+    unreadable: () => skipped.splice(0),
+    close: () => input.destroy()
+  }
 }
 
 /** The next parsed row, with any read or parse failure as a DataError. */
