@@ -21,7 +21,7 @@ export async function evaluateCommand (argv: readonly string[]): Promise<void> {
   const model = await loadModel(config.model)
   if (config.windows !== undefined) {
     requireExistingFile(config.windows, 'windows')
-    const result = await evaluateWindows(config.csv, await loadWindows(config.windows), model, { graceMs: config.graceS * 1000 })
+    const result = await evaluateWindows(config.csv, await loadWindows(config.windows), { model, graceMs: config.graceS * 1000 })
     process.stdout.write(config.json ? JSON.stringify({ model: { path: config.model, version: model.version }, source: config.csv, windowsFile: config.windows, ...result }) + '\n' : formatWindows(config.model, model.version, config.csv, result))
     return
   }

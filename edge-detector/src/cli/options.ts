@@ -38,10 +38,15 @@ export const evaluateOptions = {
 
 /** Settings of `edge-detector score`. */
 export const scoreOptions = {
-  csv: { flag: 'csv', type: 'string', description: 'Readings to score: a CSV or NDJSON telemetry export (or an AI4I 2020 CSV), in time order' },
-  model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: DETECTOR_DEFAULTS.modelPath, description: 'Model file to score with' },
-  out: { flag: 'out', type: 'string', description: 'Scored CSV to write: one row per input row (line, ts, machineId, state, score, threshold, alert, kind, reason)' },
-  machine: { flag: 'machine', type: 'string', description: 'Machine id of the rows of a file without a machine column (default: ai4i)' },
+  csv: { flag: 'csv', type: 'string', description: 'Readings to score, in time order: with --profiles any time-series CSV (a timestamp column, signals by header); without, a CSV or NDJSON telemetry export or an AI4I 2020 CSV' },
+  model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: DETECTOR_DEFAULTS.modelPath, description: 'Model file to score with (read only when a profile is scored by it)' },
+  profiles: { flag: 'profiles', env: 'PROFILES_PATH', type: 'string', description: 'Sensor profiles file (docs/profiles.md): each machine is validated, learns or is scored by its profile, as in the service' },
+  profile: { flag: 'profile', type: 'string', description: 'Score every row with this profile of --profiles, whatever its machines glob says' },
+  timestampColumn: { flag: 'timestamp-column', type: 'string', description: 'With --profiles: header of the timestamp column (default ts, time or timestamp); ISO 8601, YYYY-MM-DD HH:MM:SS (UTC), epoch s or ms' },
+  columns: { flag: 'columns', type: 'string', description: 'With --profiles: signal columns to read, comma-separated, `header=signal` to rename (default every numeric column)' },
+  machineColumn: { flag: 'machine-column', type: 'string', description: 'With --profiles: header of the machine-id column (default machineId or machine, if present)' },
+  out: { flag: 'out', type: 'string', description: 'Scored CSV to write: one row per input row (line, ts, machineId, state, score, threshold, alert, kind, reason); state is learning, normal, anomalous or sensor_fault' },
+  machine: { flag: 'machine', type: 'string', description: 'Machine id of the rows of a file without a machine column (default: ai4i, or machine-1 with --profiles)' },
   skipBadRows: { flag: 'skip-bad-rows', type: 'boolean', default: false, description: 'Write a row that cannot be used as a rejected row instead of stopping at it' },
   ...loggingOptions
 } as const satisfies ConfigSpec

@@ -1,16 +1,31 @@
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
 import type { AnomalyEvent, MachineState, RejectedMessage } from '@factory-edge/shared/contract'
-import { openDataFile, DataError, type DataRecord } from '@factory-edge/shared/data'
+import { openDataFile, openSignalCsv, DataError } from '@factory-edge/shared/data'
 import type { Model } from '@factory-edge/shared/ml'
-import { DetectorPipeline, type Outcome, type PipelineSink } from '../pipeline/pipeline.js'
+import type { ProfileSet } from '@factory-edge/shared/profiles'
+import { DetectorPipeline, type BaselineHooks, type Outcome, type PipelineSink } from '../pipeline/pipeline.js'
 import type { AlertPolicy } from '../pipeline/alert-policy.js'
 
 /** Columns of the scored file, one row per input row, in input order. */
 export const SCORE_COLUMNS = ['line', 'ts', 'machineId', 'state', 'score', 'threshold', 'alert', 'kind', 'reason'] as const
 
 export interface ScoreFileOptions {
-  model: Model
+  /** The detector's model: for the built-in ai4i profile, or the profiles scored by it. */
+  model?: Model
+  /**
+   * Sensor profiles: the file is then read as any time-series CSV (a timestamp column, signals by
+   * header) and each machine scored (or learning) by its profile. Without them it is an AI4I-shaped file.
+   */
+  profiles?: ProfileSet
+  /** Models of the profiles that name a file of their own. */
+  profileModels?: ReadonlyMap<string, Model>
+  /** How machines of learning profiles learn (and whether their baselines are loaded from disk). */
+  baselines?: BaselineHooks
+  /** Columns of a time-series CSV (with profiles). */
+  timestampColumn?: string
+  machineColumn?: string
+  columns?: readonly string[]
   alert?: Partial<AlertPolicy>
   /** Write a `rejected` row for a row the reader cannot use instead of stopping at it. */
   skipBadRows?: boolean
@@ -54,15 +69,18 @@ export class RowScorer {
   readonly pipeline: DetectorPipeline
   private readonly sink = new RowSink()
 
-  constructor (model: Model, alert?: Partial<AlertPolicy>) {
-    this.pipeline = new DetectorPipeline({ model, sink: this.sink, points: false, maxMachines: 100_000, alert })
+  constructor (options: Pick<ScoreFileOptions, 'model' | 'profiles' | 'profileModels' | 'baselines' | 'alert'>) {
+    this.pipeline = new DetectorPipeline({ ...options, sink: this.sink, points: false, maxMachines: 100_000 })
   }
 
-  /** Processes one row; {@link event} and {@link rejectReason} then describe it. */
-  process (r: DataRecord): Outcome {
+  /**
+   * Processes one row (`trusted`: already checked against its contract by the shared data reader);
+   * {@link event} and {@link rejectReason} then describe it.
+   */
+  process (r: Record<string, unknown>, trusted: boolean): Outcome {
     this.sink.event = undefined
     this.sink.rejectReason = undefined
-    return this.pipeline.processRecord(r as unknown as Record<string, unknown>, true)
+    return this.pipeline.processRecord(r, trusted)
   }
 
   get event (): AnomalyEvent | undefined {
@@ -81,7 +99,7 @@ export class RowScorer {
  * and writes one CSV row per input row. Deterministic: the same file and model give the same output.
  */
 export async function scoreFile (input: string, output: string, options: ScoreFileOptions): Promise<ScoreSummary> {
-  const scorer = new RowScorer(options.model, options.alert)
+  const scorer = new RowScorer(options)
   const out = createWriteStream(output)
   const summary: ScoreSummary = { rows: 0, scored: 0, rejected: 0, raised: 0, cleared: 0 }
   let lines: string[] = [SCORE_COLUMNS.join(',')]
@@ -91,20 +109,17 @@ export async function scoreFile (input: string, output: string, options: ScoreFi
     lines = []
     if (!out.write(text)) await once(out, 'drain')
   }
-  const file = await openDataFile(input, {
-    machineId: options.machineId,
-    onBad: (line, reason) => {
-      if (options.skipBadRows !== true) throw new DataError(`${input}, line ${line}: ${reason} (--skip-bad-rows writes it as a rejected row and goes on)`)
-      summary.rows++
-      summary.rejected++
-      lines.push(`${line},,,rejected,,,,,${csvText(reason)}`)
-    }
-  })
+  const onBad = (line: number, reason: string): void => {
+    if (options.skipBadRows !== true) throw new DataError(`${input}, line ${line}: ${reason} (--skip-bad-rows writes it as a rejected row and goes on)`)
+    summary.rows++
+    summary.rejected++
+    lines.push(`${line},,,rejected,,,,,${csvText(reason)}`)
+  }
   try {
-    for await (const r of file.records()) {
+    for await (const { line, record, trusted } of await inputRows(input, options, onBad)) {
       summary.rows++
-      const outcome = scorer.process(r)
-      lines.push(rowOf(r, outcome, scorer, summary))
+      const outcome = scorer.process(record, trusted)
+      lines.push(rowOf(line, record, outcome, scorer, summary))
       if (lines.length >= CHUNK_ROWS) await flush()
     }
     await flush()
@@ -115,9 +130,33 @@ export async function scoreFile (input: string, output: string, options: ScoreFi
   return summary
 }
 
-function rowOf (r: DataRecord, outcome: Outcome, scorer: RowScorer, summary: ScoreSummary): string {
+/** A row of an input file: its line, the reading as a record, and whether the reader already checked it. */
+export interface InputRow { line: number, record: Record<string, unknown>, trusted: boolean }
+
+/** The rows of a readings file: any time-series CSV with profiles, an AI4I-shaped file without. */
+export async function inputRows (input: string, options: ScoreFileOptions, onBad: (line: number, reason: string) => void): Promise<AsyncIterable<InputRow>> {
+  return options.profiles !== undefined ? await signalRows(input, options, onBad) : await ai4iRows(input, options, onBad)
+}
+
+/** An AI4I-shaped file (CSV or NDJSON), rows checked against the contract by the shared data reader. */
+async function ai4iRows (input: string, options: ScoreFileOptions, onBad: (line: number, reason: string) => void): Promise<AsyncIterable<InputRow>> {
+  const file = await openDataFile(input, { machineId: options.machineId, onBad })
+  return (async function * () {
+    for await (const r of file.records()) yield { line: r.line, record: r as unknown as Record<string, unknown>, trusted: true }
+  })()
+}
+
+/** Any time-series CSV, each row a payload for its machine's profile to validate. */
+async function signalRows (input: string, options: ScoreFileOptions, onBad: (line: number, reason: string) => void): Promise<AsyncIterable<InputRow>> {
+  const file = await openSignalCsv(input, { machineId: options.machineId ?? 'machine-1', timestampColumn: options.timestampColumn, machineColumn: options.machineColumn, columns: options.columns, onBad })
+  return (async function * () {
+    for await (const r of file.records()) yield { line: r.line, record: { ...r.values, machineId: r.machineId, ts: r.ts, seq: r.seq }, trusted: false }
+  })()
+}
+
+function rowOf (line: number, r: Record<string, unknown>, outcome: Outcome, scorer: RowScorer, summary: ScoreSummary): string {
   const pipeline = scorer.pipeline
-  const head = `${r.line},${r.ts},${csvText(r.machineId)}`
+  const head = `${line},${String(r.ts)},${csvText(String(r.machineId))}`
   if (outcome === 'rejected') {
     summary.rejected++
     return `${head},rejected,,,,,${scorer.rejectReason ?? ''}`

@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises'
-import { openDataFile, DataError } from '@factory-edge/shared/data'
-import type { Model } from '@factory-edge/shared/ml'
-import type { AlertPolicy } from '../pipeline/alert-policy.js'
+import { DataError } from '@factory-edge/shared/data'
 import { matchEpisodes, quantileOf, type Episode, type Raise } from './episodes.js'
-import { RowScorer } from './score-file.js'
+import { inputRows, RowScorer, type ScoreFileOptions } from './score-file.js'
 
 const DAY_MS = 86_400_000
 
@@ -46,13 +44,14 @@ export async function loadWindows (path: string): Promise<Episode[]> {
  * raises with the windows: a window is detected by a raise between its start and `graceMs` after its
  * end; a raise outside every window is a false alarm. Machine-days are each machine's span of readings.
  */
-export async function evaluateWindows (readings: string, windows: readonly Episode[], model: Model, options: { graceMs?: number, alert?: Partial<AlertPolicy>, machineId?: string } = {}): Promise<WindowEvaluation> {
-  const scorer = new RowScorer(model, options.alert)
+export async function evaluateWindows (readings: string, windows: readonly Episode[], options: ScoreFileOptions & { graceMs?: number } = {}): Promise<WindowEvaluation> {
+  const scorer = new RowScorer(options)
   const raises: Raise[] = []
   const span = new Map<string, { from: number, to: number }>()
-  const file = await openDataFile(readings, { machineId: options.machineId, onBad: (line, reason) => { throw new DataError(`${readings}, line ${line}: ${reason}`) } })
-  for await (const r of file.records()) {
-    scorer.process(r)
+  const rows = await inputRows(readings, options, (line, reason) => { throw new DataError(`${readings}, line ${line}: ${reason}`) })
+  for await (const { record, trusted } of rows) {
+    scorer.process(record, trusted)
+    const r = { machineId: String(record.machineId), ts: record.ts as number }
     const s = span.get(r.machineId)
     if (s === undefined) span.set(r.machineId, { from: r.ts, to: r.ts })
     else { s.from = Math.min(s.from, r.ts); s.to = Math.max(s.to, r.ts) }

@@ -42,7 +42,7 @@ test('evaluate --windows: windows detected, delay and false alarms per machine-d
   await writeFile(csv, `machine,start,end\nm1,${new Date(T0 + 600_000).toISOString()},${T0 + 614_000}\nm0,${T0 + 300_000},${T0 + 310_000}\n`)
   const windows = await loadWindows(csv)
   assert.deepEqual(windows.map((w) => [w.machineId, w.first, w.last]), [['m1', T0 + 600_000, T0 + 614_000], ['m0', T0 + 300_000, T0 + 310_000]])
-  const result = await evaluateWindows(file, windows, model, { graceMs: 60_000 })
+  const result = await evaluateWindows(file, windows, { model, graceMs: 60_000 })
   assert.equal(result.windows, 2)
   assert.equal(result.detected, 1, 'the anomalous stretch is found; the window labelled on a normal stretch is not')
   assert.ok(result.delayP50S >= 0 && result.delayP50S <= 10, `delay ${result.delayP50S} s`)
