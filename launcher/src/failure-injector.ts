@@ -19,7 +19,8 @@ export class FailureInjector {
     private readonly machineIds: readonly string[],
     private readonly onInject: (machineId: string, mode: string) => void,
     private readonly everyMs: number,
-    private readonly firstMs = 5000
+    private readonly firstMs = 5000,
+    private readonly modes: readonly string[] = DEMO_FAILURE_MODES
   ) {}
 
   /** Starts the schedule (no-op when everyMs is 0). */
@@ -31,7 +32,7 @@ export class FailureInjector {
   private schedule (delay: number): void {
     this.timer = setTimeout(() => {
       const machineId = this.machineIds[this.count % this.machineIds.length]
-      const mode = DEMO_FAILURE_MODES[this.count % DEMO_FAILURE_MODES.length]
+      const mode = this.modes[this.count % this.modes.length]
       this.count++
       this.target.injectFailure(machineId, mode)
       this.onInject(machineId, mode)

@@ -1,6 +1,8 @@
 import { access } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { loadProfiles } from '@factory-edge/shared/profiles'
 import { startBroker, type BrokerHandle } from '@factory-edge/broker'
-import { startSimulator, type SimulatorHandle } from '@factory-edge/sensor-simulator'
+import { PUMP_FAILURE_MODES, startSimulator, type MachineKind, type SimulatorHandle } from '@factory-edge/sensor-simulator'
 import { startDetector, type DetectorHandle } from '@factory-edge/edge-detector'
 import { trainDefaultModel, trainSynthetic } from '@factory-edge/edge-detector/training'
 import { saveModel } from '@factory-edge/shared/ml'
@@ -16,6 +18,8 @@ export interface StartAllOptions {
   /** Port of the detector's HTTP server (web view, /healthz, /metrics) on 127.0.0.1; 0 picks one; null: none. */
   httpPort?: number | null
   machines: number
+  /** Kind of the simulated machines (default ai4i); pumps learn their own baselines (config/profiles.yaml). */
+  kind?: MachineKind
   rateHz: number
   /** Seconds between injected failures; 0 turns injection off. */
   failureEverySeconds: number
@@ -43,6 +47,9 @@ async function exists (path: string): Promise<boolean> {
   return await access(path).then(() => true, () => false)
 }
 
+/** The profiles file the repository ships: AI4I machines on the trained model, pumps learning their own normal. */
+export const SHIPPED_PROFILES = fileURLToPath(new URL('../../../config/profiles.yaml', import.meta.url))
+
 /** Readings of simulated machines the first model of `npm start` learns from. */
 export const FIRST_MODEL_ROWS = 20_000
 
@@ -65,6 +72,8 @@ export async function ensureModel (path: string, trainData: 'synthetic' | 'ai4i'
  */
 export async function startAll (options: StartAllOptions): Promise<RunningSystem> {
   const { logger, out } = options
+  const kind = options.kind ?? 'ai4i'
+  // The shipped profiles score AI4I machines with the model, so it is needed whatever the kind.
   await ensureModel(options.modelPath, options.trainData, options.seed, out)
   const broker = await startBroker({ host: options.host, port: options.port, wsPort: null, httpPort: null, allowAnonymous: true, portSettings: { port: settingName(launcherOptions.port) }, logger: logger.child({ service: 'broker' }) })
   const stack: Array<() => Promise<void>> = [async () => await broker.close()]
@@ -74,7 +83,11 @@ export async function startAll (options: StartAllOptions): Promise<RunningSystem
   }
   try {
     const httpPort = options.httpPort ?? null
-    const detector = await startDetector({ brokerUrl: broker.url, modelPath: options.modelPath, httpHost: '127.0.0.1', httpPort, logger: logger.child({ service: 'edge-detector' }) })
+    // Pumps learn their own normal: their profile's learning goal decides when the first failure is worth injecting.
+    const profiles = kind === 'pump' ? loadProfiles(SHIPPED_PROFILES) : undefined
+    const learnReadings = profiles?.byName('pump')?.definition.model
+    const learningMs = learnReadings?.kind === 'learn' ? 1000 * (learnReadings.readings ?? 0) / options.rateHz : 0
+    const detector = await startDetector({ brokerUrl: broker.url, modelPath: options.modelPath, profiles, profilesPath: profiles === undefined ? undefined : SHIPPED_PROFILES, httpHost: '127.0.0.1', httpPort, logger: logger.child({ service: 'edge-detector' }) })
       .catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
         throw new Error(`the detector's HTTP server: port ${httpPort ?? ''} on 127.0.0.1 is already in use; choose another with --http-port (0 picks a free one)`)
@@ -83,18 +96,20 @@ export async function startAll (options: StartAllOptions): Promise<RunningSystem
     const view = new LiveView({ brokerUrl: broker.url, mode: options.view, out })
     await view.start()
     stack.push(async () => await view.close())
-    const simulator = await startSimulator({ brokerUrl: broker.url, machines: options.machines, rateHz: options.rateHz, seed: options.seed, logger: logger.child({ service: 'sensor-simulator' }) })
+    const simulator = await startSimulator({ brokerUrl: broker.url, machines: options.machines, kind, rateHz: options.rateHz, seed: options.seed, logger: logger.child({ service: 'sensor-simulator' }) })
     stack.push(async () => await simulator.stop())
     const injector = new FailureInjector(
       simulator,
       simulator.machineIds,
       (machineId, mode) => out.write(`💉 injecting a ${mode} failure into ${machineId}\n`),
       options.failureEverySeconds * 1000,
-      options.firstFailureMs
+      options.firstFailureMs ?? (learningMs > 0 ? learningMs + 15_000 : undefined),
+      kind === 'pump' ? PUMP_FAILURE_MODES : undefined
     )
     injector.start()
     stack.push(async () => injector.stop())
-    out.write(`factory-edge running: broker ${broker.url}, ${options.machines} machines at ${options.rateHz} Hz, model ${detector.model?.version ?? 'learned per machine'}. Subscribe to factory/+/anomalies for the events. Times in ${localZone()}. Ctrl-C stops.\n`)
+    const scoring = detector.model !== undefined ? `model ${detector.model.version}` : `each learning its own normal for ${Math.round(learningMs / 1000)} s first`
+    out.write(`factory-edge running: broker ${broker.url}, ${options.machines} ${kind === 'pump' ? 'pumps' : 'machines'} at ${options.rateHz} Hz, ${scoring}. Subscribe to factory/+/anomalies for the events. Times in ${localZone()}. Ctrl-C stops.\n`)
     if (detector.webUrl !== undefined) out.write(`Live web view: ${detector.webUrl}\n`)
     return { broker, detector, simulator, close }
   } catch (err) {

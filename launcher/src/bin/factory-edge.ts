@@ -26,6 +26,7 @@ runMain('factory-edge', async () => {
     port: config.port,
     httpPort: config.httpPort,
     machines: config.machines,
+    kind: config.kind,
     rateHz: config.rateHz,
     failureEverySeconds: config.failureEvery,
     modelPath: config.model,
