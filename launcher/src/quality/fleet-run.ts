@@ -1,10 +1,17 @@
 import type { AnomalyEvent, MachineState, RejectedMessage } from '@factory-edge/shared/contract'
 import type { Model } from '@factory-edge/shared/ml'
-import { DetectorPipeline, type PipelineOptions, type PipelineSink } from '@factory-edge/edge-detector'
+import { DetectorPipeline, type BaselineHooks, type PipelineOptions, type PipelineSink } from '@factory-edge/edge-detector'
+import type { ProfileSet } from '@factory-edge/shared/profiles'
 import { matchEpisodes, type Episode, type EpisodeMatch } from '@factory-edge/edge-detector/scoring'
 
 export type { Episode }
-import { generateLabelledTelemetry, type GenerateOptions } from '@factory-edge/sensor-simulator'
+import { generateLabelledReadings, type GenerateReadingsOptions } from '@factory-edge/sensor-simulator'
+
+/** Sensor profiles and per-machine baselines, for fleets of machines that learn their own normal. */
+export interface FleetProfiles {
+  profiles: ProfileSet
+  baselines: BaselineHooks
+}
 
 /** One run of a simulated fleet through the detector's pipeline, in simulated time. */
 export interface FleetRun {
@@ -15,6 +22,8 @@ export interface FleetRun {
   episodes: Episode[]
   readings: number
   machines: number
+  /** Readings that went into learning instead of being scored. */
+  learning: number
 }
 
 /** Collects the pipeline's alert events; everything else it produces is not needed here. */
@@ -36,9 +45,9 @@ class EventCollector implements PipelineSink {
  * ground truth as episodes. Readings a sensor dropout swallows are not sent. The quality benchmark runs
  * it, and a test checks that the detector service raises the same events for the same readings.
  */
-export function runFleet (model: Model, options: GenerateOptions, alert?: PipelineOptions['alert']): FleetRun {
+export function runFleet (model: Model | undefined, options: GenerateReadingsOptions, alert?: PipelineOptions['alert'], profiles?: FleetProfiles): FleetRun {
   const sink = new EventCollector()
-  const pipeline = new DetectorPipeline({ model, sink, points: false, maxMachines: 100_000, alert })
+  const pipeline = new DetectorPipeline({ model, sink, points: false, maxMachines: 100_000, alert, ...profiles })
   const open = new Map<string, Episode>()
   const episodes: Episode[] = []
   let readings = 0
@@ -53,16 +62,17 @@ export function runFleet (model: Model, options: GenerateOptions, alert?: Pipeli
     if (episode === undefined) open.set(key, { machineId, kind, mode, signal, first: seq, last: seq })
     else episode.last = seq
   }
-  for (const { telemetry: t, failure, fault, faultSignal, sent } of generateLabelledTelemetry(options)) {
+  let learning = 0
+  for (const { telemetry: t, failure, fault, faultSignal, sent } of generateLabelledReadings(options)) {
     track(`${t.machineId}/failure`, t.machineId, 'failure', failure, t.seq)
     track(`${t.machineId}/fault`, t.machineId, 'fault', fault, t.seq, faultSignal)
     if (!sent) continue
-    pipeline.process(`factory/${t.machineId}/telemetry`, Buffer.from(JSON.stringify(t)))
+    if (pipeline.process(`factory/${t.machineId}/telemetry`, Buffer.from(JSON.stringify(t))) === 'learning') learning++
     readings++
   }
   episodes.push(...open.values())
-  const machines = typeof options.machines === 'number' ? options.machines : options.machines.length
-  return { raised: sink.events.filter((e) => e.state === 'raised'), events: sink.events, episodes, readings, machines }
+  const machines = options.kinds !== undefined ? options.kinds.reduce((n, k) => n + k.count, 0) : typeof options.machines === 'number' ? options.machines : options.machines.length
+  return { raised: sink.events.filter((e) => e.state === 'raised'), events: sink.events, episodes, readings, machines, learning }
 }
 
 /**
