@@ -13,6 +13,8 @@ export const DETECTOR_BIN = join(REPO, 'edge-detector/dist/src/bin/edge-detector
 export interface Counters {
   messages: number
   scored: number
+  /** Readings added to a machine's learning data instead of being scored. */
+  learning: number
   rejected: Record<string, number>
   rejectedTotal: number
   duplicates: number
@@ -37,6 +39,7 @@ export function parseCounters (text: string): Counters {
   return {
     messages: value('edge_detector_messages_total'),
     scored: value('edge_detector_scored_total'),
+    learning: value('edge_detector_learning_readings_total'),
     rejected,
     rejectedTotal: Object.values(rejected).reduce((a, b) => a + b, 0),
     duplicates: value('edge_detector_duplicates_total'),
