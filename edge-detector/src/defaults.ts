@@ -64,6 +64,13 @@ export const DETECTOR_DEFAULTS = {
     clearAfter: 30
   },
   retrain: { minRows: 1000, keep: 5 },
+  /**
+   * A machine's self-learned baseline (see src/baseline and docs/self-learning.md): a smaller forest than
+   * a trained model's, so that learning stays within 20 ms and the file within 50 KB per machine, and the
+   * threshold rule (a high quantile of the machine's own learning scores plus a margin). Chosen by
+   * measurement (docs/self-learning.md).
+   */
+  baseline: { trees: 40, sampleSize: 256, quantile: 0.995, thresholdMargin: 0.02, resetPollMs: 2000 },
   influx: {
     org: 'factory',
     bucket: 'factory',
