@@ -43,7 +43,7 @@ export const detectorConfigSpec = {
   retrainCron: { flag: 'retrain-cron', env: 'RETRAIN_CRON', type: 'string', description: 'Retrain on recent normal readings on this cron schedule, e.g. "0 3 * * *" (off by default)' },
   retrainMinRows: { flag: 'retrain-min-rows', env: 'RETRAIN_MIN_ROWS', type: 'integer', min: 10, default: D.retrain.minRows, description: 'Fewest recent normal readings worth retraining on' },
   retrainReservoir: { flag: 'retrain-reservoir', env: 'RETRAIN_RESERVOIR', type: 'integer', min: 0, max: 10_000_000, default: D.reservoirSize, description: 'Recent normal readings (feature rows) kept for retraining' },
-  modelsDir: { flag: 'models-dir', env: 'MODELS_DIR', type: 'string', description: 'Where retrained versions go as <version>.json (default: models/ beside the model file)' },
+  modelsDir: { flag: 'models-dir', env: 'MODELS_DIR', type: 'string', description: 'Where retrained versions go as <version>.json and self-learned baselines as baselines/<profile>/<machineId>.json (default: models/ beside the model file)' },
   keepModels: { flag: 'keep-models', env: 'KEEP_MODELS', type: 'integer', min: 1, default: D.retrain.keep, description: 'Retrained model versions kept' },
   ...loggingOptions
 } as const satisfies ConfigSpec

@@ -24,3 +24,9 @@ export class BaselineFileError extends FactoryEdgeError {
     super(message)
   }
 }
+
+/** A machine named on the command line has no baseline (e.g. `edge-detector baseline show`). */
+export class NoBaselineError extends FactoryEdgeError {
+  override name = 'NoBaselineError'
+  override readonly code = 'ERR_NO_BASELINE'
+}
