@@ -1,6 +1,6 @@
 import { open, readFile, rename, unlink, mkdir } from 'node:fs/promises'
 import { dirname, basename, join } from 'node:path'
-import { IsolationForest, ForestInputError, type ForestOptions } from '../forest/index.js'
+import { IsolationForest, ForestInputError, type ForestOptions, type LayoutMode } from '../forest/index.js'
 import { validateFeatureSpec, FeatureSpecError, type FeatureSpec } from '../features/index.js'
 import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, type FeatureCatalog, type FeatureSummary, type TrainingInfo } from './model.js'
 import { decodeForest, encodeForest, type EncodedForest } from './forest-codec.js'
@@ -43,20 +43,21 @@ const isFiniteNumber = (v: unknown): boolean => typeof v === 'number' && Number.
 
 /**
  * Parses and fully validates a model file's text; throws ModelFileError naming the problem. Feature names
- * are checked against `catalog` (AI4I's signals by default, a sensor profile's catalog for its models).
+ * are checked against `catalog` (AI4I's signals by default, a sensor profile's catalog for its models);
+ * `layout` is the forest's memory layout (see LayoutMode).
  */
-export function parseModel (text: string, catalog?: FeatureCatalog): Model {
+export function parseModel (text: string, catalog?: FeatureCatalog, layout?: LayoutMode): Model {
   let doc: unknown
   try {
     doc = JSON.parse(text)
   } catch (err) {
     fail(`model file is not valid JSON (truncated or corrupt?): ${(err as Error).message}`)
   }
-  return modelFromDocument(doc, catalog)
+  return modelFromDocument(doc, catalog, layout)
 }
 
 /** Validates a parsed model file object (see {@link modelDocument}) and builds the model; throws ModelFileError. */
-export function modelFromDocument (doc: unknown, catalog?: FeatureCatalog): Model {
+export function modelFromDocument (doc: unknown, catalog?: FeatureCatalog, layout?: LayoutMode): Model {
   if (typeof doc !== 'object' || doc === null) fail('model file must contain a JSON object')
   const d = doc as Record<string, unknown>
   if (d.format !== MODEL_FORMAT) fail(`not a factory-edge model file: format is ${JSON.stringify(d.format)}, expected "${MODEL_FORMAT}"`)
@@ -84,7 +85,7 @@ export function modelFromDocument (doc: unknown, catalog?: FeatureCatalog): Mode
   const trees = decodeForest(enc)
   let forestModel: IsolationForest
   try {
-    forestModel = new IsolationForest({ nFeatures: enc.nFeatures, sampleSize: enc.sampleSize, threshold, options: options as unknown as ForestOptions, ...trees })
+    forestModel = new IsolationForest({ nFeatures: enc.nFeatures, sampleSize: enc.sampleSize, threshold, options: options as unknown as ForestOptions, ...trees }, layout)
   } catch (err) {
     if (err instanceof ForestInputError) fail(`model file: invalid forest: ${err.message}`)
     throw err

@@ -154,3 +154,12 @@ test('a model over a profile\'s signals is described, saved and read back with t
   bad.training.dropped = -1
   assert.throws(() => parseModel(JSON.stringify(bad), catalog), /"dropped" must be a non-negative integer/)
 })
+
+test('a model file read into the compact layout scores exactly as the one read into the fast layout', () => {
+  const compact = parseModel(text, undefined, 'compact')
+  assert.equal(compact.forest.layoutMode, 'compact')
+  assert.equal(parseModel(text).forest.layoutMode, 'fast')
+  assert.equal(compact.version, model.version)
+  assert.deepEqual(compact.scoreBatch(data), model.scoreBatch(data))
+  assert.equal(serializeModel(compact), text)
+})
