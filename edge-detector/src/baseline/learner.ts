@@ -120,7 +120,8 @@ export function learnBaseline (spec: FeatureSpec, rows: Float64Array, meta: Lear
   }
   const grown = IsolationForest.fit(usable.rows, n, { ...forestOptions, contamination: 'auto' })
   const threshold = chooseThreshold(grown.scoreBatch(usable.rows), o)
-  const forest = new IsolationForest({ ...grown.state(), threshold, options: forestOptions })
+  // Compact, as the store loads it: the detector holds a baseline per machine.
+  const forest = new IsolationForest({ ...grown.state(), threshold, options: forestOptions }, 'compact')
   const training: TrainingInfo = { rows: count, source: meta.source ?? `learned by ${meta.machineId} (profile ${meta.profile.name})` }
   if (usable.dropped > 0) training.dropped = usable.dropped
   return new Model(forest, clean, summarise(clean, usable.rows, meta.profile.catalog), training, createdAtOf(meta.learnedAt))

@@ -179,7 +179,8 @@ export function parseBaseline (text: string, machineId: string, profile: string,
     fail('version', `model format version ${JSON.stringify(m.formatVersion)} is not supported; this build reads version ${MODEL_FORMAT_VERSION}`)
   }
   try {
-    return modelFromDocument(m, catalogOfFile(m.featureSpec))
+    // Compact: a detector holds one baseline per machine, thousands of them (see docs/self-learning.md).
+    return modelFromDocument(m, catalogOfFile(m.featureSpec), 'compact')
   } catch (err) {
     if (err instanceof ModelFileError) return fail('corrupt', err.message)
     throw err

@@ -65,7 +65,7 @@ test('baseline list and show print the baselines of the models directory, as tex
   assert.ok(text.includes(`model ${pump1.version}, learned 2026-01-01T01:00:00.000Z`))
   assert.ok(text.includes(`threshold ${Number(pump1.threshold.toPrecision(5))} (99.5th percentile of its own learning scores plus a margin`))
   assert.ok(text.includes('learned from 999 readings, 1 left out (a value that is not a finite number); learned by pump-1 (profile pump)'))
-  assert.ok(text.includes(`forest: 40 trees of 256 readings, seed ${pump1.options.seed}`))
+  assert.ok(text.includes(`forest: 32 trees of 256 readings, seed ${pump1.options.seed}`))
   assert.match(text, /\n {2}feature +unit +mean +std +min +max\n {2}flow +m³\/h +\d/)
   assert.match(text, /\n {2}vibrationRms\.std +mm\/s +/)
 

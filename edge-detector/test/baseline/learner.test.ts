@@ -97,9 +97,10 @@ test('rows holding NaN or Infinity are left out and counted; the baseline is the
   assert.throws(() => learnBaseline(spec, rows.subarray(0, n + 1), meta), /not whole rows of 15 features/)
 })
 
-test('a baseline is a small forest: 40 trees of at most 256 rows, whatever the number of learning readings', () => {
+test('a baseline is a small forest: 32 trees of at most 256 rows, in the compact layout, whatever the number of learning readings', () => {
   const model = learnBaseline(spec, stream, meta)
-  assert.equal(model.options.nEstimators, 40)
+  assert.equal(model.options.nEstimators, 32)
+  assert.equal(model.forest.layoutMode, 'compact')
   assert.equal(model.forest.sampleSize, 256)
   assert.equal(model.training.rows, 6000)
   const few = learnBaseline(spec, rows.subarray(0, 100 * n), meta)

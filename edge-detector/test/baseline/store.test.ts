@@ -44,6 +44,7 @@ test('a saved baseline loads back as the same model, from one file per machine u
   assert.ok(loaded !== undefined)
   assert.equal(loaded.version, model.version)
   assert.equal(loaded.threshold, model.threshold)
+  assert.equal(loaded.forest.layoutMode, 'compact', 'a detector holds thousands: the memory-saving layout')
   assert.deepEqual(loaded.scoreBatch(rows), model.scoreBatch(rows))
   assert.equal(serializeModel(loaded), serializeModel(model))
   const text = await readFile(path, 'utf8')
