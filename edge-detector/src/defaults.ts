@@ -66,7 +66,7 @@ export const DETECTOR_DEFAULTS = {
   retrain: { minRows: 1000, keep: 5 },
   /**
    * A machine's self-learned baseline (see src/baseline and docs/self-learning.md): a smaller forest than
-   * a trained model's, so that learning stays within 20 ms and the file within 50 KB per machine, and the
+   * a trained model's, within issue 14's targets for learning time and file size per machine, and the
    * threshold rule (a high quantile of the machine's own learning scores plus a margin). Chosen by
    * measurement (docs/self-learning.md).
    */

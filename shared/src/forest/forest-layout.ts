@@ -59,10 +59,10 @@ export const PASS_THROUGH = 0x7fffffff
 
 /**
  * How a forest is laid out in memory for scoring. `fast`: the complete layout (see {@link ForestLayout})
- * plus per-node path lengths and gains, about 70 bytes per node. `compact`: only the right-child links,
- * 4 bytes per node beside the trees themselves; a row then walks the pre-order trees and leaf path
- * lengths are computed on the way, giving bit-identical scores more slowly. For processes that hold many
- * small forests (a self-learned baseline per machine).
+ * plus per-node path lengths and gains, several times the size of the trees. `compact`: only the
+ * right-child links, one Int32 per node beside the trees themselves; a row then walks the pre-order
+ * trees and leaf path lengths are computed on the way, giving bit-identical scores more slowly. For
+ * processes that hold many small forests (a self-learned baseline per machine).
  */
 export type LayoutMode = 'fast' | 'compact'
 
