@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { brokerConfigSpec } from '@factory-edge/broker'
 import { generateConfigSpec, replayConfigSpec, simulatorConfigSpec } from '@factory-edge/sensor-simulator'
 import { detectorConfigSpec } from '@factory-edge/edge-detector'
-import { evaluateOptions, scoreOptions, trainOptions } from '@factory-edge/edge-detector/commands'
+import { baselineOptions, evaluateOptions, scoreOptions, trainOptions } from '@factory-edge/edge-detector/commands'
 import { launcherOptions } from '@factory-edge/launcher'
 
 const { values: args } = parseArgs({
@@ -60,6 +60,11 @@ const COMMANDS = [
     title: 'edge-detector score',
     intro: 'Scores a file of readings with the detector\'s own pipeline, one output row per input row.',
     spec: scoreOptions
+  },
+  {
+    title: 'edge-detector baseline',
+    intro: '`list`, `show <machineId>` and `reset <machineId>` of the baselines machines under a `learn` profile learned for themselves ([self-learning.md](self-learning.md)); the same models directory as the service.',
+    spec: baselineOptions
   },
   {
     title: 'factory-edge (npm start)',

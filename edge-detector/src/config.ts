@@ -9,7 +9,6 @@ export const detectorConfigSpec = {
   clientId: { flag: 'client-id', env: 'MQTT_CLIENT_ID', type: 'string', description: `MQTT client id; keep it fixed so the broker keeps the persistent session (default ${D.clientId}, or ${D.clientId}-<k>-of-<n> with --shard)` },
   modelPath: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: D.modelPath, description: 'Model file (written by `edge-detector train`); watched and swapped in when it changes' },
   profilesPath: { flag: 'profiles', env: 'PROFILES_PATH', type: 'string', description: 'Sensor profiles file (YAML or JSON, see docs/profiles.md); without it every machine is an AI4I machine (the built-in ai4i profile)' },
-  baselinesDir: { flag: 'baselines-dir', env: 'BASELINES_DIR', type: 'string', default: D.baselinesDir, description: 'Directory of the baselines that machines of learning profiles learn (one file per machine)' },
   watchModel: { flag: 'watch-model', env: 'WATCH_MODEL', type: 'boolean', default: D.watchModel, description: 'Reload the model file when it changes (a corrupt file is refused, the running model stays)' },
   shard: { flag: 'shard', env: 'DETECTOR_SHARD', type: 'string', pattern: /^\d+\/\d+$/, hint: 'k/n with 1 <= k <= n, e.g. 2/3', description: 'Handle only the machines whose id hashes to shard k of n (run n detectors with 1/n .. n/n)' },
   alertK: { flag: 'alert-k', env: 'ALERT_K', type: 'integer', min: 1, max: 32, default: D.alert.k, description: 'Raise an alert after k of the last m scores are over the threshold' },
@@ -45,7 +44,7 @@ export const detectorConfigSpec = {
   retrainCron: { flag: 'retrain-cron', env: 'RETRAIN_CRON', type: 'string', description: 'Retrain on recent normal readings on this cron schedule, e.g. "0 3 * * *" (off by default)' },
   retrainMinRows: { flag: 'retrain-min-rows', env: 'RETRAIN_MIN_ROWS', type: 'integer', min: 10, default: D.retrain.minRows, description: 'Fewest recent normal readings worth retraining on' },
   retrainReservoir: { flag: 'retrain-reservoir', env: 'RETRAIN_RESERVOIR', type: 'integer', min: 0, max: 10_000_000, default: D.reservoirSize, description: 'Recent normal readings (feature rows) kept for retraining' },
-  modelsDir: { flag: 'models-dir', env: 'MODELS_DIR', type: 'string', description: 'Where retrained versions go as <version>.json (default: models/ beside the model file)' },
+  modelsDir: { flag: 'models-dir', env: 'MODELS_DIR', type: 'string', description: 'Where retrained versions go as <version>.json and self-learned baselines as baselines/<profile>/<machineId>.json (default: models/ beside the model file)' },
   keepModels: { flag: 'keep-models', env: 'KEEP_MODELS', type: 'integer', min: 1, default: D.retrain.keep, description: 'Retrained model versions kept' },
   ...loggingOptions
 } as const satisfies ConfigSpec
@@ -72,7 +71,7 @@ export function detectorOptionsFromConfig (c: DetectorConfig): Omit<DetectorOpti
     clientId: c.clientId,
     modelPath: c.modelPath,
     profilesPath: c.profilesPath,
-    baselinesDir: c.baselinesDir,
+    modelsDir: c.modelsDir,
     watchModel: c.watchModel,
     shard,
     alert: {

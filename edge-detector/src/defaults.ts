@@ -7,7 +7,6 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TOPIC_PREFIX } from '@factory-edge/s
 export const DETECTOR_DEFAULTS = {
   topicPrefix: DEFAULT_TOPIC_PREFIX,
   modelPath: 'results/model.json',
-  baselinesDir: 'results/baselines',
   watchModel: true,
   /** A fixed id, so that the broker keeps the persistent session; shards append `-<k>-of-<n>`. */
   clientId: 'factory-edge-detector',
@@ -65,6 +64,13 @@ export const DETECTOR_DEFAULTS = {
     clearAfter: 30
   },
   retrain: { minRows: 1000, keep: 5 },
+  /**
+   * A machine's self-learned baseline (see src/baseline and docs/self-learning.md): a smaller forest than
+   * a trained model's, within issue 14's targets for learning time and file size per machine, and the
+   * threshold rule (a high quantile of the machine's own learning scores plus a margin). Chosen by
+   * measurement (docs/self-learning.md).
+   */
+  baseline: { trees: 32, sampleSize: 256, quantile: 0.995, thresholdMargin: 0.02, resetPollMs: 2000 },
   influx: {
     org: 'factory',
     bucket: 'factory',

@@ -61,7 +61,7 @@ test('a two-signal CSV replayed through the broker gives the same learning, aler
   const logger = createLogger('profiles-agreement', { level: 'warn', format: 'json', destination: process.stderr })
   const broker = await startBroker({ host: '127.0.0.1', port: 0, wsPort: null, httpPort: null, allowAnonymous: true, logger })
   t.after(async () => await broker.close())
-  const detector = await startDetectorProcess({ brokerUrl: broker.url, modelPath: join(dir.dir, 'no-model.json'), spoolDir: join(dir.dir, 'spool'), clientId: 'profiles-agreement', args: ['--profiles', profiles, '--baselines-dir', join(dir.dir, 'baselines')] })
+  const detector = await startDetectorProcess({ brokerUrl: broker.url, modelPath: join(dir.dir, 'no-model.json'), spoolDir: join(dir.dir, 'spool'), clientId: 'profiles-agreement', args: ['--profiles', profiles, '--models-dir', join(dir.dir, 'models')] })
   t.after(async () => await detector.stop())
 
   const events: AnomalyEvent[] = []

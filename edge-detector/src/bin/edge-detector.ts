@@ -6,7 +6,8 @@ import { runCommand } from '../cli/run.js'
 const COMMANDS: Record<string, (argv: readonly string[]) => Promise<void>> = {
   train: async (argv) => await (await import('../cli/train.js')).trainCommand(argv),
   evaluate: async (argv) => await (await import('../cli/evaluate.js')).evaluateCommand(argv),
-  score: async (argv) => await (await import('../cli/score.js')).scoreCommand(argv)
+  score: async (argv) => await (await import('../cli/score.js')).scoreCommand(argv),
+  baseline: async (argv) => await (await import('../cli/baseline.js')).baselineCommand(argv)
 }
 
 const [command, ...rest] = process.argv.slice(2)

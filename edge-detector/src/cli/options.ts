@@ -1,3 +1,4 @@
+import { SIGNAL_NAME_PATTERN } from '@factory-edge/shared/profiles'
 import { loggingOptions, type ConfigSpec } from '@factory-edge/shared/runtime'
 import { DETECTOR_DEFAULTS } from '../defaults.js'
 import { AI4I_SHA256, AI4I_URL } from '../training/download.js'
@@ -49,4 +50,12 @@ export const scoreOptions = {
   machine: { flag: 'machine', type: 'string', description: 'Machine id of the rows of a file without a machine column (default: ai4i, or machine-1 with --profiles)' },
   skipBadRows: { flag: 'skip-bad-rows', type: 'boolean', default: false, description: 'Write a row that cannot be used as a rejected row instead of stopping at it' },
   ...loggingOptions
+} as const satisfies ConfigSpec
+
+/** Settings of `edge-detector baseline`: the same models directory as the service's. */
+export const baselineOptions = {
+  modelsDir: { flag: 'models-dir', env: 'MODELS_DIR', type: 'string', description: 'Models directory of the detector; baselines are in its baselines/<profile>/<machineId>.json (default: models/ beside --model)' },
+  model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: DETECTOR_DEFAULTS.modelPath, description: 'The detector\'s model file, whose directory holds models/ when --models-dir is not given' },
+  profile: { flag: 'profile', type: 'string', pattern: SIGNAL_NAME_PATTERN, hint: 'a profile name', description: 'reset, show: only the baseline under this profile (default: every profile\'s)' },
+  json: { flag: 'json', type: 'boolean', default: false, description: 'Print JSON (list: one object per line) instead of text' }
 } as const satisfies ConfigSpec

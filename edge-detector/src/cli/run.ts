@@ -7,8 +7,8 @@ import { usesDetectorModel } from '../service/profile-models.js'
 import { requireExistingFile } from './existing-file.js'
 import { printDetectorVersion } from './version.js'
 
-const USAGE = 'edge-detector [run] [options]\n       edge-detector train --help\n       edge-detector evaluate --help'
-const SUMMARY = 'Scores MQTT telemetry with an Isolation Forest and publishes anomaly events; writes points to InfluxDB.\n\nCommands:\n  run        Run the detector service (the default)\n  train      Train a model file\n  evaluate   Evaluate a model on labelled data'
+const USAGE = 'edge-detector [run] [options]\n       edge-detector train --help\n       edge-detector evaluate --help\n       edge-detector score --help\n       edge-detector baseline --help'
+const SUMMARY = 'Scores MQTT telemetry with an Isolation Forest and publishes anomaly events; writes points to InfluxDB.\n\nCommands:\n  run        Run the detector service (the default)\n  train      Train a model file\n  evaluate   Evaluate a model on labelled data\n  score      Score a file of readings with the detector\'s pipeline\n  baseline   List, show or reset the baselines machines learned for themselves'
 
 /** `edge-detector [run]`: the detector service, until SIGINT or SIGTERM. */
 export async function runCommand (argv: readonly string[], commands: readonly string[]): Promise<void> {

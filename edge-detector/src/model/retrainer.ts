@@ -1,10 +1,11 @@
 import { readdir, stat, unlink } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { schedule, validate, type ScheduledTask } from 'node-cron'
 import { saveModel, trainModel, type Model } from '@factory-edge/shared/ml'
 import { type Logger } from '@factory-edge/shared/runtime'
 import { DETECTOR_DEFAULTS } from '../defaults.js'
 import type { DetectorPipeline } from '../pipeline/pipeline.js'
+import { resolveModelsDir } from './models-dir.js'
 
 /** Scheduled retraining on the recent readings that were not anomalous. */
 export interface RetrainOptions {
@@ -75,7 +76,7 @@ export class Retrainer {
       const model = trainModel(old.featureSpec, data, old.options, { source: `retrained on ${reservoir.size} recent non-anomalous readings` })
       const oldMean = meanScore(old, data)
       const newMean = meanScore(model, data)
-      const dir = this.options.modelsDir ?? join(dirname(this.modelPath), 'models')
+      const dir = resolveModelsDir(this.options.modelsDir, this.modelPath)
       await saveModel(join(dir, `${model.version}.json`), model)
       await prune(dir, this.options.keep ?? DETECTOR_DEFAULTS.retrain.keep)
       await saveModel(this.modelPath, model)

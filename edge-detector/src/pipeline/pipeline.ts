@@ -52,8 +52,11 @@ export interface PipelineObserver {
 export interface BaselineHooks {
   /** The persisted baseline of a machine, or undefined; throws when the file cannot be used. */
   load: (machineId: string, profile: SensorProfile) => Model | undefined
-  /** Trains a machine's baseline from the feature rows it collected (row-major, spec's width). */
-  learn: (machineId: string, profile: SensorProfile, spec: FeatureSpec, rows: Float64Array) => Model
+  /**
+   * Trains a machine's baseline from the feature rows it collected (row-major, spec's width); `learnedAt`
+   * is the time of its last learning reading.
+   */
+  learn: (machineId: string, profile: SensorProfile, spec: FeatureSpec, rows: Float64Array, learnedAt: number) => Model
 }
 
 export interface PipelineOptions {
@@ -498,7 +501,7 @@ export class DetectorPipeline {
     const rows = learning.rowsOf(slot).slice()
     let model: Model
     try {
-      model = this.learnBaseline(machineId, lane, rows)
+      model = this.learnBaseline(machineId, lane, rows, ts)
     } catch (err) {
       // Learning data the forest cannot use (e.g. every row alike): learn again from fresh readings.
       this.stats.learnFailures++
@@ -515,9 +518,9 @@ export class DetectorPipeline {
     this.sink.state?.(this.stateOf(slot, ts))
   }
 
-  private learnBaseline (machineId: string, lane: ProfileLane, rows: Float64Array): Model {
+  private learnBaseline (machineId: string, lane: ProfileLane, rows: Float64Array, learnedAt: number): Model {
     if (this.baselines === undefined) throw new Error('no baseline learner configured')
-    return this.baselines.learn(machineId, lane.profile, lane.extractor.spec, rows)
+    return this.baselines.learn(machineId, lane.profile, lane.extractor.spec, rows, learnedAt)
   }
 
   private emitEvent (slot: number, lane: ProfileLane, model: Model, machineId: string, ts: number, seq: number, score: number, raised: boolean, sensorFault: boolean): void {

@@ -1,14 +1,17 @@
-import { trainModel } from '@factory-edge/shared/ml'
+import { learnBaseline, type BaselineStore } from '../baseline/index.js'
 import type { BaselineHooks } from '../pipeline/pipeline.js'
-import { machineHash } from '../pipeline/shard.js'
 
-/**
- * Baselines kept in memory only: learned from each machine's rows with a small forest seeded from the
- * machine id and profile, never persisted (a restart learns again).
- */
-export function inMemoryBaselines (): BaselineHooks {
-  return {
-    load: () => undefined,
-    learn: (machineId, profile, spec, rows) => trainModel(spec, rows, { nEstimators: 50, maxSamples: 128, contamination: 0.01, seed: machineHash(`${profile.name}/${machineId}`) }, { source: `${rows.length / spec.features.length} readings of ${machineId} while learning` }, profile.catalog)
-  }
+/** Learns a machine's baseline with the learner's rule, stamped with its last learning reading's time (same readings, same file). */
+function learner (calibrationMargin: number | undefined): BaselineHooks['learn'] {
+  return (machineId, profile, spec, rows, learnedAt) => learnBaseline(spec, rows, { machineId, profile, learnedAt }, calibrationMargin === undefined ? {} : { calibrationMargin })
+}
+
+/** Baselines kept in memory only (`edge-detector score`, tests): learned, never persisted. */
+export function inMemoryBaselines (calibrationMargin?: number): BaselineHooks {
+  return { load: () => undefined, learn: learner(calibrationMargin) }
+}
+
+/** Baselines in the detector's models directory: loaded when a machine is first seen or comes back, learned when it has none. */
+export function storedBaselines (store: BaselineStore, calibrationMargin?: number): BaselineHooks {
+  return { load: (machineId, profile) => store.loadSync(machineId, profile), learn: learner(calibrationMargin) }
 }

@@ -7,7 +7,9 @@ import { startOpsServer, type HealthReport, type OpsServer } from '@factory-edge
 import { DETECTOR_DEFAULTS } from '../defaults.js'
 import { detectorConfigSpec } from '../config.js'
 import { DetectorPipeline } from '../pipeline/pipeline.js'
-import { inMemoryBaselines } from './baseline-hooks.js'
+import { BaselineStore, type BaselineResetWatcher } from '../baseline/index.js'
+import { resolveModelsDir } from '../model/models-dir.js'
+import { storedBaselines } from './baseline-hooks.js'
 import { profileModelPaths, usesDetectorModel } from './profile-models.js'
 import { parseShard, type Shard } from '../pipeline/shard.js'
 import type { PointWriter } from '../influx/point-writer.js'
@@ -40,6 +42,9 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
   private readonly history: MachineHistory | undefined
   private web: WebView | undefined
   private statsTimer: NodeJS.Timeout | undefined
+  /** Where machines of learning profiles keep their baselines (undefined when no profile learns). */
+  private readonly baselines: BaselineStore | undefined
+  private resetWatcher: BaselineResetWatcher | undefined
 
   constructor (private readonly options: DetectorOptions, loaded: LoadedModels, private readonly logger: Logger, shard: Shard | undefined) {
     super()
@@ -62,7 +67,10 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     })
     this.mqtt.on('connect', () => this.emit('connect'))
     this.mqtt.on('offline', () => this.emit('offline'))
+    const learns = loaded.profiles.profiles.some((p) => p.definition.model.kind === 'learn')
+    const baselines = this.baselines = learns ? new BaselineStore(resolveModelsDir(options.modelsDir ?? options.retrain?.modelsDir, options.modelPath)) : undefined
     this.outputs = new DetectorOutputs({
+      saveBaseline: baselines === undefined ? undefined : async (machineId, profile, model) => { await baselines.save(machineId, profile, model) },
       mqtt: this.mqtt,
       events: this,
       topicPrefix: prefix,
@@ -77,7 +85,7 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       model: loaded.model,
       profiles: loaded.profiles,
       profileModels: loaded.profileModels,
-      baselines: inMemoryBaselines(),
+      baselines: baselines === undefined ? undefined : storedBaselines(baselines, options.alert?.baselineMargin),
       sink: this.outputs,
       observer: this.history,
       topicPrefix: prefix,
@@ -141,6 +149,7 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       this.watcher.start()
     }
     if (o.retrain !== undefined && this.model !== undefined) (await this.loadRetrainer()).start()
+    if (this.baselines !== undefined) await this.watchResets(this.baselines)
     // A stop requested while starting (SIGTERM before the broker answers) ends the start here.
     if (this.closing) return
     if (o.httpPort !== undefined && o.httpPort !== null) {
@@ -169,6 +178,21 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     } else {
       this.logger.info({ url }, 'live web view: asks for the token of --ui-token / UI_TOKEN (bearer, basic-auth password or ?token= once)')
     }
+  }
+
+  /** `edge-detector baseline reset` in another process: the machine forgets its baseline and learns again. */
+  private async watchResets (store: BaselineStore): Promise<void> {
+    const log = this.logger.child({ component: 'baselines' })
+    this.resetWatcher = store.watchResets()
+    this.resetWatcher.on('reset', ({ machineId, profile }) => {
+      const lane = this.pipeline.laneFor(machineId)
+      if (profile !== undefined && lane?.profileName !== profile) return
+      const tracked = this.pipeline.resetBaseline(machineId)
+      log.info({ machine: machineId, profile, tracked }, tracked ? 'baseline reset: the machine learns again' : 'baseline reset: the machine is not tracked now; it learns when it comes back')
+    })
+    this.resetWatcher.on('error', (err) => log.warn({ error: err.message }, 'watching baseline resets failed'))
+    await this.resetWatcher.start()
+    log.info({ dir: store.dir }, 'baselines of learning machines kept here')
   }
 
   private swapModel (model: Model): void {
@@ -219,6 +243,7 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     if (this.statsTimer !== undefined) clearInterval(this.statsTimer)
     this.watcher?.close()
     this.retrainer?.stop()
+    await this.resetWatcher?.stop()
     await this.mqtt.close()
     if (this.points !== undefined) {
       this.writeStatsPoint()

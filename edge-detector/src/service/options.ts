@@ -23,8 +23,11 @@ export interface DetectorOptions {
   profilesPath?: string
   /** The profiles, already loaded from `profilesPath` (the command line validates them before starting). */
   profiles?: ProfileSet
-  /** Where machines of learning profiles keep their baselines. */
-  baselinesDir?: string
+  /**
+   * The models directory: retrained versions, and the baselines machines of learning profiles learn
+   * (`baselines/<profile>/<machineId>.json`); default `models/` beside the model file.
+   */
+  modelsDir?: string
   watchModel?: boolean
   /**
    * MQTT client id. Fixed (not random) so that the broker keeps the persistent session, and with it

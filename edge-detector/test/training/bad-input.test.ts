@@ -102,7 +102,7 @@ test('a file named by a flag that is not there, or an unknown command, is a conf
     spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, DEBUG: undefined, MODEL_PATH: undefined } })
   const cases: Array<[string[], RegExp]> = [
     [['--model', `${dir}/none.json`, '--broker-url', 'mqtt://127.0.0.1:1'], /^edge-detector: --model \(MODEL_PATH\): .*none\.json does not exist; train one with `edge-detector train --download --out .*none\.json` .* or `edge-detector train --csv FILE --out .*none\.json`.*npm start.*model-init/],
-    [['bogus'], /^edge-detector: unknown command "bogus"; commands: run, train, evaluate, score$/],
+    [['bogus'], /^edge-detector: unknown command "bogus"; commands: run, train, evaluate, score, baseline$/],
     [['train', '--csv', `${dir}/none.csv`], /^edge-detector train: --csv: .*none\.csv does not exist$/],
     [['evaluate', '--model', `${dir}/none.json`, '--csv', `${dir}/none.csv`], /^edge-detector evaluate: --model \(MODEL_PATH\): .*none\.json does not exist$/]
   ]

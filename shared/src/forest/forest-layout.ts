@@ -27,14 +27,14 @@ export interface ForestLayout {
   maxDepth: number
   /** Right child of each pre-order node (the left one is node + 1); -1 for external nodes. */
   right: Int32Array
-  /** External nodes: depth + c(size), the path length of a row that ends there. */
-  pathLength: Float64Array
+  /** External nodes: depth + c(size), the path length of a row that ends there. Null in the compact layout (computed while walking). */
+  pathLength: Float64Array | null
   /**
    * Change of expected remaining path length on entering a node from its parent:
    * c(size(parent)) − 1 − c(size(node)); 0 for a root. Positive when the split cut the row off from most
-   * of its parent's rows. See IsolationForest.shortening.
+   * of its parent's rows. See IsolationForest.shortening. Null in the compact layout (see {@link nodeGains}).
    */
-  gain: Float64Array
+  gain: Float64Array | null
   /** Complete layout, or null when maxDepth > MAX_COMPLETE_DEPTH. */
   complete: null | CompleteLayout
 }
@@ -57,21 +57,30 @@ export interface CompleteLayout {
 /** Rank of a pass-through slot: larger than any bin, so every row goes left. */
 export const PASS_THROUGH = 0x7fffffff
 
+/**
+ * How a forest is laid out in memory for scoring. `fast`: the complete layout (see {@link ForestLayout})
+ * plus per-node path lengths and gains, several times the size of the trees. `compact`: only the
+ * right-child links, one Int32 per node beside the trees themselves; a row then walks the pre-order
+ * trees and leaf path lengths are computed on the way, giving bit-identical scores more slowly. For
+ * processes that hold many small forests (a self-learned baseline per machine).
+ */
+export type LayoutMode = 'fast' | 'compact'
+
 /** Validates pre-order trees (structure, features, sizes, depth) and derives the scoring layout. */
-export function layOutForest (trees: PreorderTrees, nFeatures: number, sampleSize: number): ForestLayout {
+export function layOutForest (trees: PreorderTrees, nFeatures: number, sampleSize: number, mode: LayoutMode = 'fast'): ForestLayout {
   const { roots, feature, value } = trees
   const n = feature.length
   if (value.length !== n) throw new ForestInputError(`forest has ${n} features but ${value.length} values`)
   if (roots.length < 1) throw new ForestInputError('forest has no trees')
   if (!Number.isInteger(sampleSize) || sampleSize < 1) throw new ForestInputError(`sample size must be a positive integer, got ${sampleSize}`)
   const maxDepth = heightLimit(sampleSize)
-  const slots = maxDepth <= MAX_COMPLETE_DEPTH ? (1 << maxDepth) - 1 : 0
+  const slots = mode === 'fast' && maxDepth <= MAX_COMPLETE_DEPTH ? (1 << maxDepth) - 1 : 0
   const layout: ForestLayout = {
     nTrees: roots.length,
     maxDepth,
     right: new Int32Array(n).fill(-1),
-    pathLength: new Float64Array(n),
-    gain: new Float64Array(n),
+    pathLength: mode === 'fast' ? new Float64Array(n) : null,
+    gain: mode === 'fast' ? new Float64Array(n) : null,
     complete: null
   }
   const split = new Float64Array(roots.length * slots)
@@ -89,6 +98,14 @@ export function layOutForest (trees: PreorderTrees, nFeatures: number, sampleSiz
   if (complete !== null) rankSplits(complete, split, trees, nFeatures)
   layout.complete = complete
   return layout
+}
+
+/** The gains of a forest's nodes (see {@link ForestLayout.gain}), for a compact layout that does not keep them. */
+export function nodeGains (trees: PreorderTrees, nFeatures: number, sampleSize: number): Float64Array {
+  const layout: ForestLayout = { nTrees: trees.roots.length, maxDepth: heightLimit(sampleSize), right: new Int32Array(trees.feature.length), pathLength: null, gain: new Float64Array(trees.feature.length), complete: null }
+  const walker = new TreeWalker(trees, nFeatures, layout, null, new Float64Array(0))
+  for (let t = 0; t < trees.roots.length; t++) walker.visit(t, 0, 0)
+  return layout.gain as Float64Array
 }
 
 /** Collects each feature's distinct split values and replaces every slot's split by its rank among them. */
@@ -145,7 +162,7 @@ class TreeWalker {
     if (f === -1) {
       if (!Number.isInteger(v) || v < 1) throw new ForestInputError(`external node ${node} has size ${v}, expected a positive integer`)
       const path = depth + averagePathLength(v)
-      layout.pathLength[node] = path
+      if (layout.pathLength !== null) layout.pathLength[node] = path
       if (complete !== null) {
         // Pass-through slots below an early external node send every row left, to its leaf slot.
         let slot = heap
@@ -170,9 +187,11 @@ class TreeWalker {
     const rightNode = this.next
     const rightSize = this.visit(tree, depth + 1, 2 * heap + 2)
     const size = leftSize + rightSize
-    const c = averagePathLength(size)
-    layout.gain[left] = c - 1 - averagePathLength(leftSize)
-    layout.gain[rightNode] = c - 1 - averagePathLength(rightSize)
+    if (layout.gain !== null) {
+      const c = averagePathLength(size)
+      layout.gain[left] = c - 1 - averagePathLength(leftSize)
+      layout.gain[rightNode] = c - 1 - averagePathLength(rightSize)
+    }
     return size
   }
 }

@@ -1,2 +1,3 @@
 export * from './path-length.js'
 export * from './isolation-forest.js'
+export type { LayoutMode } from './forest-layout.js'

@@ -1,8 +1,8 @@
 import { Random } from '../random.js'
 import { ForestInputError } from '../errors.js'
-import { layOutForest, type ForestLayout } from './forest-layout.js'
+import { layOutForest, nodeGains, type ForestLayout, type LayoutMode } from './forest-layout.js'
 import { BLOCK_ROWS, CompleteScorer } from './complete-scorer.js'
-import { averagePathLength } from './path-length.js'
+import { averagePathLength, averagePathLengths } from './path-length.js'
 import { TreeBuilder, type PreorderTrees } from './tree-builder.js'
 
 export { ForestInputError } from '../errors.js'
@@ -44,11 +44,16 @@ export class IsolationForest {
   private readonly layout: ForestLayout
   /** c(ψ): path lengths are normalised by it. */
   private readonly normaliser: number
-  /** Fast path; null when the trees are too deep for the complete layout. */
+  /** Fast path; null when the trees are too deep for the complete layout, or the layout is compact. */
   private readonly scorer: CompleteScorer | null
+  /** Compact layout: c(n) for every leaf size n <= ψ (shared by the forests of a sample size). */
+  private readonly leafPathLengths: Float64Array | null
 
-  /** Builds a forest from its state, validating the trees; throws ForestInputError if they are inconsistent. */
-  constructor (state: ForestState) {
+  /**
+   * Builds a forest from its state, validating the trees; throws ForestInputError if they are
+   * inconsistent. `layout` chooses speed or memory (see LayoutMode); scores are the same either way.
+   */
+  constructor (state: ForestState, readonly layoutMode: LayoutMode = 'fast') {
     validateOptions(state.options)
     if (!Number.isInteger(state.nFeatures) || state.nFeatures < 1) throw new ForestInputError(`nFeatures must be a positive integer, got ${state.nFeatures}`)
     if (!Number.isFinite(state.threshold)) throw new ForestInputError(`threshold must be a finite number, got ${state.threshold}`)
@@ -61,7 +66,8 @@ export class IsolationForest {
     const { nEstimators, maxSamples, contamination, seed } = state.options
     this.options = { nEstimators, maxSamples, contamination, seed }
     this.trees = { roots: state.roots, feature: state.feature, value: state.value }
-    this.layout = layOutForest(this.trees, state.nFeatures, state.sampleSize)
+    this.layout = layOutForest(this.trees, state.nFeatures, state.sampleSize, layoutMode)
+    this.leafPathLengths = this.layout.pathLength === null ? averagePathLengths(state.sampleSize) : null
     this.nTrees = state.roots.length
     this.normaliser = averagePathLength(state.sampleSize)
     this.scorer = this.layout.complete === null ? null : new CompleteScorer(this.layout.complete, this.nTrees, this.layout.maxDepth, this.nFeatures)
@@ -155,7 +161,9 @@ export class IsolationForest {
     out.fill(0, 0, nF)
     for (let f = 0; f < nF; f++) if (!Number.isFinite(row[offset + f])) return out
     const { roots, feature, value } = this.trees
-    const { right, gain } = this.layout
+    const right = this.layout.right
+    // A compact forest keeps no gains; explanations are rare (an alert), so they are computed for the call.
+    const gain = this.layout.gain ?? nodeGains(this.trees, nF, this.sampleSize)
     for (let t = 0; t < this.nTrees; t++) {
       let node = roots[t]
       let f = feature[node]
@@ -193,11 +201,27 @@ export class IsolationForest {
     return Math.pow(2, -(pathSum / this.nTrees) / this.normaliser)
   }
 
-  /** Sum over the trees of the path length, walking the pre-order trees (forests too deep for the complete layout). */
+  /** Sum over the trees of the path length, walking the pre-order trees (compact layout, or too deep for the complete one). */
   private sparsePathSum (row: ArrayLike<number>, offset: number): number {
     const { roots, feature, value } = this.trees
     const { right, pathLength } = this.layout
     let total = 0
+    if (pathLength === null) {
+      const leafPath = this.leafPathLengths as Float64Array
+      for (let t = 0; t < this.nTrees; t++) {
+        let node = roots[t]
+        let f = feature[node]
+        let depth = 0
+        while (f >= 0) {
+          node = row[offset + f] < value[node] ? node + 1 : right[node]
+          f = feature[node]
+          depth++
+        }
+        // The same expression as the stored path length of the fast layout, so the same double.
+        total += depth + leafPath[value[node]]
+      }
+      return total
+    }
     for (let t = 0; t < this.nTrees; t++) {
       let node = roots[t]
       let f = feature[node]

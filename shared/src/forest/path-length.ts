@@ -10,3 +10,15 @@ export function averagePathLength (n: number): number {
   if (n === 2) return 1
   return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n
 }
+
+const tables = new Map<number, Float64Array>()
+
+/** c(n) for n = 0 .. maxN, computed once per maxN and shared (read-only). */
+export function averagePathLengths (maxN: number): Float64Array {
+  let table = tables.get(maxN)
+  if (table === undefined) {
+    table = Float64Array.from({ length: maxN + 1 }, (_, n) => averagePathLength(n))
+    tables.set(maxN, table)
+  }
+  return table
+}

@@ -1,14 +1,14 @@
 import { open, readFile, rename, unlink, mkdir } from 'node:fs/promises'
 import { dirname, basename, join } from 'node:path'
-import { IsolationForest, ForestInputError, type ForestOptions } from '../forest/index.js'
+import { IsolationForest, ForestInputError, type ForestOptions, type LayoutMode } from '../forest/index.js'
 import { validateFeatureSpec, FeatureSpecError, type FeatureSpec } from '../features/index.js'
-import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, type FeatureSummary } from './model.js'
+import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, type FeatureCatalog, type FeatureSummary, type TrainingInfo } from './model.js'
 import { decodeForest, encodeForest, type EncodedForest } from './forest-codec.js'
 import { ModelFileError } from '../errors.js'
 
-/** Serialises a model to the versioned JSON file format (deterministic for equal models). */
-export function serializeModel (model: Model): string {
-  const doc = {
+/** A model as the JSON object of the versioned model file format (deterministic for equal models). */
+export function modelDocument (model: Model): Record<string, unknown> {
+  return {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     version: model.version,
@@ -20,7 +20,11 @@ export function serializeModel (model: Model): string {
     training: { ...model.training, features: model.summary },
     forest: encodeForest(model.forest.state())
   }
-  return JSON.stringify(doc, null, 1) + '\n'
+}
+
+/** Serialises a model to the versioned JSON file format (deterministic for equal models). */
+export function serializeModel (model: Model): string {
+  return JSON.stringify(modelDocument(model), null, 1) + '\n'
 }
 
 function fail (message: string): never {
@@ -37,14 +41,23 @@ const isInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger
 const isString = (v: unknown): boolean => typeof v === 'string'
 const isFiniteNumber = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v)
 
-/** Parses and fully validates a model file's text; throws ModelFileError naming the problem. */
-export function parseModel (text: string): Model {
+/**
+ * Parses and fully validates a model file's text; throws ModelFileError naming the problem. Feature names
+ * are checked against `catalog` (AI4I's signals by default, a sensor profile's catalog for its models);
+ * `layout` is the forest's memory layout (see LayoutMode).
+ */
+export function parseModel (text: string, catalog?: FeatureCatalog, layout?: LayoutMode): Model {
   let doc: unknown
   try {
     doc = JSON.parse(text)
   } catch (err) {
     fail(`model file is not valid JSON (truncated or corrupt?): ${(err as Error).message}`)
   }
+  return modelFromDocument(doc, catalog, layout)
+}
+
+/** Validates a parsed model file object (see {@link modelDocument}) and builds the model; throws ModelFileError. */
+export function modelFromDocument (doc: unknown, catalog?: FeatureCatalog, layout?: LayoutMode): Model {
   if (typeof doc !== 'object' || doc === null) fail('model file must contain a JSON object')
   const d = doc as Record<string, unknown>
   if (d.format !== MODEL_FORMAT) fail(`not a factory-edge model file: format is ${JSON.stringify(d.format)}, expected "${MODEL_FORMAT}"`)
@@ -56,7 +69,7 @@ export function parseModel (text: string): Model {
   const options = field<Record<string, unknown>>(d, 'options', (v) => typeof v === 'object' && v !== null, 'an object')
   let featureSpec
   try {
-    featureSpec = validateFeatureSpec(d.featureSpec)
+    featureSpec = validateFeatureSpec(d.featureSpec, catalog)
   } catch (err) {
     if (err instanceof FeatureSpecError) fail(`model file: ${err.message}`)
     throw err
@@ -72,14 +85,16 @@ export function parseModel (text: string): Model {
   const trees = decodeForest(enc)
   let forestModel: IsolationForest
   try {
-    forestModel = new IsolationForest({ nFeatures: enc.nFeatures, sampleSize: enc.sampleSize, threshold, options: options as unknown as ForestOptions, ...trees })
+    forestModel = new IsolationForest({ nFeatures: enc.nFeatures, sampleSize: enc.sampleSize, threshold, options: options as unknown as ForestOptions, ...trees }, layout)
   } catch (err) {
     if (err instanceof ForestInputError) fail(`model file: invalid forest: ${err.message}`)
     throw err
   }
   const rows = field<number>(training, 'rows', isInt, 'a non-negative integer')
   const source = field<string>(training, 'source', isString, 'a string')
-  const model = new Model(forestModel, featureSpec, checkSummary(training.features, featureSpec), { rows, source }, createdAt)
+  const info: TrainingInfo = { rows, source }
+  if (training.dropped !== undefined) info.dropped = field<number>(training, 'dropped', isInt, 'a non-negative integer')
+  const model = new Model(forestModel, featureSpec, checkSummary(training.features, featureSpec), info, createdAt)
   const version = field<string>(d, 'version', isString, 'a string')
   if (version !== model.version) {
     fail(`model file content does not match its version ${version} (computed ${model.version}): the file was altered or is corrupt`)
@@ -127,8 +142,8 @@ export async function saveModel (path: string, model: Model): Promise<void> {
   await writeFileAtomic(path, serializeModel(model))
 }
 
-/** Loads and validates a model file; throws ModelFileError naming the file and the problem. */
-export async function loadModel (path: string): Promise<Model> {
+/** Loads and validates a model file; throws ModelFileError naming the file and the problem. `catalog` as for {@link parseModel}. */
+export async function loadModel (path: string, catalog?: FeatureCatalog): Promise<Model> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -137,7 +152,7 @@ export async function loadModel (path: string): Promise<Model> {
     throw new ModelFileError(code === 'ENOENT' ? `model file ${path} does not exist` : `cannot read model file ${path}: ${(err as Error).message}`)
   }
   try {
-    return parseModel(text)
+    return parseModel(text, catalog)
   } catch (err) {
     if (err instanceof ModelFileError) throw new ModelFileError(`${path}: ${err.message}`)
     throw err

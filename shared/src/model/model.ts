@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { IsolationForest, type ForestOptions } from '../forest/index.js'
-import { describeFeature, validateFeatureSpec, type FeatureSpec, type SignalDescription } from '../features/index.js'
+import { describeFeature, validateFeatureSpec, SIGNALS, type FeatureSpec, type SignalDescription } from '../features/index.js'
 import { encodeForest } from './forest-codec.js'
 import { TrainingRange } from './training-range.js'
 
@@ -21,9 +21,15 @@ export interface FeatureSummary {
 
 /** Where the training data came from. */
 export interface TrainingInfo {
+  /** Rows the forest was trained on. */
   rows: number
   source: string
+  /** Rows left out because they held a non-finite value (a self-learned baseline counts them); absent when none were. */
+  dropped?: number
 }
+
+/** The signals feature names are described with: AI4I's by default, a sensor profile's `catalog` otherwise. */
+export type FeatureCatalog = Readonly<Record<string, SignalDescription>>
 
 /** A trained model: the forest plus everything the detector needs to compute its inputs. */
 export class Model {
@@ -75,8 +81,8 @@ export class Model {
   }
 }
 
-/** Computes the per-feature summary of a row-major training matrix (features over `catalog`'s signals: AI4I's by default, a profile's). */
-export function summarise (spec: FeatureSpec, data: Float64Array, catalog?: Readonly<Record<string, SignalDescription>>): FeatureSummary[] {
+/** Computes the per-feature summary of a row-major training matrix; units and descriptions come from `catalog`. */
+export function summarise (spec: FeatureSpec, data: Float64Array, catalog: FeatureCatalog = SIGNALS): FeatureSummary[] {
   const n = spec.features.length
   const rows = data.length / n
   return spec.features.map((name, f) => {
@@ -102,22 +108,23 @@ export function trainModel (
   spec: FeatureSpec,
   data: Float64Array,
   options: Partial<ForestOptions> = {},
-  meta: { source?: string, createdAt?: string } = {},
-  catalog?: Readonly<Record<string, SignalDescription>>
+  meta: { source?: string, createdAt?: string, catalog?: FeatureCatalog, dropped?: number } = {}
 ): Model {
-  const clean = validateFeatureSpec(spec, catalog)
+  const clean = validateFeatureSpec(spec, meta.catalog)
   const forest = IsolationForest.fit(data, clean.features.length, options)
+  const training: TrainingInfo = { rows: data.length / clean.features.length, source: meta.source ?? 'unknown' }
+  if (meta.dropped !== undefined && meta.dropped > 0) training.dropped = meta.dropped
   return new Model(
     forest,
     clean,
-    summarise(clean, data, catalog),
-    { rows: data.length / clean.features.length, source: meta.source ?? 'unknown' },
+    summarise(clean, data, meta.catalog),
+    training,
     meta.createdAt ?? defaultCreatedAt()
   )
 }
 
 /** Honours SOURCE_DATE_EPOCH so that builds and model files can be reproduced byte for byte. */
-function defaultCreatedAt (): string {
+export function defaultCreatedAt (): string {
   const epoch = process.env.SOURCE_DATE_EPOCH
   if (epoch !== undefined && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000).toISOString()
   return new Date().toISOString()

@@ -71,6 +71,36 @@ test('forests too deep for the complete layout (maxSamples > 1024) are walked no
   }
 })
 
+test('the compact layout scores and explains exactly like the fast one, with far less memory', () => {
+  const forest = IsolationForest.fit(data, nFeatures, { nEstimators: 40, maxSamples: 256, seed: 9, contamination: 0.02 })
+  const compact = new IsolationForest(forest.state(), 'compact')
+  assert.equal(compact.layoutMode, 'compact')
+  assert.equal(compact.threshold, forest.threshold)
+  assert.deepEqual(compact.scoreBatch(data), forest.scoreBatch(data))
+  const state = forest.state()
+  const fast = new Float64Array(nFeatures)
+  const small = new Float64Array(nFeatures)
+  for (let r = 0; r < data.length / nFeatures; r += 13) {
+    assert.equal(compact.score(data, r * nFeatures), referenceScore(state, data.subarray(r * nFeatures, (r + 1) * nFeatures)))
+    assert.deepEqual(compact.shortening(data, small, r * nFeatures), forest.shortening(data, fast, r * nFeatures))
+    assert.deepEqual(compact.contributions(data, small, r * nFeatures), forest.contributions(data, fast, r * nFeatures))
+  }
+  const far = Float64Array.from(data.subarray(0, nFeatures), (v) => v * 3)
+  assert.equal(compact.score(far), forest.score(far))
+  // What each keeps per forest beyond the trees: the layouts' typed arrays.
+  const bytes = (f: IsolationForest): number => {
+    const layout = (f as unknown as { layout: Record<string, unknown> }).layout
+    let total = 0
+    for (const v of Object.values(layout)) {
+      if (ArrayBuffer.isView(v)) total += v.byteLength
+      else if (v !== null && typeof v === 'object') for (const w of Object.values(v)) if (ArrayBuffer.isView(w)) total += w.byteLength
+    }
+    return total
+  }
+  assert.ok(bytes(compact) * 10 < bytes(forest), `compact ${bytes(compact)} bytes, fast ${bytes(forest)} bytes`)
+  assert.equal(bytes(compact), 4 * state.feature.length, 'compact keeps only the right-child links')
+})
+
 test('trees respect the height limit ceil(log2 ψ) and hold exactly ψ rows each', () => {
   for (const maxSamples of [2, 3, 100, 256]) {
     const forest = IsolationForest.fit(data, nFeatures, { nEstimators: 20, maxSamples, seed: 9 })
@@ -135,4 +165,7 @@ test('inconsistent trees are rejected when a forest is built from a state', () =
   assert.throws(() => new IsolationForest(broken((s) => { s.roots[1] += 1 })), /tree 0 ends at node \d+, expected \d+/)
   assert.throws(() => new IsolationForest(broken((s) => { s.sampleSize = 4 })), /height limit|sample size/)
   assert.throws(() => new IsolationForest(broken((s) => { s.options = { ...s.options, nEstimators: 4 } })), /3 trees but options.nEstimators is 4/)
+  // The compact layout checks the trees just as much.
+  assert.throws(() => new IsolationForest(broken((s) => { s.value[firstLeaf] += 1 }), 'compact'), /holds 17 training rows, expected the sample size 16/)
+  assert.throws(() => new IsolationForest(broken((s) => { s.feature[firstSplit] = nFeatures }), 'compact'), /splits on feature 5/)
 })

@@ -126,3 +126,40 @@ test('altered or cut tree data is detected', () => {
   const flipped = value.slice(0, i) + (value[i] === 'A' ? 'B' : 'A') + value.slice(i + 1)
   rejects(edit((d) => { d.forest[name] = flipped }), /does not match its version|invalid|outside|non-finite|splits on/)
 })
+
+test('a model over a profile\'s signals is described, saved and read back with the profile\'s catalog', () => {
+  const catalog = {
+    flow: { unit: 'm³/h', description: 'Volume flow' },
+    dischargePressure: { unit: 'bar', description: 'Discharge pressure' }
+  }
+  const pumpSpec: FeatureSpec = { window: 30, features: ['flow', 'flow.std', 'dischargePressure'] }
+  const rows = data.subarray(0, 300 * 3)
+  assert.throws(() => trainModel(pumpSpec, rows, { nEstimators: 5 }, { createdAt }), /unknown signal "flow"/)
+  const pump = trainModel(pumpSpec, rows, { nEstimators: 5, seed: 3 }, { createdAt, catalog, source: 'pump-1', dropped: 4 })
+  assert.deepEqual(pump.summary.map((s) => [s.name, s.unit, s.description]), [
+    ['flow', 'm³/h', 'Volume flow'],
+    ['flow.std', 'm³/h', 'Volume flow, standard deviation over the window'],
+    ['dischargePressure', 'bar', 'Discharge pressure']
+  ])
+  assert.deepEqual(pump.training, { rows: 300, source: 'pump-1', dropped: 4 })
+  const pumpText = serializeModel(pump)
+  assert.throws(() => parseModel(pumpText), (err: unknown) => err instanceof ModelFileError && /unknown signal "flow"/.test(err.message))
+  const back = parseModel(pumpText, catalog)
+  assert.equal(back.version, pump.version)
+  assert.deepEqual(back.training, pump.training)
+  assert.equal(serializeModel(back), pumpText)
+  const noDrops = trainModel(pumpSpec, rows, { nEstimators: 5, seed: 3 }, { createdAt, catalog, source: 'pump-1', dropped: 0 })
+  assert.equal('dropped' in JSON.parse(serializeModel(noDrops)).training, false, 'no "dropped" key when nothing was dropped')
+  const bad = JSON.parse(pumpText)
+  bad.training.dropped = -1
+  assert.throws(() => parseModel(JSON.stringify(bad), catalog), /"dropped" must be a non-negative integer/)
+})
+
+test('a model file read into the compact layout scores exactly as the one read into the fast layout', () => {
+  const compact = parseModel(text, undefined, 'compact')
+  assert.equal(compact.forest.layoutMode, 'compact')
+  assert.equal(parseModel(text).forest.layoutMode, 'fast')
+  assert.equal(compact.version, model.version)
+  assert.deepEqual(compact.scoreBatch(data), model.scoreBatch(data))
+  assert.equal(serializeModel(compact), text)
+})
