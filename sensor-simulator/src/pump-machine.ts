@@ -40,7 +40,14 @@ export const PUMP_SIGNALS: readonly PumpSignal[] = [
   { name: 'bearingTemperature', unit: '°C', min: -20, max: 150, scale: 10, description: 'Drive-end bearing temperature', spike: 30, drift: 0.1 }
 ]
 
+const [FLOW, SUCTION, DISCHARGE, CURRENT, SPEED, VIBRATION, BEARING] = PUMP_SIGNALS
 const FIELDS = new PayloadFields(PUMP_SIGNALS.map((s) => s.name))
+
+/** A value as the transmitter reports it: at its resolution, and at the end of its range when beyond it. */
+function report (v: number, s: PumpSignal): number {
+  const x = round(v, s.scale)
+  return x < s.min ? s.min : x > s.max ? s.max : x
+}
 /** Every pump signal can have a faulty sensor, reading high or low. */
 const FAULTY: readonly FaultySignal[] = PUMP_SIGNALS.map((s) => ({ name: s.name, spike: s.spike, drift: s.drift, min: s.min, max: s.max, eitherWay: true }))
 
@@ -76,13 +83,14 @@ export class PumpMachine extends MachineBase<PumpFailureMode, PumpFailureEpisode
     r.bearingTemperature = p.bearingTemperature
     this.label = failure?.mode
     const effect = this.applyFault(r as unknown as Record<string, unknown>)
-    const values = r as unknown as Record<string, number>
-    for (let i = 0; i < PUMP_SIGNALS.length; i++) {
-      const s = PUMP_SIGNALS[i]
-      const v = round(values[s.name], s.scale)
-      // The transmitters' own range: what they cannot report they report at its end.
-      values[s.name] = v < s.min ? s.min : v > s.max ? s.max : v
-    }
+    // Field by field rather than by name in a loop: plain property stores keep the hot path free of allocation.
+    r.flow = report(r.flow, FLOW)
+    r.suctionPressure = report(r.suctionPressure, SUCTION)
+    r.dischargePressure = report(r.dischargePressure, DISCHARGE)
+    r.motorCurrent = report(r.motorCurrent, CURRENT)
+    r.speed = report(r.speed, SPEED)
+    r.vibration = report(r.vibration, VIBRATION)
+    r.bearingTemperature = report(r.bearingTemperature, BEARING)
     if (failure !== undefined) failure.age++
     return effect
   }
