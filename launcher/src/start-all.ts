@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { loadProfiles } from '@factory-edge/shared/profiles'
+import { loadProfiles, ProfileSet, SensorProfile } from '@factory-edge/shared/profiles'
 import { startBroker, type BrokerHandle } from '@factory-edge/broker'
 import { PUMP_FAILURE_MODES, startSimulator, type MachineKind, type SimulatorHandle } from '@factory-edge/sensor-simulator'
 import { startDetector, type DetectorHandle } from '@factory-edge/edge-detector'
@@ -50,6 +50,24 @@ async function exists (path: string): Promise<boolean> {
 /** The profiles file the repository ships: AI4I machines on the trained model, pumps learning their own normal. */
 export const SHIPPED_PROFILES = fileURLToPath(new URL('../../../config/profiles.yaml', import.meta.url))
 
+/**
+ * How long each pump of the demo learns: minutes of its readings' time instead of the shipped profile's
+ * six hours, so that the demo gets to its failures. A baseline learnt this fast has seen less of the
+ * plant's wandering, so it raises more false alarms than one learnt as the profile says
+ * (docs/self-learning.md).
+ */
+export const DEMO_LEARN_MS = 5 * 60_000
+/** Rows kept of those minutes. */
+const DEMO_LEARN_ROWS = 600
+
+/** The shipped profiles with the demo's short learning. */
+function demoProfiles (): ProfileSet {
+  const shipped = loadProfiles(SHIPPED_PROFILES)
+  return new ProfileSet(shipped.profiles.map((p) => p.definition.model.kind === 'learn'
+    ? new SensorProfile({ ...p.definition, model: { kind: 'learn', readings: DEMO_LEARN_ROWS, durationMs: DEMO_LEARN_MS } })
+    : p), shipped.source)
+}
+
 /** Readings of simulated machines the first model of `npm start` learns from. */
 export const FIRST_MODEL_ROWS = 20_000
 
@@ -84,9 +102,8 @@ export async function startAll (options: StartAllOptions): Promise<RunningSystem
   try {
     const httpPort = options.httpPort ?? null
     // Pumps learn their own normal: their profile's learning goal decides when the first failure is worth injecting.
-    const profiles = kind === 'pump' ? loadProfiles(SHIPPED_PROFILES) : undefined
-    const learnReadings = profiles?.byName('pump')?.definition.model
-    const learningMs = learnReadings?.kind === 'learn' ? 1000 * (learnReadings.readings ?? 0) / options.rateHz : 0
+    const profiles = kind === 'pump' ? demoProfiles() : undefined
+    const learningMs = profiles === undefined ? 0 : Math.max(DEMO_LEARN_MS, 1000 * DEMO_LEARN_ROWS / options.rateHz)
     const detector = await startDetector({ brokerUrl: broker.url, modelPath: options.modelPath, profiles, profilesPath: profiles === undefined ? undefined : SHIPPED_PROFILES, httpHost: '127.0.0.1', httpPort, logger: logger.child({ service: 'edge-detector' }) })
       .catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
@@ -108,7 +125,7 @@ export async function startAll (options: StartAllOptions): Promise<RunningSystem
     )
     injector.start()
     stack.push(async () => injector.stop())
-    const scoring = detector.model !== undefined ? `model ${detector.model.version}` : `each learning its own normal for ${Math.round(learningMs / 1000)} s first`
+    const scoring = kind !== 'pump' ? `model ${detector.model?.version ?? ''}` : `each learning its own normal for ${Math.round(learningMs / 1000)} s first (a demo's minutes: config/profiles.yaml learns for 6 h)`
     out.write(`factory-edge running: broker ${broker.url}, ${options.machines} ${kind === 'pump' ? 'pumps' : 'machines'} at ${options.rateHz} Hz, ${scoring}. Subscribe to factory/+/anomalies for the events. Times in ${localZone()}. Ctrl-C stops.\n`)
     if (detector.webUrl !== undefined) out.write(`Live web view: ${detector.webUrl}\n`)
     return { broker, detector, simulator, close }

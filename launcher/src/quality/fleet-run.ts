@@ -24,6 +24,8 @@ export interface FleetRun {
   machines: number
   /** Readings that went into learning instead of being scored. */
   learning: number
+  /** Sequence number of each learning machine's first scored reading (its learning ended just before). */
+  scoringFrom: Map<string, number>
 }
 
 /** Collects the pipeline's alert events; everything else it produces is not needed here. */
@@ -63,16 +65,20 @@ export function runFleet (model: Model | undefined, options: GenerateReadingsOpt
     else episode.last = seq
   }
   let learning = 0
+  const scoringFrom = new Map<string, number>()
+  const learnt = profiles !== undefined
   for (const { telemetry: t, failure, fault, faultSignal, sent } of generateLabelledReadings(options)) {
     track(`${t.machineId}/failure`, t.machineId, 'failure', failure, t.seq)
     track(`${t.machineId}/fault`, t.machineId, 'fault', fault, t.seq, faultSignal)
     if (!sent) continue
-    if (pipeline.process(`factory/${t.machineId}/telemetry`, Buffer.from(JSON.stringify(t))) === 'learning') learning++
+    const outcome = pipeline.process(`factory/${t.machineId}/telemetry`, Buffer.from(JSON.stringify(t)))
+    if (outcome === 'learning') learning++
+    else if (learnt && outcome === 'scored' && !scoringFrom.has(t.machineId)) scoringFrom.set(t.machineId, t.seq)
     readings++
   }
   episodes.push(...open.values())
   const machines = options.kinds !== undefined ? options.kinds.reduce((n, k) => n + k.count, 0) : typeof options.machines === 'number' ? options.machines : options.machines.length
-  return { raised: sink.events.filter((e) => e.state === 'raised'), events: sink.events, episodes, readings, machines, learning }
+  return { raised: sink.events.filter((e) => e.state === 'raised'), events: sink.events, episodes, readings, machines, learning, scoringFrom }
 }
 
 /**
