@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream'
 import { isUtf8 } from 'node:buffer'
 import { PacketTooLargeError, ProtocolViolationError } from '../errors.js'
+import { topicFilterProblem } from '../protocol/topics.js'
 
 const enum State { Type, Length, Body }
 
@@ -28,6 +29,10 @@ const USERNAME_FLAG = 0x80
  *   This has to look at the bytes: mqtt-packet decodes strings with `toString('utf8')`, which turns
  *   each invalid sequence into U+FFFD. Such a topic then no longer fits the 65 535 bytes its length
  *   field allows, and every later attempt to forward it failed to encode and disconnected the subscriber.
+ * - an UNSUBSCRIBE with a filter that is not a valid topic filter (`+#`, `a+/b`): its filters MUST be
+ *   topic filters (MQTT-3.10.3-2, MQTT-4.7.1-2, -3), and aedes has no hook for UNSUBSCRIBE that could
+ *   refuse it later (SUBSCRIBE filters are checked in protocol/conformance.ts). Mosquitto 2.0 closes
+ *   the connection too.
  */
 export class InboundPacketChecker {
   private state = State.Type
@@ -154,6 +159,10 @@ function checkStrings (type: number, body: Buffer): Error | undefined {
         const filter = field(body, pos)
         const err = badString(filter, 'topic filter')
         if (err !== undefined || filter === undefined) return err
+        if (type === UNSUBSCRIBE) {
+          const problem = topicFilterProblem(filter.toString('utf8'))
+          if (problem !== undefined) return new ProtocolViolationError(`UNSUBSCRIBE: ${problem.reason}`, problem.statement)
+        }
         pos += 2 + filter.length + (type === SUBSCRIBE ? 1 : 0)
       }
       return undefined
