@@ -74,6 +74,20 @@ test('the simulator publishes telemetry with QoS 1 by default, also in the Pi en
   assert.match(piEnv, /^SIM_QOS=1$/m)
 })
 
+test('model-init, the service that downloads, gets HTTPS_PROXY, HTTP_PROXY and NO_PROXY from the host, empty when unset', { skip: !hasCompose && 'docker-compose is not installed' }, () => {
+  const proxies = { HTTPS_PROXY: 'http://proxy.plant.example:3128', HTTP_PROXY: 'http://proxy.plant.example:3128', NO_PROXY: 'localhost,.plant.example' }
+  const run = (env: Record<string, string>): Record<string, string> => {
+    const result = spawnSync('docker-compose', ['--env-file', '.env.example', '-f', 'docker-compose.yml', 'config'], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } })
+    assert.equal(result.status, 0, result.stderr)
+    return (parse(result.stdout) as { services: Record<string, Service> }).services['model-init'].environment ?? {}
+  }
+  const behindProxy = run(proxies)
+  for (const [name, value] of Object.entries(proxies)) assert.equal(behindProxy[name], value, name)
+  // Unset on the host: empty, which the download takes as "no proxy" (edge-detector/test/training/download.test.ts).
+  const direct = run({})
+  for (const name of Object.keys(proxies)) assert.equal(direct[name] ?? '', '', name)
+})
+
 test('the mosquitto profile runs Mosquitto with the repository mosquitto.conf and ACL', { skip: !hasCompose && 'docker-compose is not installed' }, () => {
   const profiles = compose('config', '--profiles')
   assert.equal(profiles.stdout.trim(), 'mosquitto')
