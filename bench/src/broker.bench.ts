@@ -51,7 +51,7 @@ async function subscribe (socket: Socket, topic: string, qos: 0 | 1): Promise<vo
   await new Promise((resolve) => setTimeout(resolve, 100))
 }
 
-interface Broker { port: number, pid: number, stop: () => Promise<void> }
+export interface Broker { port: number, pid: number, stop: () => Promise<void> }
 
 async function waitPort (port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 15000
@@ -73,9 +73,10 @@ function stopper (child: ChildProcess): () => Promise<void> {
   }
 }
 
-async function startFactoryBroker (extra: string[] = []): Promise<Broker> {
+/** factory-broker as its own process; `nodeFlags` and `cwd` for the heap snapshots of broker-heap.bench.ts. */
+export async function startFactoryBroker (extra: string[] = [], nodeFlags: string[] = [], cwd?: string): Promise<Broker> {
   const port = await freePort()
-  const child = spawn(process.execPath, [BIN, '--port', String(port), '--no-ws', '--http-port', '-1', '--log-level', 'warn', '--max-connections', '20000', ...extra], { stdio: 'ignore' })
+  const child = spawn(process.execPath, [...nodeFlags, BIN, '--port', String(port), '--no-ws', '--http-port', '-1', '--log-level', 'warn', '--max-connections', '20000', ...extra], { stdio: 'ignore', cwd })
   await waitPort(port, child)
   return { port, pid: child.pid ?? 0, stop: stopper(child) }
 }
@@ -162,18 +163,24 @@ async function latency (port: number, rate: number, seconds: number): Promise<{ 
   return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] }
 }
 
+/** `n` idle clients (keep-alive 0), each with one QoS 1 subscription of its own, 50 connecting at a time. */
+export async function connectIdleClients (port: number, n: number, prefix = 'idle'): Promise<Socket[]> {
+  const sockets: Socket[] = []
+  for (let i = 0; i < n; i += 50) {
+    sockets.push(...await Promise.all(Array.from({ length: Math.min(50, n - i) }, async (_, j) => {
+      const s = await client(port, `${prefix}-${i + j}`)
+      await subscribe(s, `factory/${prefix}-${i + j}/anomalies`, 1)
+      return s
+    })))
+  }
+  return sockets
+}
+
 /** Resident memory added per idle connected client (KiB). */
 async function memoryPerConnection (broker: Broker, n: number): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 300))
   const before = rssMbOf(broker.pid) * 1024
-  const sockets: Socket[] = []
-  for (let i = 0; i < n; i += 50) {
-    sockets.push(...await Promise.all(Array.from({ length: Math.min(50, n - i) }, async (_, j) => {
-      const s = await client(broker.port, `idle-${i + j}`)
-      await subscribe(s, `factory/idle-${i + j}/anomalies`, 1)
-      return s
-    })))
-  }
+  const sockets = await connectIdleClients(broker.port, n)
   await new Promise((resolve) => setTimeout(resolve, 500))
   const after = rssMbOf(broker.pid) * 1024
   for (const s of sockets) s.destroy()

@@ -17,10 +17,12 @@ import { PacketTooLargeError, ProtocolViolationError } from './errors.js'
 import { brokerConfigSpec } from './config.js'
 import { BROKER_DEFAULTS } from './defaults.js'
 import { BrokerMetrics, createBrokerRegistry } from './observability/metrics.js'
-import { ByteCounter, publishSysTopics } from './observability/sys-topics.js'
+import { publishSysTopics } from './observability/sys-topics.js'
 import { openStorage, type PersistenceKind } from './storage/persistence.js'
 import { acknowledgeAfterStore } from './storage/ack-after-store.js'
 import { checkInbound } from './transport/inbound-check.js'
+import { LiveConnections } from './transport/live-connections.js'
+import { plainParserBuffer } from './transport/parser-buffer.js'
 import { ignoreUnknownPubrec } from './storage/unknown-acks.js'
 import { neverStoreUndeliverable } from './storage/never-store-undeliverable.js'
 import { noDollarRetainedForWildcards } from './storage/dollar-retained.js'
@@ -156,23 +158,21 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
   if ((options.persistence ?? BROKER_DEFAULTS.persistence) !== 'memory') acknowledgeAfterStore(aedes)
   observe(aedes, metrics, logger)
 
-  const bytes = new ByteCounter()
-  const stopSys = publishSysTopics(aedes, metrics, bytes, `factory-broker ${brokerVersion()}`, options.sysInterval ?? BROKER_DEFAULTS.sysIntervalS)
-  const connections = new Set<Duplex>()
-  const accept = (stream: Duplex, remote: string | undefined, req?: IncomingMessage): void => {
+  const connections = new LiveConnections()
+  const stopSys = publishSysTopics(aedes, metrics, connections, `factory-broker ${brokerVersion()}`, options.sysInterval ?? BROKER_DEFAULTS.sysIntervalS)
+  /** `socket` carries `stream`: the same object for TCP and TLS, the HTTP socket for WebSocket. */
+  const accept = (stream: Duplex, socket: Socket, req?: IncomingMessage): void => {
     if (maxConnections > 0 && connections.size >= maxConnections) {
       metrics.connectionsRejected++
-      logger.warn({ remote, maxConnections }, 'connection refused: max connections reached')
+      logger.warn({ remote: socket.remoteAddress, maxConnections }, 'connection refused: max connections reached')
       stream.destroy()
       return
     }
-    connections.add(stream)
-    bytes.track(req?.socket ?? stream as Socket)
+    connections.add(stream, socket)
     metrics.connectionsAccepted++
-    stream.once('close', () => connections.delete(stream))
-    aedes.handle(checkInbound(stream, maxPacketSize), req)
+    plainParserBuffer(aedes.handle(checkInbound(stream, maxPacketSize), req))
   }
-  const onSocket = (socket: Socket): void => accept(socket, socket.remoteAddress)
+  const onSocket = (socket: Socket): void => accept(socket, socket)
 
   const servers: Server[] = []
   let wss: WebSocketServer | undefined
@@ -193,7 +193,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
       // Attached once listening: ws re-emits the server's errors, a taken port among them, on itself.
       wss = new WebSocketServer({ server: http, maxPayload: maxPacketSize > 0 ? maxPacketSize : undefined })
       wss.on('connection', (socket, req) => {
-        accept(createWebSocketStream(socket), req.socket.remoteAddress, req)
+        accept(createWebSocketStream(socket), req.socket, req)
       })
       wss.on('error', (err) => logger.error({ err: err.message }, 'WebSocket listener error'))
     }
@@ -313,13 +313,13 @@ function observe (aedes: Aedes, metrics: BrokerMetrics, logger: Logger): void {
   aedes.on('clientDisconnect', (client) => logger.debug({ clientId: client.id }, 'client disconnected'))
 }
 
-async function shutdown (aedes: Aedes, servers: Server[], wss: WebSocketServer | undefined, ops: OpsServer | undefined, connections: Set<Duplex>, closeStorage: () => Promise<void>): Promise<void> {
+async function shutdown (aedes: Aedes, servers: Server[], wss: WebSocketServer | undefined, ops: OpsServer | undefined, connections: LiveConnections, closeStorage: () => Promise<void>): Promise<void> {
   // Stop accepting first, then disconnect clients (aedes.close), then wait for the sockets to end.
   const serversClosed = Promise.all(servers.map(closeServer))
   wss?.close()
   await new Promise<void>((resolve) => aedes.close(() => resolve()))
   // Connections that never sent CONNECT are not aedes clients yet.
-  for (const stream of connections) stream.destroy()
+  connections.destroyAll()
   for (const server of servers) (server as { closeAllConnections?: () => void }).closeAllConnections?.()
   await serversClosed
   await ops?.close()

@@ -19,7 +19,7 @@ const GOOD = Buffer.concat([
   publishBytes('factory/m1/telemetry', Buffer.alloc(3000, 0xff), { qos: 1 }),
   publishBytes('a', ''),
   subscribeBytes(['factory/+/telemetry', '#']),
-  unsubscribeBytes(['factory/+/telemetry']),
+  unsubscribeBytes(['factory/+/telemetry', '#', 'a/#', '+']),
   PINGREQ
 ])
 
@@ -29,14 +29,16 @@ test('valid packets pass however the stream is split', () => {
   for (const size of [1, 2, 3, 7, 100, GOOD.length]) assert.equal(feed(GOOD, size), undefined, `chunks of ${size}`)
 })
 
-test('invalid UTF-8 and U+0000 are found in every string field, however the stream is split', () => {
+test('invalid UTF-8 and U+0000 in every string field, and an invalid UNSUBSCRIBE filter, are found however the stream is split', () => {
   const bad: Array<[Buffer, RegExp]> = [
     [connectBytes({ clientId: INVALID }), /client id is not well-formed UTF-8 \(MQTT-1.5.3-1\)/],
     [connectBytes({ clientId: 'c', will: { topic: 'a\u0000', qos: 0 } }), /will topic contains U\+0000 \(MQTT-1.5.3-2\)/],
     [connectBytes({ clientId: 'c', username: INVALID, password: 'p' }), /user name is not well-formed UTF-8/],
     [publishBytes(Buffer.concat([Buffer.from('factory/'), Buffer.alloc(30000, 0xff)]), 'x', { qos: 1 }), /topic name is not well-formed UTF-8/],
     [subscribeBytes(['ok', Buffer.from([0x61, 0xed, 0xa0, 0x80])]), /topic filter is not well-formed UTF-8/],
-    [unsubscribeBytes(['ok', 'a\u0000']), /topic filter contains U\+0000/]
+    [unsubscribeBytes(['ok', 'a\u0000']), /topic filter contains U\+0000/],
+    [unsubscribeBytes(['ok', '+#']), /UNSUBSCRIBE: "#" must be the whole last level of "\+#" \(MQTT-4\.7\.1-2\)/],
+    [unsubscribeBytes(['a+/b']), /UNSUBSCRIBE: "\+" must be a whole level of "a\+\/b" \(MQTT-4\.7\.1-3\)/]
   ]
   for (const [bytes, message] of bad) {
     for (const size of [1, 5, bytes.length]) {

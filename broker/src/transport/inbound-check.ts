@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream'
 import { isUtf8 } from 'node:buffer'
 import { PacketTooLargeError, ProtocolViolationError } from '../errors.js'
+import { topicFilterProblem } from '../protocol/topics.js'
 
 const enum State { Type, Length, Body }
 
@@ -28,6 +29,10 @@ const USERNAME_FLAG = 0x80
  *   This has to look at the bytes: mqtt-packet decodes strings with `toString('utf8')`, which turns
  *   each invalid sequence into U+FFFD. Such a topic then no longer fits the 65 535 bytes its length
  *   field allows, and every later attempt to forward it failed to encode and disconnected the subscriber.
+ * - an UNSUBSCRIBE with a filter that is not a valid topic filter (`+#`, `a+/b`): its filters MUST be
+ *   topic filters (MQTT-3.10.3-2, MQTT-4.7.1-2, -3), and aedes has no hook for UNSUBSCRIBE that could
+ *   refuse it later (SUBSCRIBE filters are checked in protocol/conformance.ts). Mosquitto 2.0 closes
+ *   the connection too.
  */
 export class InboundPacketChecker {
   private state = State.Type
@@ -154,6 +159,10 @@ function checkStrings (type: number, body: Buffer): Error | undefined {
         const filter = field(body, pos)
         const err = badString(filter, 'topic filter')
         if (err !== undefined || filter === undefined) return err
+        if (type === UNSUBSCRIBE) {
+          const problem = topicFilterProblem(filter.toString('utf8'))
+          if (problem !== undefined) return new ProtocolViolationError(`UNSUBSCRIBE: ${problem.reason}`, problem.statement)
+        }
         pos += 2 + filter.length + (type === SUBSCRIBE ? 1 : 0)
       }
       return undefined
@@ -187,25 +196,33 @@ function checkStrings (type: number, body: Buffer): Error | undefined {
   }
 }
 
+/** Where a checked stream keeps its checker and the `push` it replaced. */
+const CHECKER = Symbol('inbound packet checker')
+type CheckedStream = Duplex & { [CHECKER]: { checker: InboundPacketChecker, push: Duplex['push'] } }
+
+/** The `push` of every checked stream: one function, not a closure per connection (docs/scaling.md). */
+function checkedPush (this: CheckedStream, chunk: unknown, encoding?: BufferEncoding): boolean {
+  const { checker, push } = this[CHECKER]
+  if (chunk !== null && chunk !== undefined) {
+    const err = checker.check(chunk as Uint8Array)
+    if (err !== undefined) {
+      this.destroy(err)
+      return false
+    }
+  }
+  return push.call(this, chunk, encoding)
+}
+
 /**
  * Puts an {@link InboundPacketChecker} in front of a connection: every chunk the stream receives is
  * checked before it is buffered for aedes, and a refused packet destroys the stream with the error.
- * All bytes of a Readable (net and TLS sockets, ws streams) enter through `push`, so the check wraps
+ * All bytes of a Readable (net and TLS sockets, ws streams) enter through `push`, so the check replaces
  * that one method of this stream instead of wrapping the stream in another Duplex, which cost every
  * idle connection a second pair of stream states and an extra write hop.
  */
 export function checkInbound<T extends Duplex> (stream: T, limit: number): T {
-  const checker = new InboundPacketChecker(limit)
-  const push = stream.push
-  stream.push = function (chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (chunk !== null && chunk !== undefined) {
-      const err = checker.check(chunk as Uint8Array)
-      if (err !== undefined) {
-        stream.destroy(err)
-        return false
-      }
-    }
-    return push.call(stream, chunk, encoding)
-  }
+  const checked = stream as T & CheckedStream
+  checked[CHECKER] = { checker: new InboundPacketChecker(limit), push: stream.push }
+  checked.push = checkedPush
   return stream
 }

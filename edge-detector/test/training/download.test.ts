@@ -271,6 +271,15 @@ test('--download goes through HTTP_PROXY, and straight to a host NO_PROXY names'
   assert.equal(server.requests(), 2)
 })
 
+test('--download with the proxy variables set but empty (as docker-compose passes unset ones) goes direct', async (t) => {
+  const dir = await tempDir(t)
+  const csv = Buffer.from(uciCsv(ai4iLikeRows(50, 44)))
+  const server = await serve(t, { '/601.zip': buildZip([{ name: 'ai4i2020.csv', data: csv }]) })
+  setEnv(t, { ...noProxyVariables, HTTPS_PROXY: '', HTTP_PROXY: '', NO_PROXY: '' })
+  await downloadAi4i({ url: `${server.url}/601.zip`, sha256: sha256(csv), dataDir: dir })
+  assert.equal(server.requests(), 1)
+})
+
 test('--download through a proxy that is down names the proxy settings, without the password', async (t) => {
   const dir = await tempDir(t)
   const port = await closedPort()

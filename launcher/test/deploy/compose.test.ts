@@ -74,6 +74,20 @@ test('the simulator publishes telemetry with QoS 1 by default, also in the Pi en
   assert.match(piEnv, /^SIM_QOS=1$/m)
 })
 
+test('model-init, the service that downloads, gets HTTPS_PROXY, HTTP_PROXY and NO_PROXY from the host, empty when unset', { skip: !hasCompose && 'docker-compose is not installed' }, () => {
+  const proxies = { HTTPS_PROXY: 'http://proxy.plant.example:3128', HTTP_PROXY: 'http://proxy.plant.example:3128', NO_PROXY: 'localhost,.plant.example' }
+  const run = (env: Record<string, string>): Record<string, string> => {
+    const result = spawnSync('docker-compose', ['--env-file', '.env.example', '-f', 'docker-compose.yml', 'config'], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } })
+    assert.equal(result.status, 0, result.stderr)
+    return (parse(result.stdout) as { services: Record<string, Service> }).services['model-init'].environment ?? {}
+  }
+  const behindProxy = run(proxies)
+  for (const [name, value] of Object.entries(proxies)) assert.equal(behindProxy[name], value, name)
+  // Unset on the host: empty, which the download takes as "no proxy" (edge-detector/test/training/download.test.ts).
+  const direct = run({})
+  for (const name of Object.keys(proxies)) assert.equal(direct[name] ?? '', '', name)
+})
+
 test('the mosquitto profile runs Mosquitto with the repository mosquitto.conf and ACL', { skip: !hasCompose && 'docker-compose is not installed' }, () => {
   const profiles = compose('config', '--profiles')
   assert.equal(profiles.stdout.trim(), 'mosquitto')
@@ -122,7 +136,7 @@ test('every third-party image is pinned to an exact version, and the obsolete ve
   for (const image of images) assert.match(image, /:\d+\.\d+\.\d+$/, `${image} floats: pin an exact version`)
 })
 
-test('InfluxDB tokens are scoped: the init script creates a write token for the detector and a read token for Grafana, which they read from files', async (t) => {
+test('InfluxDB tokens are scoped: the init script creates write tokens for the detector and Telegraf and a read token for Grafana, which they read from files', async (t) => {
   const dir = await tempDir()
   t.after(() => dir.cleanup())
   // A stand-in for the influx CLI (none here): logs its arguments, answers like the real one.
@@ -134,20 +148,31 @@ test('InfluxDB tokens are scoped: the init script creates a write token for the 
 echo "$*" >> ${log}
 case "$1 $2" in
   "bucket list") printf '0a1b2c3d4e5f6a7b\\tplant\\t720h0m0s\\tf00\\n' ;;
-  "auth create") case "$*" in *--write-bucket*) printf 'id1\\tdesc\\twrite-token-1\\tadmin\\tu1\\t[write:orgs/f00/buckets/0a1b2c3d4e5f6a7b]\\n' ;; *) printf 'id2\\tdesc\\tread-token-2\\tadmin\\tu1\\t[read:orgs/f00/buckets/0a1b2c3d4e5f6a7b]\\n' ;; esac ;;
+  "auth create") n=$(grep -c '^auth create' ${log}); case "$*" in *--write-bucket*) printf "id$n\\tdesc\\twrite-token-$n\\tadmin\\tu1\\t[write:orgs/f00/buckets/0a1b2c3d4e5f6a7b]\\n" ;; *) printf "id$n\\tdesc\\tread-token-$n\\tadmin\\tu1\\t[read:orgs/f00/buckets/0a1b2c3d4e5f6a7b]\\n" ;; esac ;;
 esac
 `)
   await chmod(join(bin, 'influx'), 0o755)
   const tokens = join(dir.dir, 'tokens')
-  const run = spawnSync('sh', ['deploy/influxdb/scoped-tokens.sh'], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, DOCKER_INFLUXDB_INIT_ORG: 'acme', DOCKER_INFLUXDB_INIT_BUCKET: 'plant', TOKEN_DIR: tokens } })
-  assert.equal(run.status, 0, run.stderr)
+  const runScript = (): ReturnType<typeof spawnSync> => spawnSync('sh', ['deploy/influxdb/scoped-tokens.sh'], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, DOCKER_INFLUXDB_INIT_ORG: 'acme', DOCKER_INFLUXDB_INIT_BUCKET: 'plant', TOKEN_DIR: tokens } })
+  const run = runScript()
+  assert.equal(run.status, 0, String(run.stderr))
   assert.equal(await readFile(join(tokens, 'detector.token'), 'utf8'), 'write-token-1\n')
   assert.equal(await readFile(join(tokens, 'grafana.token'), 'utf8'), 'read-token-2\n')
-  const calls = (await readFile(log, 'utf8')).trim().split('\n')
-  assert.deepEqual(calls.filter((c) => c.startsWith('auth create')).map((c) => c.replace(/ --description .*/, '')), [
+  assert.equal(await readFile(join(tokens, 'telegraf.token'), 'utf8'), 'write-token-3\n')
+  const creates = async (): Promise<string[]> => (await readFile(log, 'utf8')).trim().split('\n').filter((c) => c.startsWith('auth create')).map((c) => c.replace(/ --description .*/, ''))
+  assert.deepEqual(await creates(), [
     'auth create --org acme --write-bucket 0a1b2c3d4e5f6a7b',
-    'auth create --org acme --read-bucket 0a1b2c3d4e5f6a7b'
+    'auth create --org acme --read-bucket 0a1b2c3d4e5f6a7b',
+    'auth create --org acme --write-bucket 0a1b2c3d4e5f6a7b'
   ], 'one permission each, on the one bucket')
+  // Run again on a volume with some tokens (set up before Telegraf was added): only the missing one is created.
+  const { rm } = await import('node:fs/promises')
+  await rm(join(tokens, 'telegraf.token'))
+  const again = runScript()
+  assert.equal(again.status, 0, String(again.stderr))
+  assert.equal((await creates()).length, 4)
+  assert.equal(await readFile(join(tokens, 'detector.token'), 'utf8'), 'write-token-1\n', 'kept')
+  assert.equal(await readFile(join(tokens, 'telegraf.token'), 'utf8'), 'write-token-4\n')
 
   const doc = parse(await readFile('docker-compose.yml', 'utf8')) as { services: Record<string, { environment?: Record<string, string>, volumes?: string[] }> }
   const detector = doc.services['edge-detector']

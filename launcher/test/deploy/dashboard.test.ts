@@ -1,10 +1,12 @@
-import { test } from 'node:test'
+import { before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
 import { DETECTOR_FIELDS, EVENT_FIELDS, MEASUREMENTS, SCORE_FIELDS, TAGS, SENSOR_FIELDS } from '@factory-edge/shared/contract'
+import { TELEGRAF_MEASUREMENT, telegrafSchema } from './telegraf-schema.js'
 
-// The Grafana dashboard must query exactly the names the detector writes (shared/src/metrics/measurements.ts).
+// The Grafana dashboard must query exactly the names the detector writes (shared/src/metrics/measurements.ts),
+// and, in its Services row, the names Telegraf writes from the broker's and the detector's /metrics.
 
 const DASHBOARD = 'deploy/grafana/dashboards/factory-edge.json'
 
@@ -15,6 +17,17 @@ const SCHEMA: Record<string, { fields: readonly string[], tags: readonly string[
   [MEASUREMENTS.event]: { fields: EVENT_FIELDS, tags: [TAGS.machine, TAGS.modelVersion, TAGS.state, TAGS.severity, TAGS.kind] },
   [MEASUREMENTS.detector]: { fields: DETECTOR_FIELDS, tags: [TAGS.detector] }
 }
+
+/** The tag values Telegraf's inputs set (service = factory-broker / edge-detector). */
+let serviceTags = new Map<string, string[]>()
+let fieldsByService = new Map<string, Set<string>>()
+before(async () => {
+  // From a real scrape of a running broker and detector, filtered as deploy/telegraf/telegraf.conf does.
+  const telegraf = await telegrafSchema()
+  SCHEMA[TELEGRAF_MEASUREMENT] = { fields: telegraf.fields, tags: telegraf.tags }
+  serviceTags = telegraf.serviceTags
+  fieldsByService = telegraf.fieldsByService
+})
 
 interface Reference { measurements: string[], fields: string[], tags: string[], columns: string[] }
 
@@ -72,11 +85,34 @@ async function queries (): Promise<Array<{ where: string, query: string }>> {
   return out
 }
 
-test('every query of the dashboard uses only measurements, fields and tags the detector writes', async () => {
+test('every query of the dashboard uses only measurements, fields and tags the detector (or Telegraf, from /metrics) writes', async () => {
   const all = await queries()
   assert.ok(all.length >= 10, `only ${all.length} queries found`)
   const problems = all.flatMap(({ where, query }) => check(query).map((p) => `${where}: ${p}`))
   assert.deepEqual(problems, [])
+})
+
+test('the Services row shows readings/s, rejections by reason, broker clients, spool size and write errors from Telegraf\'s measurement', async () => {
+  const dashboard = JSON.parse(await readFile(DASHBOARD, 'utf8')) as Dashboard
+  const row = dashboard.panels.findIndex((p) => p.type === 'row' && p.title.startsWith('Services'))
+  assert.notEqual(row, -1, 'no Services row')
+  const rowPanels = dashboard.panels.slice(row + 1)
+  const end = rowPanels.findIndex((p) => p.type === 'row')
+  const panels = end === -1 ? rowPanels : rowPanels.slice(0, end)
+  const used = panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, query: t.query ?? '', ref: references(t.query ?? '') })))
+  for (const { panel, ref } of used) assert.deepEqual(ref.measurements, [TELEGRAF_MEASUREMENT], `${panel} reads Telegraf's measurement`)
+  const fields = new Set(used.flatMap((u) => u.ref.fields))
+  for (const f of ['edge_detector_messages_total', 'edge_detector_rejected_total', 'factory_broker_clients_connected', 'edge_detector_spool_points', 'edge_detector_influx_failures_total']) {
+    assert.ok(fields.has(f), `${f} is not shown`)
+  }
+  assert.ok(used.some((u) => u.ref.fields.includes('edge_detector_rejected_total') && u.ref.columns.includes('reason')), 'rejections are grouped by reason')
+  // A service filter names a service Telegraf tags its points with, and that service has the fields queried.
+  for (const { panel, query, ref } of used) {
+    for (const m of query.matchAll(/r\.service\s*==\s*"([^"]+)"/g)) {
+      assert.ok(serviceTags.get('service')?.includes(m[1]), `${panel}: no Telegraf input tags its points service=${m[1]}`)
+      for (const f of ref.fields) assert.ok(fieldsByService.get(m[1])?.has(f), `${panel}: ${m[1]} has no field ${f}`)
+    }
+  }
 })
 
 test('the dashboard shows readings, score against threshold, anomaly annotations, message and rejection rates, spool size', async () => {
@@ -92,6 +128,8 @@ test('the dashboard shows readings, score against threshold, anomaly annotations
 })
 
 test('the check catches a misspelled name (so the test above can fail)', () => {
+  assert.deepEqual(check('|> filter(fn: (r) => r._measurement == "prometheus" and r._field == "edge_detector_rejected")'), ['field edge_detector_rejected is not written to prometheus'])
+  assert.deepEqual(check('|> filter(fn: (r) => r._measurement == "prometheus" and r._field == "nodejs_heap_size_used_bytes")'), ['field nodejs_heap_size_used_bytes is not written to prometheus'], 'left out by fieldinclude')
   assert.deepEqual(check('from(bucket: "b") |> filter(fn: (r) => r._measurement == "telemetry" and r._field == "temprature")'), ['field temprature is not written to telemetry'])
   assert.deepEqual(check('|> filter(fn: (r) => r._measurement == "detector_stats") |> filter(fn: (r) => r.machine == "m1")'), ['tag machine is not written to detector_stats'])
   assert.deepEqual(check('|> filter(fn: (r) => r._measurement == "anomaly_scores")'), ['unknown measurement anomaly_scores'])
