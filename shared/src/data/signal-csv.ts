@@ -24,7 +24,8 @@ export interface SignalCsvOptions {
   machineColumn?: string
   /**
    * Signal columns to keep, `header` or `header=name` to rename; default every column other than the
-   * timestamp, machine and `seq` columns whose first value is a number (or empty).
+   * timestamp, machine and `seq` columns whose first value is a number (an empty first value leaves the
+   * column out).
    */
   columns?: readonly string[]
   /** Machine id of every row when the file has no machine column. */
@@ -72,9 +73,12 @@ function columnsFound (header: readonly string[]): string {
   return header.map((h) => JSON.stringify(h)).join(', ')
 }
 
-/** True when the text of a cell is a number (or empty: a missing value). */
-function numericOrEmpty (text: string | undefined): boolean {
-  return text === undefined || text === '' || Number.isFinite(Number(text))
+/**
+ * True when the text of a cell is a number. An empty first cell does not make a signal: a column that is
+ * empty at first is as often a label or a status text filled in later (name it in `columns` to read it).
+ */
+function numeric (text: string | undefined): boolean {
+  return text !== undefined && text.trim() !== '' && Number.isFinite(Number(text))
 }
 
 /**
@@ -126,7 +130,7 @@ export async function openSignalCsv (path: string, options: SignalCsvOptions): P
   } else {
     header.forEach((h, index) => {
       if (index === tsIndex || index === machineIndex || index === seqIndex) return
-      if (numericOrEmpty(first?.record[index])) columns.push({ index, header: h, name: h })
+      if (numeric(first?.record[index])) columns.push({ index, header: h, name: h })
       else ignored.push(h)
     })
   }
