@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { createServer } from 'node:http'
-import { access, readFile } from 'node:fs/promises'
+import { access, cp, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { generateLabelledTelemetry, FAILURE_MODES } from '@factory-edge/sensor-simulator'
@@ -22,12 +22,12 @@ const BINS: Record<string, string> = {
 
 const run = promisify(execFile)
 
-/** The `npx` lines between the readme-commands markers, without their comments. */
+/** The `npx` lines between the readme-commands markers (every such block, in order), without their comments. */
 async function readmeCommands (): Promise<string[][]> {
   const readme = await readFile(join(root, 'README.md'), 'utf8')
-  const block = /<!-- readme-commands:start[^>]*-->([\s\S]*?)<!-- readme-commands:end -->/.exec(readme)
-  assert.ok(block !== null, 'README has the readme-commands block')
-  return block[1].split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter((l) => l.startsWith('npx ')).map((l) => l.split(/\s+/).slice(1))
+  const blocks = [...readme.matchAll(/<!-- readme-commands:start[^>]*-->([\s\S]*?)<!-- readme-commands:end -->/g)]
+  assert.ok(blocks.length > 0, 'README has readme-commands blocks')
+  return blocks.map((b) => b[1]).join('\n').split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter((l) => l.startsWith('npx ')).map((l) => l.split(/\s+/).slice(1))
 }
 
 /** A small labelled file in the UCI AI4I 2020 layout: what the local server hands out as the data set. */
@@ -43,7 +43,7 @@ function ai4iCsv (): string {
   return rows.join('\n') + '\n'
 }
 
-test('the README\'s training, evaluation and scoring commands run as shown on a fresh directory', { timeout: 120_000 }, async (t) => {
+test('the README\'s training, evaluation, scoring and own-machine commands run as shown on a fresh directory', { timeout: 120_000 }, async (t) => {
   const commands = await readmeCommands()
   assert.ok(commands.length >= 4, `${commands.length} commands found`)
   const csv = ai4iCsv()
@@ -53,6 +53,8 @@ test('the README\'s training, evaluation and scoring commands run as shown on a 
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ai4i2020.csv`
   const dir = await tempDir('factory-edge-readme-')
   t.after(() => dir.cleanup())
+  // A fresh clone has the shipped configuration the commands name.
+  await cp(join(root, 'config'), join(dir.dir, 'config'), { recursive: true })
   const env = { ...process.env, AI4I_URL: url, AI4I_SHA256: createHash('sha256').update(csv).digest('hex'), LOG_LEVEL: 'warn' }
   for (const [command, ...args] of commands) {
     const bin = BINS[command]

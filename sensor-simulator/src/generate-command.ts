@@ -1,4 +1,6 @@
 import { createWriteStream } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { stringify } from 'csv-stringify/sync'
@@ -77,6 +79,8 @@ export async function generateCommand (argv: readonly string[]): Promise<void> {
     failureRate: config.failureRate,
     sensorFaultRate: config.sensorFaultRate
   }
+  // Like `edge-detector train --out`: a fresh clone has no data/ or results/ yet.
+  if (config.out !== undefined) await mkdir(dirname(config.out), { recursive: true })
   const out = config.out === undefined ? process.stdout : createWriteStream(config.out)
   await pipeline(Readable.from(lines(config.readings, options, config.format)), out, { end: config.out !== undefined })
 }

@@ -1,4 +1,6 @@
 import { createWriteStream } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { once } from 'node:events'
 import type { AnomalyEvent, MachineState, RejectedMessage } from '@factory-edge/shared/contract'
 import { openDataFile, openSignalCsv, DataError } from '@factory-edge/shared/data'
@@ -100,6 +102,7 @@ export class RowScorer {
  */
 export async function scoreFile (input: string, output: string, options: ScoreFileOptions): Promise<ScoreSummary> {
   const scorer = new RowScorer(options)
+  await mkdir(dirname(output), { recursive: true })
   const out = createWriteStream(output)
   const summary: ScoreSummary = { rows: 0, scored: 0, rejected: 0, raised: 0, cleared: 0 }
   let lines: string[] = [SCORE_COLUMNS.join(',')]
