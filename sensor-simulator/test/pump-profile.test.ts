@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { loadProfiles, SensorProfile } from '@factory-edge/shared/profiles'
+import { PROFILE_TELEMETRY_EXAMPLES } from '@factory-edge/shared/contract'
 import { createMachines, fleetMembers } from '../src/fleet.js'
 import { FaultEffect, SENSOR_FAULT_MODES } from '../src/failures/sensor-fault.js'
 import { PUMP_FAILURE_MODES } from '../src/failures/pump-failure.js'
@@ -16,7 +17,7 @@ test('config/profiles.yaml loads, covers the simulator\'s machines, and its pump
   assert.equal(set.profileFor('pump-3')?.name, 'pump')
   assert.equal(set.profileFor('lathe-1'), undefined)
   const pump = set.byName('pump') as SensorProfile
-  assert.deepEqual(pump.definition.model, { kind: 'learn', readings: 900 })
+  assert.deepEqual(pump.definition.model, { kind: 'learn', readings: 2000, durationMs: 6 * 3_600_000 })
   assert.deepEqual(
     pump.definition.signals.map((s) => [s.name, s.unit, s.min, s.max, s.optional]),
     PUMP_SIGNALS.map((s) => [s.name, s.unit, s.min, s.max, false])
@@ -48,4 +49,14 @@ test('every simulated pump payload, healthy, failing in each mode or with a lyin
   assert.ok(checked > 20_000)
   // And a reading that breaks the contract is still refused: the check above can fail.
   assert.equal(validator.decode('{"machineId":"pump-1","ts":1,"seq":0,"flow":301,"suctionPressure":0,"dischargePressure":5,"motorCurrent":30,"speed":2900,"vibration":2,"bearingTemperature":50}', values).reason, 'out_of_range')
+})
+
+test('the contract\'s example of a pump reading (docs/asyncapi.yaml) is a valid reading of the shipped pump profile', () => {
+  const pump = loadProfiles(PROFILES).byName('pump') as SensorProfile
+  const values = new Float64Array(pump.validator.size)
+  for (const example of PROFILE_TELEMETRY_EXAMPLES) {
+    const check = pump.validator.validate(example.payload, values)
+    assert.equal(check.ok, true, check.detail)
+    assert.equal(check.unknownFields, 0)
+  }
 })

@@ -20,7 +20,7 @@ export const TELEMETRY_EXAMPLES: Array<MessageExample<Telemetry>> = [{
 export const PROFILE_TELEMETRY_EXAMPLES: Array<MessageExample<Record<string, unknown>>> = [{
   name: 'pumpReading',
   summary: 'One reading of a pump of the pump profile in config/profiles.yaml',
-  payload: { machineId: 'pump-2', ts: 1764012345000, seq: 97, flow: 182.4, dischargePressure: 6.1, motorCurrent: 41.7, vibration: 2.3, bearingTemperature: 48.9 }
+  payload: { machineId: 'pump-2', ts: 1764012345000, seq: 97, flow: 88.4, suctionPressure: 0.62, dischargePressure: 4.31, motorCurrent: 27.9, speed: 2610, vibration: 1.42, bearingTemperature: 46.8 }
 }]
 
 export const PROCESS_ANOMALY_EXAMPLE: MessageExample<AnomalyEvent> = {
