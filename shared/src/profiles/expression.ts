@@ -19,8 +19,75 @@ export type Expression =
   | { kind: 'binary', operator: BinaryOperator, left: Expression, right: Expression }
   | { kind: 'call', name: FunctionName, argument: Expression }
 
-/** Evaluates an expression over the values of a reading's signals (indexed as when parsed). */
-export type CompiledExpression = (values: Float64Array) => number
+const OP_NUMBER = 0
+const OP_SIGNAL = 1
+const OP_NEGATE = 2
+const OP_ABS = 3
+const OP_SQRT = 4
+const OP_ADD = 5
+const OP_SUBTRACT = 6
+const OP_MULTIPLY = 7
+const OP_DIVIDE = 8
+const BINARY_OP: Record<BinaryOperator, number> = { '+': OP_ADD, '-': OP_SUBTRACT, '*': OP_MULTIPLY, '/': OP_DIVIDE }
+
+/**
+ * An expression compiled to postfix code for a small stack machine: evaluating it runs one loop over
+ * typed arrays. A tree of closures, one per node, would call through megamorphic sites and box every
+ * intermediate double it returns (an allocation per node per reading, on the hot path); this evaluates
+ * the same operations in the same order, so the results are bit-identical.
+ */
+export class CompiledExpression {
+  /** Pairs of (operation, argument): a constant's index, a signal's index, or 0. */
+  private readonly code: Int32Array
+  private readonly constants: Float64Array
+  private readonly stack: Float64Array
+
+  constructor (expr: Expression) {
+    const code: number[] = []
+    const constants: number[] = []
+    let depth = 0
+    let deepest = 0
+    const push = (op: number, arg: number, change: number): void => {
+      code.push(op, arg)
+      depth += change
+      deepest = Math.max(deepest, depth)
+    }
+    const emit = (e: Expression): void => {
+      switch (e.kind) {
+        case 'number': constants.push(e.value); push(OP_NUMBER, constants.length - 1, 1); break
+        case 'signal': push(OP_SIGNAL, e.index, 1); break
+        case 'negate': emit(e.operand); push(OP_NEGATE, 0, 0); break
+        case 'call': emit(e.argument); push(e.name === 'abs' ? OP_ABS : OP_SQRT, 0, 0); break
+        case 'binary': emit(e.left); emit(e.right); push(BINARY_OP[e.operator], 0, -1); break
+      }
+    }
+    emit(expr)
+    this.code = Int32Array.from(code)
+    this.constants = Float64Array.from(constants)
+    this.stack = new Float64Array(Math.max(1, deepest))
+  }
+
+  /** The expression's value over the values of a reading's signals (indexed as when parsed). */
+  evaluate (values: Float64Array): number {
+    const code = this.code
+    const stack = this.stack
+    let top = -1
+    for (let pc = 0; pc < code.length; pc += 2) {
+      switch (code[pc]) {
+        case OP_NUMBER: stack[++top] = this.constants[code[pc + 1]]; break
+        case OP_SIGNAL: stack[++top] = values[code[pc + 1]]; break
+        case OP_NEGATE: stack[top] = -stack[top]; break
+        case OP_ABS: stack[top] = Math.abs(stack[top]); break
+        case OP_SQRT: stack[top] = Math.sqrt(stack[top]); break
+        case OP_ADD: stack[top - 1] = stack[top - 1] + stack[top]; top--; break
+        case OP_SUBTRACT: stack[top - 1] = stack[top - 1] - stack[top]; top--; break
+        case OP_MULTIPLY: stack[top - 1] = stack[top - 1] * stack[top]; top--; break
+        case OP_DIVIDE: stack[top - 1] = stack[top - 1] / stack[top]; top--; break
+      }
+    }
+    return stack[0]
+  }
+}
 
 const FUNCTIONS: readonly FunctionName[] = ['abs', 'sqrt']
 /** Longer texts or deeper nesting are refused rather than risking a stack overflow on a hostile file. */
@@ -157,36 +224,9 @@ export function expressionSignals (expr: Expression, into = new Set<number>()): 
 }
 
 /**
- * Compiles an expression to a closure over a Float64Array of signal values: no allocation per
+ * Compiles an expression for evaluation over a Float64Array of signal values: no allocation per
  * evaluation. A missing (NaN) input gives NaN; so do sqrt of a negative number and 0/0 (IEEE 754).
  */
 export function compileExpression (expr: Expression): CompiledExpression {
-  switch (expr.kind) {
-    case 'number': {
-      const value = expr.value
-      return () => value
-    }
-    case 'signal': {
-      const index = expr.index
-      return (v) => v[index]
-    }
-    case 'negate': {
-      const operand = compileExpression(expr.operand)
-      return (v) => -operand(v)
-    }
-    case 'call': {
-      const argument = compileExpression(expr.argument)
-      return expr.name === 'abs' ? (v) => Math.abs(argument(v)) : (v) => Math.sqrt(argument(v))
-    }
-    case 'binary': {
-      const left = compileExpression(expr.left)
-      const right = compileExpression(expr.right)
-      switch (expr.operator) {
-        case '+': return (v) => left(v) + right(v)
-        case '-': return (v) => left(v) - right(v)
-        case '*': return (v) => left(v) * right(v)
-        case '/': return (v) => left(v) / right(v)
-      }
-    }
-  }
+  return new CompiledExpression(expr)
 }

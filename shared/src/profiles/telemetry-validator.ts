@@ -119,7 +119,7 @@ export class TelemetryValidator {
       }
     }
     const base = this.names.length
-    for (let j = 0; j < this.derived.length; j++) out[base + j] = this.derived[j](out)
+    for (let j = 0; j < this.derived.length; j++) out[base + j] = this.derived[j].evaluate(out)
     // Counting the keys is cheaper than looking each up: only a payload with more keys than its known
     // fields present has unknown ones to name.
     let present = 3 + this.names.length - missing

@@ -4,7 +4,7 @@ import { compileExpression, ExpressionError, expressionSignals, parseExpression 
 
 const SIGNALS = ['flow', 'pressure', 'current']
 const values = Float64Array.from([4, 3, 2])
-const evaluate = (text: string, v = values): number => compileExpression(parseExpression(text, SIGNALS))(v)
+const evaluate = (text: string, v = values): number => compileExpression(parseExpression(text, SIGNALS)).evaluate(v)
 
 function rejects (text: string, message: RegExp, position: number): void {
   assert.throws(() => parseExpression(text, SIGNALS), (err: unknown) => {
