@@ -1,6 +1,6 @@
 /**
  * The expression language of derived signals: numbers, signal names, + − × ÷ (also written - * /), unary
- * minus, parentheses, abs() and sqrt(). Parsed by hand into a small tree and compiled to closures: no
+ * minus, parentheses, abs() and sqrt(). Parsed by hand into a small tree and compiled to postfix code for a stack machine: no
  * eval, no `new Function`, no property access, so a profiles file cannot run code (`process.exit(1)` is a
  * syntax error at the dot, `constructor` an unknown signal).
  */
