@@ -24,7 +24,8 @@ export interface RetrainOptions {
 /**
  * Retrains the running model's forest, with the same feature specification and forest options, on the
  * pipeline's reservoir; writes `<modelsDir>/<version>.json` (keeping the newest N), replaces the model
- * file atomically and swaps the model in.
+ * file atomically and swaps the model in. Machines with a baseline of their own start relearning at the
+ * same moment: on their next normal readings, replacing their baselines as each finishes.
  */
 export class Retrainer {
   private task: ScheduledTask | undefined
@@ -63,6 +64,8 @@ export class Retrainer {
   }
 
   private async retrain (): Promise<Model | undefined> {
+    const relearning = this.pipeline.relearn()
+    if (relearning > 0) this.logger.info({ machines: relearning }, 'relearning the machines\' own baselines on their next normal readings')
     const reservoir = this.pipeline.reservoir
     const old = this.pipeline.model
     // Every profile learns per machine or has a model of its own: there is no detector model to retrain.

@@ -11,7 +11,10 @@ export const DURATION_ONLY_ROWS = 4096
  * stream gives the same sample).
  */
 export class LearningSlots {
-  /** 1 while the slot's machine is learning. */
+  /**
+   * 1 while the slot's machine is learning (not scored yet), 2 while it relearns (scored by its current
+   * baseline while the next one collects its normal readings), 0 otherwise.
+   */
   readonly active: Uint8Array
   /** Readings counted towards the goal. */
   readonly seen: Float64Array
@@ -35,9 +38,12 @@ export class LearningSlots {
     this.random = new Uint32Array(capacity)
   }
 
-  /** Starts (or starts over) a slot's learning with room for `rows` rows of `width` features. */
-  start (slot: number, machineId: string, rows: number, width: number): void {
-    this.active[slot] = 1
+  /**
+   * Starts (or starts over) a slot's learning with room for `rows` rows of `width` features; `relearn`:
+   * while its current baseline keeps scoring.
+   */
+  start (slot: number, machineId: string, rows: number, width: number, relearn = false): void {
+    this.active[slot] = relearn ? 2 : 1
     this.seen[slot] = 0
     this.startTs[slot] = NaN
     this.held[slot] = 0
@@ -56,8 +62,14 @@ export class LearningSlots {
     this.held[slot] = 0
   }
 
+  /** True while the slot's machine learns its first baseline (or one after a reset): not scored. */
   isLearning (slot: number): boolean {
     return this.active[slot] === 1
+  }
+
+  /** True while the slot's machine collects rows for a new baseline, scored by its current one. */
+  isRelearning (slot: number): boolean {
+    return this.active[slot] === 2
   }
 
   /** Counts a reading towards the goal (a reading with a full window also adds its row: see {@link addRow}). */

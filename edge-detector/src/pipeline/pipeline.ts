@@ -208,7 +208,7 @@ export class DetectorPipeline {
   learningCount (): number {
     let n = 0
     const active = this.learning.active
-    for (let slot = 0; slot < this.machines.size; slot++) n += active[slot]
+    for (let slot = 0; slot < this.machines.size; slot++) if (active[slot] === 1) n++
     return n
   }
 
@@ -408,7 +408,11 @@ export class DetectorPipeline {
       this.sink.line(this.points.telemetry(slot, machineId, lane, model.version, threshold, values, ts))
       this.sink.line(this.points.score(slot, machineId, lane, model.version, ts, score, threshold, features))
     }
-    if (score <= threshold && !alerts.isRaised(slot) && !faulty) lane.reservoir.add(features)
+    if (score <= threshold && !alerts.isRaised(slot) && !faulty) {
+      lane.reservoir.add(features)
+      // A relearning machine learns only from readings its current baseline finds normal.
+      if (this.learning.isRelearning(slot)) this.collect(slot, lane, machineId, ts, window.count >= extractor.capacity)
+    }
     return 'scored'
   }
 
@@ -460,20 +464,33 @@ export class DetectorPipeline {
     this.learning.start(slot, machineId, goal.readings ?? DURATION_ONLY_ROWS, lane.extractor.size)
   }
 
+  /**
+   * Starts relearning every learned machine (or the one named): each keeps scoring with its baseline while
+   * its normal readings, as many as its profile's learning goal, make the next one, which then replaces
+   * it (and is saved). Returns the machines that started.
+   */
+  relearn (machineId?: string): number {
+    let started = 0
+    const table = this.machines
+    for (let slot = 0; slot < table.size; slot++) {
+      const id = table.ids[slot]
+      if (id === undefined || (machineId !== undefined && id !== machineId)) continue
+      const lane = this.lanes[this.laneOf[slot]]
+      const goal = lane.learn
+      if (goal === undefined || this.learned[slot] === undefined || this.learning.isRelearning(slot)) continue
+      this.learning.start(slot, id, goal.readings ?? DURATION_ONLY_ROWS, lane.extractor.size, true)
+      started++
+    }
+    return started
+  }
+
   /** A reading of a learning machine: counted, its row kept once the window is full, the baseline trained at the goal. */
   private learn (slot: number, lane: ProfileLane, machineId: string, ts: number, windowFull: boolean): Outcome {
-    const learning = this.learning
-    const stats = this.stats
-    stats.learning++
-    learning.count(slot, ts)
-    // Rows of a part-filled window describe a window, not the machine: they are left out.
-    if (windowFull) learning.addRow(slot, lane.features)
+    this.stats.learning++
     this.observer?.scored(slot, ts, lane.values, NaN)
     if (this.points !== undefined) this.sink.line(this.points.telemetry(slot, machineId, lane, '', 0, lane.values, ts))
-    const progress = this.progressOf(slot, lane, ts)
-    if (progress >= 1 && learning.heldOf(slot) > 0) {
-      this.finishLearning(slot, lane, machineId, ts)
-    } else {
+    const progress = this.collect(slot, lane, machineId, ts, windowFull)
+    if (progress < 1) {
       const step = Math.min(9, Math.floor(progress / PROGRESS_STEP))
       if (step > this.progressStep[slot]) {
         this.progressStep[slot] = step
@@ -483,10 +500,24 @@ export class DetectorPipeline {
     return 'learning'
   }
 
+  /**
+   * Adds a reading to a slot's learning data (its row once the window is full: rows of a part-filled
+   * window describe a window, not the machine) and trains the baseline at the goal. Returns the progress
+   * before training (1 or more: trained, or retried).
+   */
+  private collect (slot: number, lane: ProfileLane, machineId: string, ts: number, windowFull: boolean): number {
+    const learning = this.learning
+    learning.count(slot, ts)
+    if (windowFull) learning.addRow(slot, lane.features)
+    const progress = this.progressOf(slot, lane, ts)
+    if (progress >= 1 && learning.heldOf(slot) > 0) this.finishLearning(slot, lane, machineId, ts)
+    return progress >= 1 && learning.heldOf(slot) > 0 ? progress : Math.min(progress, 0.999999)
+  }
+
   /** Share of a learning slot's goal reached: readings and duration, whichever is further behind. */
   private progressOf (slot: number, lane: ProfileLane, ts: number): number {
     const goal = lane.learn
-    if (goal === undefined || !this.learning.isLearning(slot)) return 1
+    if (goal === undefined || this.learning.active[slot] === 0) return 1
     let progress = 1
     if (goal.readings !== undefined) progress = Math.min(progress, this.learning.heldOf(slot) / goal.readings)
     if (goal.durationMs !== undefined) {
@@ -498,6 +529,7 @@ export class DetectorPipeline {
 
   private finishLearning (slot: number, lane: ProfileLane, machineId: string, ts: number): void {
     const learning = this.learning
+    const relearnt = learning.isRelearning(slot)
     const rows = learning.rowsOf(slot).slice()
     let model: Model
     try {
@@ -506,12 +538,15 @@ export class DetectorPipeline {
       // Learning data the forest cannot use (e.g. every row alike): learn again from fresh readings.
       this.stats.learnFailures++
       this.sink.baselineRefused?.(machineId, lane.profile, err as Error)
-      this.startLearning(slot, lane, machineId)
+      // A relearning machine keeps the baseline it has; a new one learns again from fresh readings.
+      if (relearnt) learning.stop(slot)
+      else this.startLearning(slot, lane, machineId)
       return
     }
     learning.stop(slot)
     this.learned[slot] = model
-    this.stats.baselinesLearned++
+    if (relearnt) this.stats.baselinesRelearned++
+    else this.stats.baselinesLearned++
     this.alerts.reset(slot)
     this.points?.reset(slot)
     this.sink.learned?.(machineId, lane.profile, model)

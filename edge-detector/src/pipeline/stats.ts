@@ -30,6 +30,8 @@ export class PipelineStats {
   missingOptional = 0
   baselinesLearned = 0
   baselinesLoaded = 0
+  /** Baselines replaced by one learnt from the machine's recent normal readings (relearning). */
+  baselinesRelearned = 0
   /** Persisted baselines that could not be used (the machine learned again). */
   baselinesRefused = 0
   /** Learnings whose data the forest could not use (the machine learned again). */

@@ -148,7 +148,7 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       this.watcher = new ModelWatcher(o.modelPath, () => this.model as Model, (m) => this.swapModel(m), this.logger.child({ component: 'model' }))
       this.watcher.start()
     }
-    if (o.retrain !== undefined && this.model !== undefined) (await this.loadRetrainer()).start()
+    if (o.retrain !== undefined) (await this.loadRetrainer()).start()
     if (this.baselines !== undefined) await this.watchResets(this.baselines)
     // A stop requested while starting (SIGTERM before the broker answers) ends the start here.
     if (this.closing) return

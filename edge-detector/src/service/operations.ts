@@ -119,6 +119,7 @@ function detectorRegistry (s: OperationsSource): Registry {
   counter('edge_detector_missing_optional_total', 'Optional signals left out of payloads', () => p().missingOptional)
   counter('edge_detector_baselines_learned_total', 'Per-machine baselines learned', () => p().baselinesLearned)
   counter('edge_detector_baselines_loaded_total', 'Per-machine baselines loaded from disk', () => p().baselinesLoaded)
+  counter('edge_detector_baselines_relearned_total', 'Per-machine baselines replaced by one learnt from recent normal readings', () => p().baselinesRelearned)
   counter('edge_detector_baselines_refused_total', 'Persisted baselines refused as corrupt or stale (the machine learns again)', () => p().baselinesRefused)
   gauge('edge_detector_machines_learning', 'Tracked machines still learning their baseline', () => s.pipeline.learningCount())
   counter('edge_detector_window_resets_total', 'Machine windows emptied after a long gap', () => p().windowResets)

@@ -189,3 +189,28 @@ test('a profile whose machines learn needs no detector model; one scored by the 
   const profile: SensorProfile | undefined = pumps.byName('pump')
   assert.ok(profile !== undefined)
 })
+
+test('relearning: a learned machine keeps scoring while its next normal readings make a new baseline, which then replaces the old one', () => {
+  const saved: string[] = []
+  const { pipeline, sink } = setup()
+  sink.learned = (_id, _p, m) => saved.push(m.version)
+  const random = new Random(8)
+  for (let seq = 0; seq < 210; seq++) send(pipeline, pumpReading('pump-6', seq, random))
+  const slot = pipeline.machines.slotOf('pump-6')
+  const first = pipeline.modelOf(slot)?.version
+  assert.ok(first !== undefined)
+  assert.equal(pipeline.relearn(), 1, 'one learned machine starts relearning')
+  assert.equal(pipeline.relearn(), 0, 'not twice')
+  assert.equal(pipeline.learningCount(), 0, 'a relearning machine is not counted as learning')
+  // A clog while relearning: scored by the current baseline, and kept out of the new one.
+  const outcomes: string[] = []
+  for (let seq = 210; seq < 240; seq++) outcomes.push(send(pipeline, pumpReading('pump-6', seq, random, { flow: 60 + random.uniform(-2, 2), pressure: 11 })))
+  assert.ok(sink.events.some((e) => e.state === 'raised'), 'the clog still raises')
+  for (let seq = 240; seq < 600 && pipeline.stats.baselinesRelearned === 0; seq++) outcomes.push(send(pipeline, pumpReading('pump-6', seq, random)))
+  assert.ok(outcomes.every((o) => o === 'scored'), 'every reading scored while relearning')
+  assert.equal(pipeline.stats.baselinesRelearned, 1)
+  const second = pipeline.modelOf(slot)?.version
+  assert.ok(second !== undefined && second !== first, 'a new baseline')
+  assert.deepEqual(saved, [first, second], 'both saved')
+  assert.ok((pipeline.modelOf(slot)?.training.rows ?? 0) <= 200)
+})
