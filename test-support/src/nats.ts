@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connect } from 'nats'
 import { natsPartitionMapping } from '@factory-edge/shared/contract'
@@ -40,7 +40,7 @@ export interface NatsClusterOptions {
 export async function startNatsCluster (options: NatsClusterOptions = {}): Promise<NatsCluster> {
   const size = options.size ?? 3
   const dir = await tempDir('nats-')
-  const ports = []
+  const ports: Array<{ client: number, cluster: number, mqtt: number }> = []
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), mqtt: await freePort() })
   const routes = ports.map((p) => `nats-route://127.0.0.1:${p.cluster}`).join(', ')
   const mapping = natsPartitionMapping(options.partitions ?? 4)
@@ -50,6 +50,7 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
     const conf = join(dir.dir, `${name}.conf`)
     await writeFile(conf, [
       `server_name: ${name}`,
+      `log_file: "${join(dir.dir, `${name}.log`)}"`,
       `listen: 127.0.0.1:${ports[i].client}`,
       `jetstream { store_dir: "${join(dir.dir, name)}" }`,
       `cluster { name: factory-edge-test, listen: 127.0.0.1:${ports[i].cluster}, routes: [${routes}] }`,
@@ -59,7 +60,7 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
       ...options.lines ?? []
     ].join('\n') + '\n')
     const url = `nats://127.0.0.1:${ports[i].client}`
-    const server = await startServerProcess(`nats-server ${name}`, NATS_SERVER, ['-c', conf], ports[i].client, url, { dir: dir.dir, cleanup: async () => {} })
+    const server = await withLog(dir.dir, name, async () => await startServerProcess(`nats-server ${name}`, NATS_SERVER, ['-c', conf], ports[i].client, url, { dir: dir.dir, cleanup: async () => {} }))
     const mqttPort = ports[i].mqtt
     const restart = async (): Promise<void> => {
       await server.restart()
@@ -67,7 +68,7 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
     }
     nodes.push({ ...server, restart, name, mqttUrl: `mqtt://127.0.0.1:${mqttPort}` })
   }
-  for (const node of nodes) await eventually(async () => await portOpen(Number(new URL(node.mqttUrl).port)), 20_000, `${node.name} MQTT listener`)
+  for (const node of nodes) await withLog(dir.dir, node.name, async () => await eventually(async () => await portOpen(Number(new URL(node.mqttUrl).port)), 20_000, `${node.name} MQTT listener`))
   const servers = nodes.map((n) => n.url)
   await waitForJetStream(servers)
   return {
@@ -75,6 +76,16 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
     servers,
     stop: async () => { await Promise.all(nodes.map(async (n) => await n.stop())) },
     cleanup: dir.cleanup
+  }
+}
+
+/** Runs `fn`; if it fails, the error says what the node logged last (a port taken, a bad config line). */
+async function withLog<T> (dir: string, name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    const log = await readFile(join(dir, `${name}.log`), 'utf8').catch(() => '(no log)')
+    throw new Error(`${(err as Error).message}\n${name} logged:\n${log.split('\n').slice(-15).join('\n')}`)
   }
 }
 
