@@ -9,10 +9,11 @@ import { eventually } from './wait.js'
 
 export const NATS_SERVER = '/usr/sbin/nats-server'
 
-/** One node of the cluster: `url` is its NATS client URL, `mqttUrl` its MQTT listener. */
+/** One node of the cluster: `url` is its NATS client URL, `mqttUrl` its MQTT listener, `monitorUrl` its HTTP monitoring (/varz, /connz). */
 export interface NatsNode extends ExternalServer {
   name: string
   mqttUrl: string
+  monitorUrl: string
 }
 
 export interface NatsCluster {
@@ -40,8 +41,8 @@ export interface NatsClusterOptions {
 export async function startNatsCluster (options: NatsClusterOptions = {}): Promise<NatsCluster> {
   const size = options.size ?? 3
   const dir = await tempDir('nats-')
-  const ports: Array<{ client: number, cluster: number, mqtt: number }> = []
-  for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), mqtt: await freePort() })
+  const ports: Array<{ client: number, cluster: number, mqtt: number, monitor: number }> = []
+  for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), mqtt: await freePort(), monitor: await freePort() })
   const routes = ports.map((p) => `nats-route://127.0.0.1:${p.cluster}`).join(', ')
   const mapping = natsPartitionMapping(options.partitions ?? 4)
   const nodes: NatsNode[] = []
@@ -52,6 +53,7 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
       `server_name: ${name}`,
       `log_file: "${join(dir.dir, `${name}.log`)}"`,
       `listen: 127.0.0.1:${ports[i].client}`,
+      `http: 127.0.0.1:${ports[i].monitor}`,
       `jetstream { store_dir: "${join(dir.dir, name)}" }`,
       `cluster { name: factory-edge-test, listen: 127.0.0.1:${ports[i].cluster}, routes: [${routes}] }`,
       // MQTT needs JetStream and a server name; its own session streams are replicated like ours.
@@ -66,7 +68,7 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
       await server.restart()
       await eventually(async () => await portOpen(mqttPort), 20_000, `${name} MQTT listener`)
     }
-    nodes.push({ ...server, restart, name, mqttUrl: `mqtt://127.0.0.1:${mqttPort}` })
+    nodes.push({ ...server, restart, name, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, monitorUrl: `http://127.0.0.1:${ports[i].monitor}` })
   }
   for (const node of nodes) await withLog(dir.dir, node.name, async () => await eventually(async () => await portOpen(Number(new URL(node.mqttUrl).port)), 20_000, `${node.name} MQTT listener`))
   const servers = nodes.map((n) => n.url)
