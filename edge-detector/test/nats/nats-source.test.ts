@@ -49,8 +49,12 @@ test('--source nats: two instances share the partitions by leases, score every r
   const subscriber = await mqtt.connectAsync(cluster.nodes[2].mqttUrl, { clientId: 'nats-source-dashboard', protocolVersion: 4 })
   teardown.push(async () => await subscriber.endAsync())
   const events: AnomalyEvent[] = []
-  subscriber.on('message', (_topic, message) => events.push(JSON.parse(message.toString()) as AnomalyEvent))
-  await subscriber.subscribeAsync('factory/+/anomalies', { qos: 1 })
+  const stateMessages = new Map<string, number>()
+  subscriber.on('message', (topic, message) => {
+    if (topic.endsWith('/anomalies')) events.push(JSON.parse(message.toString()) as AnomalyEvent)
+    else stateMessages.set(topic, (stateMessages.get(topic) ?? 0) + 1)
+  })
+  await subscriber.subscribeAsync(['factory/+/anomalies', 'factory/+/state'], { qos: 1 })
 
   const sensors = await mqtt.connectAsync(cluster.nodes[1].mqttUrl, { clientId: 'nats-source-sensors', protocolVersion: 4 })
   teardown.push(async () => await sensors.endAsync())
@@ -80,6 +84,7 @@ test('--source nats: two instances share the partitions by leases, score every r
   await eventually(() => (a.stats().nats?.replayed ?? 0) === 12 * ownedB.length, 15_000, 'b\'s readings replayed')
   const slot = a.pipeline.machines.slotOf(bMachine)
   assert.equal(a.pipeline.machines.windows[slot]?.count, 10, 'the taken-over machine\'s window is full (TEST_SPEC window 10), not reset')
+  assert.equal(events.length, 0, 'no events from normal readings or their replay')
   const eventsBefore = events.length
   for (let seq = 12; seq < 18; seq++) await round(seq, bMachine)
   await eventually(() => a.stats().scored - (a.stats().nats?.replayed ?? 0) === 18 * machines.length - 12 * ownedB.length, 20_000, 'a scores the rest')
@@ -87,5 +92,10 @@ test('--source nats: two instances share the partitions by leases, score every r
   const raised = events.slice(eventsBefore).find((e) => e.machineId === bMachine && e.state === 'raised')
   assert.ok(raised !== undefined, `raised for ${bMachine}: ${JSON.stringify(events)}`)
   assert.equal(raised.window.size, 10, 'the event\'s window spans replayed readings')
+  // a publishes in order on one MQTT session: the replay's output, had it any, came before this event.
+  for (const id of ownedB) {
+    const expected = id === bMachine ? 2 : 1
+    assert.equal(stateMessages.get(`factory/${id}/state`), expected, `${id}: its state once when b first saw it${id === bMachine ? ' and once at the raise' : ''}, none from a's replay`)
+  }
   assert.equal(a.stats().duplicates, 0)
 })
