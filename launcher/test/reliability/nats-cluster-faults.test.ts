@@ -1,13 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { startNatsCluster } from '@factory-edge/test-support/nats'
-import { writeTestModel } from '@factory-edge/test-support/readings'
-import { tempDir } from '@factory-edge/test-support/temp-dir'
-import { exportSeries, startVictoriaMetrics } from '@factory-edge/test-support/victoria-metrics'
+import { exportSeries } from '@factory-edge/test-support/victoria-metrics'
 import { eventually } from '@factory-edge/test-support/wait'
 import { missingFromDb, waitForDb } from './account.js'
-import { natsDetectorArgs, streamReadings } from './nats-stack.js'
+import { natsDetectorArgs, startNatsStack, streamReadings } from './nats-stack.js'
 import { startDetectorProcess, type DetectorProcess } from './detector-process.js'
 import { machineIds, publishReadings, readingPlan, recordAnomalies } from './traffic.js'
 
@@ -21,16 +18,7 @@ import { machineIds, publishReadings, readingPlan, recordAnomalies } from './tra
 const PARTITIONS = 4
 
 test('NATS cluster: SIGKILL of a node and of a detector mid-stream, both restarted, every reading stored, scored and in the DB', { timeout: 120_000 }, async (t) => {
-  const teardown: Array<() => Promise<unknown>> = []
-  t.after(async () => { for (const step of teardown.reverse()) await step().catch(() => {}) })
-  const cluster = await startNatsCluster({ partitions: PARTITIONS })
-  teardown.push(async () => { await cluster.stop(); await cluster.cleanup() })
-  const vm = await startVictoriaMetrics()
-  teardown.push(async () => { await vm.stop(); await vm.cleanup() })
-  const dir = await tempDir('rel-nats-')
-  teardown.push(dir.cleanup)
-  const modelPath = join(dir.dir, 'model.json')
-  await writeTestModel(modelPath)
+  const { cluster, vm, dir, modelPath, teardown } = await startNatsStack(t, PARTITIONS, 'rel-nats-')
 
   // Node 1 takes the sensors' and the detectors' MQTT sessions, node 2 the dashboard's; node 3 is killed.
   const [entry, dashboardNode, victim] = cluster.nodes

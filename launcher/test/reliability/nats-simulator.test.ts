@@ -3,14 +3,10 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startProcess } from '@factory-edge/test-support/child-process'
-import { startNatsCluster } from '@factory-edge/test-support/nats'
-import { writeTestModel } from '@factory-edge/test-support/readings'
-import { tempDir } from '@factory-edge/test-support/temp-dir'
-import { startVictoriaMetrics } from '@factory-edge/test-support/victoria-metrics'
 import { eventually } from '@factory-edge/test-support/wait'
 import { dbAccount } from './account.js'
 import { startDetectorProcess, type DetectorProcess } from './detector-process.js'
-import { natsDetectorArgs, streamReadings } from './nats-stack.js'
+import { natsDetectorArgs, startNatsStack, streamReadings } from './nats-stack.js'
 
 // The sensor simulator (one MQTT connection per machine, QoS 1) publishing into a three-node NATS
 // cluster's MQTT listener, two detector processes sharing the partitions: the exact account of every
@@ -20,16 +16,7 @@ const PARTITIONS = 4
 const SIMULATOR_BIN = fileURLToPath(new URL('../../../../sensor-simulator/dist/src/bin/sensor-simulator.js', import.meta.url))
 
 test('NATS cluster: the simulator\'s readings, each stored, scored exactly once by one of two detectors, and in the DB', { timeout: 90_000 }, async (t) => {
-  const teardown: Array<() => Promise<unknown>> = []
-  t.after(async () => { for (const step of teardown.reverse()) await step().catch(() => {}) })
-  const cluster = await startNatsCluster({ partitions: PARTITIONS })
-  teardown.push(async () => { await cluster.stop(); await cluster.cleanup() })
-  const vm = await startVictoriaMetrics()
-  teardown.push(async () => { await vm.stop(); await vm.cleanup() })
-  const dir = await tempDir('rel-nats-sim-')
-  teardown.push(dir.cleanup)
-  const modelPath = join(dir.dir, 'model.json')
-  await writeTestModel(modelPath)
+  const { cluster, vm, dir, modelPath, teardown } = await startNatsStack(t, PARTITIONS, 'rel-nats-sim-')
   const detectors: DetectorProcess[] = []
   for (const name of ['rel-nats-sim-a', 'rel-nats-sim-b']) {
     const d = await startDetectorProcess({ brokerUrl: cluster.nodes[0].mqttUrl, modelPath, influxUrl: vm.url, spoolDir: join(dir.dir, name), clientId: name, args: natsDetectorArgs(cluster, PARTITIONS) })

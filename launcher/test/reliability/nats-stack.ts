@@ -1,10 +1,39 @@
+import { join } from 'node:path'
 import { connect } from 'nats'
 import type { Telemetry } from '@factory-edge/shared/contract'
-import type { NatsCluster } from '@factory-edge/test-support/nats'
+import { startNatsCluster, type NatsCluster } from '@factory-edge/test-support/nats'
+import { writeTestModel } from '@factory-edge/test-support/readings'
+import type { ExternalServer } from '@factory-edge/test-support/server-process'
+import { tempDir, type TempDir } from '@factory-edge/test-support/temp-dir'
+import { startVictoriaMetrics } from '@factory-edge/test-support/victoria-metrics'
 
 // What the NATS scenarios share: the detector's flags for the test cluster, and the stream's content.
 
 export const STREAM = 'TELEMETRY'
+
+/** A scenario's parts; `teardown` steps run in reverse after the test (detectors before the cluster they use). */
+export interface NatsStack {
+  cluster: NatsCluster
+  vm: ExternalServer
+  dir: TempDir
+  modelPath: string
+  teardown: Array<() => Promise<unknown>>
+}
+
+/** A three-node cluster with `partitions` partitions, VictoriaMetrics and a test model in a temp dir. */
+export async function startNatsStack (t: { after: (fn: () => Promise<void>) => void }, partitions: number, name: string): Promise<NatsStack> {
+  const teardown: Array<() => Promise<unknown>> = []
+  t.after(async () => { for (const step of teardown.reverse()) await step().catch(() => {}) })
+  const cluster = await startNatsCluster({ partitions })
+  teardown.push(async () => { await cluster.stop(); await cluster.cleanup() })
+  const vm = await startVictoriaMetrics()
+  teardown.push(async () => { await vm.stop(); await vm.cleanup() })
+  const dir = await tempDir(name)
+  teardown.push(dir.cleanup)
+  const modelPath = join(dir.dir, 'model.json')
+  await writeTestModel(modelPath)
+  return { cluster, vm, dir, modelPath, teardown }
+}
 
 /** `edge-detector run` flags for the test cluster: leased partitions, a short lease and ack wait. */
 export function natsDetectorArgs (cluster: NatsCluster, partitions: number): string[] {
