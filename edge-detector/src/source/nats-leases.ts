@@ -1,9 +1,12 @@
-import type { KV } from 'nats'
+import type { JetStreamManager, KV } from 'nats'
 import type { Logger } from '@factory-edge/shared/runtime'
 
 export interface LeaseOptions {
   /** The lease bucket: a KV bucket whose entries expire `ttlMs` after their last write. */
   kv: KV
+  /** Its name, and the stream manager, to list the members without a consumer. */
+  bucket: string
+  jsm: JetStreamManager
   /** This instance's name, the value of the leases it holds. */
   instance: string
   partitions: number
@@ -29,8 +32,8 @@ const PARTITION = 'partition.'
  */
 export class PartitionLeases {
   private readonly held = new Map<number, number>()
-  private timer: NodeJS.Timeout | undefined
-  private round: Promise<void> = Promise.resolve()
+  private readonly timers: Partial<Record<'renew' | 'balance', NodeJS.Timeout>> = {}
+  private readonly running: Partial<Record<'renew' | 'balance', Promise<void>>> = {}
   private closed = false
 
   constructor (private readonly o: LeaseOptions) {}
@@ -40,43 +43,57 @@ export class PartitionLeases {
     return [...this.held.keys()].sort((a, b) => a - b)
   }
 
-  /** Runs the first round (so that a lone instance starts with all partitions), then one every third of the TTL. */
+  /**
+   * Renews and balances once (so that a lone instance starts with all partitions), then keeps doing both
+   * every third of the TTL, in two loops: renewals never wait for a balancing round (which may wait for a
+   * partition's replay to stop, or for a slow listing of the members).
+   */
   async start (): Promise<void> {
-    await this.runRound()
-    this.timer = setInterval(() => { void this.runRound() }, Math.max(250, Math.floor(this.o.ttlMs / 3)))
+    await this.renew()
+    await this.balance()
+    this.loop('renew', async () => await this.renew())
+    this.loop('balance', async () => await this.balance())
   }
 
-  private async runRound (): Promise<void> {
-    // Rounds never overlap: a slow one (a node failing over) delays the next.
-    this.round = this.round.then(async () => {
-      if (this.closed) return
-      try {
-        await this.renewAndBalance()
-      } catch (err) {
-        this.o.logger.warn({ error: (err as Error).message }, 'lease round failed; retrying at the next')
-      }
-    })
-    await this.round
+  private loop (name: 'renew' | 'balance', round: () => Promise<void>): void {
+    const periodMs = Math.max(250, Math.floor(this.o.ttlMs / 3))
+    const next = (): void => {
+      this.timers[name] = setTimeout(() => {
+        this.running[name] = round().catch((err) => {
+          this.o.logger.warn({ error: (err as Error).message }, `lease ${name} round failed; retrying at the next`)
+        }).then(() => { if (!this.closed) next() })
+      }, periodMs)
+    }
+    next()
   }
 
-  private async renewAndBalance (): Promise<void> {
+  /** Writes the membership and renews every lease held, all at once; a lease someone else wrote is dropped at once. */
+  private async renew (): Promise<void> {
     const o = this.o
     const value = new TextEncoder().encode(o.instance)
-    await o.kv.put(`${MEMBER}${o.instance}`, value)
-    for (const [p, revision] of [...this.held]) {
-      try {
-        this.held.set(p, await o.kv.update(`${PARTITION}${p}`, value, revision))
-      } catch (err) {
-        if (await this.stillMine(p)) continue
-        o.logger.warn({ partition: p, error: (err as Error).message }, 'lost the lease of a partition (it expired and another instance took it)')
-        this.held.delete(p)
-        await o.released(p)
-      }
-    }
+    await Promise.all([
+      o.kv.put(`${MEMBER}${o.instance}`, value),
+      ...[...this.held].map(async ([p, revision]) => {
+        try {
+          this.held.set(p, await o.kv.update(`${PARTITION}${p}`, value, revision))
+        } catch (err) {
+          if (!this.held.has(p) || await this.stillMine(p)) return
+          o.logger.warn({ partition: p, error: (err as Error).message }, 'lost the lease of a partition (it expired and another instance took it)')
+          this.held.delete(p)
+          o.released(p).catch((e) => o.logger.warn({ partition: p, error: (e as Error).message }, 'could not stop a lost partition'))
+        }
+      })
+    ])
+  }
+
+  /** Gives back leases beyond the fair share, takes free ones below it. */
+  private async balance (): Promise<void> {
+    const o = this.o
+    const value = new TextEncoder().encode(o.instance)
     const members = await this.liveMembers()
     const share = Math.ceil(o.partitions / Math.max(1, members))
     for (const p of this.owned.reverse()) {
-      if (this.held.size <= share) break
+      if (this.held.size <= share || this.closed) break
       await this.giveBack(p)
     }
     for (const p of this.candidates()) {
@@ -115,10 +132,20 @@ export class PartitionLeases {
     return true
   }
 
+  /**
+   * Members whose entry is live (written within the TTL, not deleted by a clean stop): the bucket's
+   * member subjects from one stream info request, then each entry (a listing of keys would create a
+   * consumer every round, too slow on a loaded cluster).
+   */
   private async liveMembers (): Promise<number> {
-    const members = []
-    for await (const key of await this.o.kv.keys(`${MEMBER}*`)) members.push(key)
-    return members.length
+    const prefix = `$KV.${this.o.bucket}.`
+    const info = await this.o.jsm.streams.info(`KV_${this.o.bucket}`, { subjects_filter: `${prefix}${MEMBER}>` })
+    let live = 0
+    for (const subject of Object.keys(info.state.subjects ?? {})) {
+      const entry = await this.o.kv.get(subject.slice(prefix.length))
+      if (entry !== null && entry.operation === 'PUT') live++
+    }
+    return live
   }
 
   /** Free partitions are tried from an offset of this instance's own, so that instances starting together try different ones first. */
@@ -148,9 +175,11 @@ export class PartitionLeases {
 
   /** Stops renewing and gives every lease back (after the consumers stopped), so the others take over at once. */
   async close (): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer)
-    await this.round
     this.closed = true
+    clearTimeout(this.timers.renew)
+    clearTimeout(this.timers.balance)
+    await this.running.renew
+    await this.running.balance
     for (const p of this.owned) await this.giveBack(p)
     await this.o.kv.delete(`${MEMBER}${this.o.instance}`).catch(() => {})
   }

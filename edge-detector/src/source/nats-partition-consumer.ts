@@ -70,6 +70,31 @@ export class PartitionConsumer {
       this.replayed = true
     }
     if (this.stopped) return
+    await this.addConsumer(name, ackFloor)
+    if (this.stopped) return
+    const consumer = await o.js.consumers.get(o.stream, name)
+    if (this.stopped) return
+    // Ends when a new owner deletes the consumer to take the partition over, instead of sharing its new one.
+    this.messages = await consumer.consume({ max_messages: o.batch, abort_on_missing_resource: true, callback: (m) => this.receive(m) })
+    if (this.stopped) this.messages.stop()
+    o.logger.info({ partition: o.partition, from: ackFloor + 1, replayed: this.counters.replayed }, 'consuming partition')
+  }
+
+  /** Creates the durable consumer from the ack floor; one made by an earlier attempt whose reply was lost is used as it is. */
+  private async addConsumer (name: string, ackFloor: number): Promise<void> {
+    const o = this.o
+    try {
+      await this.createConsumer(name, ackFloor)
+    } catch (err) {
+      const code = (err as { api_error?: { err_code?: number } }).api_error?.err_code
+      // 10013: a consumer of that name exists with another configuration; 10148: the name is in use.
+      if (code !== 10013 && code !== 10148) throw err
+      o.logger.warn({ partition: o.partition, error: (err as Error).message }, 'the partition\'s consumer exists already; consuming from it')
+    }
+  }
+
+  private async createConsumer (name: string, ackFloor: number): Promise<void> {
+    const o = this.o
     await o.jsm.consumers.add(o.stream, {
       durable_name: name,
       filter_subject: natsPartitionSubjects(o.partition, o.topicPrefix),
@@ -78,10 +103,6 @@ export class PartitionConsumer {
       max_ack_pending: o.maxAckPending,
       ...ackFloor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: ackFloor + 1 } : { deliver_policy: DeliverPolicy.All }
     })
-    const consumer = await o.js.consumers.get(o.stream, name)
-    if (this.stopped) return
-    this.messages = await consumer.consume({ max_messages: o.batch, callback: (m) => this.receive(m) })
-    o.logger.info({ partition: o.partition, from: ackFloor + 1, replayed: this.counters.replayed }, 'consuming partition')
   }
 
   /**

@@ -67,9 +67,11 @@ export class NatsSource {
       for (const p of o.owned) this.startPartition(p)
       await Promise.all([...this.consumers.values()].map(async (c) => await c.started))
     } else {
-      const kv: KV = await nc.jetstream().views.kv(DETECTOR_DEFAULTS.nats.leaseBucket, { ttl: o.leaseTtlMs, history: 1, replicas: o.replicas })
+      const kv: KV = await nc.jetstream().views.kv(DETECTOR_DEFAULTS.nats.leaseBucket, { ttl: o.leaseTtlMs, history: 1, replicas: o.replicas, timeout: Math.max(1000, Math.floor(o.leaseTtlMs / 3)) })
       this.leases = new PartitionLeases({
         kv,
+        bucket: DETECTOR_DEFAULTS.nats.leaseBucket,
+        jsm,
         instance: d.instance,
         partitions: o.partitions,
         ttlMs: o.leaseTtlMs,
@@ -107,6 +109,8 @@ export class NatsSource {
     const entry = this.consumers.get(p)
     if (entry === undefined) return
     this.consumers.delete(p)
+    // Stopped first: a start still retrying (a node failing over) must end, not be waited for.
+    await entry.consumer.stop()
     await entry.started
     await entry.consumer.stop()
     this.done.acked += entry.consumer.counters.acked

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { connect } from 'nats'
-import type { Telemetry } from '@factory-edge/shared/contract'
-import { startNatsCluster, type NatsCluster } from '@factory-edge/test-support/nats'
+import { natsTelemetrySubjects, type Telemetry } from '@factory-edge/shared/contract'
+import { startNatsCluster, type NatsCluster, type NatsNode } from '@factory-edge/test-support/nats'
 import { writeTestModel } from '@factory-edge/test-support/readings'
 import type { ExternalServer } from '@factory-edge/test-support/server-process'
 import { tempDir, type TempDir } from '@factory-edge/test-support/temp-dir'
@@ -50,6 +50,25 @@ export async function streamReadings (servers: string[]): Promise<Telemetry[]> {
     const out: Telemetry[] = []
     for (let seq = state.first_seq; seq <= state.last_seq; seq++) out.push((await jsm.streams.getMessage(STREAM, { seq })).json<Telemetry>())
     return out
+  } finally {
+    await nc.close()
+  }
+}
+
+/**
+ * Creates the telemetry stream as the detector would (R3) and returns the node leading it. Killing the
+ * leader of nats-server 2.9.10 loses acknowledged MQTT QoS 1 publishes (docs/scaling.md), so the
+ * scenarios kill another node.
+ */
+export async function createStreamAndFindLeader (cluster: NatsCluster): Promise<NatsNode> {
+  const nc = await connect({ servers: cluster.servers })
+  try {
+    const jsm = await nc.jetstreamManager()
+    await jsm.streams.add({ name: STREAM, subjects: [natsTelemetrySubjects()], num_replicas: 3 })
+    const leader = (await jsm.streams.info(STREAM)).cluster?.leader
+    const node = cluster.nodes.find((n) => n.name === leader)
+    if (node === undefined) throw new Error(`no leader among the nodes: ${String(leader)}`)
+    return node
   } finally {
     await nc.close()
   }
