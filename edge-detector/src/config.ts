@@ -2,6 +2,7 @@ import { ConfigError, loggingOptions, mqttClientOptions, type ConfigOf, type Con
 import { DETECTOR_DEFAULTS as D } from './defaults.js'
 import { parseShard } from './pipeline/shard.js'
 import type { DetectorOptions } from './service/options.js'
+import { natsServers, ownedPartitions, type NatsSourceOptions } from './source/nats-options.js'
 
 /** Every setting of the `edge-detector` service: flags, environment variables, defaults, limits. */
 export const detectorConfigSpec = {
@@ -10,6 +11,16 @@ export const detectorConfigSpec = {
   modelPath: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: D.modelPath, description: 'Model file (written by `edge-detector train`); watched and swapped in when it changes' },
   profilesPath: { flag: 'profiles', env: 'PROFILES_PATH', type: 'string', description: 'Sensor profiles file (YAML or JSON, see docs/profiles.md); without it every machine is an AI4I machine (the built-in ai4i profile)' },
   watchModel: { flag: 'watch-model', env: 'WATCH_MODEL', type: 'boolean', default: D.watchModel, description: 'Reload the model file when it changes (a corrupt file is refused, the running model stays)' },
+  source: { flag: 'source', env: 'DETECTOR_SOURCE', type: 'string', default: 'mqtt', pattern: /^(mqtt|nats:\/\/\S+)$/, hint: 'mqtt, or nats://host:4222[,host2:4222,...]', description: 'Where telemetry comes from: mqtt (a subscription on --broker-url), or the partitioned JetStream stream of a NATS cluster (docs/scaling.md); events and state go to --broker-url either way' },
+  natsUser: { flag: 'nats-user', env: 'NATS_USER', type: 'string', description: 'With --source nats://: NATS user name' },
+  natsPassword: { flag: 'nats-password', env: 'NATS_PASSWORD', type: 'string', secret: true, description: 'With --source nats://: NATS password' },
+  natsStream: { flag: 'nats-stream', env: 'NATS_STREAM', type: 'string', default: D.nats.stream, pattern: /^[A-Za-z0-9_-]+$/, hint: 'letters, digits, _ and -', description: 'With --source nats://: the telemetry stream (created if missing)' },
+  natsPartitions: { flag: 'nats-partitions', env: 'NATS_PARTITIONS', type: 'integer', min: 1, max: 1024, default: D.nats.partitions, description: 'With --source nats://: partitions of the servers\' subject mapping (its partition(n, ...)); the same on every instance' },
+  natsPartitionsOwned: { flag: 'nats-partitions-owned', env: 'NATS_PARTITIONS_OWNED', type: 'string', pattern: /^\d+(,\d+)*$/, hint: 'a list such as 0,2', description: 'With --source nats://: consume these partitions always, without leases (default: lease partitions in a KV bucket, shared with the other instances)' },
+  natsReplicas: { flag: 'nats-replicas', env: 'NATS_REPLICAS', type: 'integer', min: 1, max: 5, default: D.nats.replicas, description: 'With --source nats://: copies of the stream and the lease bucket when this detector creates them (3 on a three-node cluster, 1 on a single server)' },
+  natsLeaseTtlMs: { flag: 'nats-lease-ttl-ms', env: 'NATS_LEASE_TTL_MS', type: 'integer', min: 1500, max: 600_000, default: D.nats.leaseTtlMs, description: 'With --source nats://: a partition lease not renewed for this long expires and is taken over (renewed every third of it)' },
+  natsReplayMs: { flag: 'nats-replay-ms', env: 'NATS_REPLAY_MS', type: 'integer', min: 0, max: 86_400_000, default: D.nats.replayMs, description: 'With --source nats://: span of readings before a taken-over partition\'s first unscored reading replayed to rebuild windows and alert state (nothing replayed is published or stored again)' },
+  natsAckWaitMs: { flag: 'nats-ack-wait-ms', env: 'NATS_ACK_WAIT_MS', type: 'integer', min: 1000, max: 3_600_000, default: D.nats.ackWaitMs, description: 'With --source nats://: a reading not acknowledged this long after delivery is delivered again' },
   shard: { flag: 'shard', env: 'DETECTOR_SHARD', type: 'string', pattern: /^\d+\/\d+$/, hint: 'k/n with 1 <= k <= n, e.g. 2/3', description: 'Handle only the machines whose id hashes to shard k of n (run n detectors with 1/n .. n/n)' },
   alertK: { flag: 'alert-k', env: 'ALERT_K', type: 'integer', min: 1, max: 32, default: D.alert.k, description: 'Raise an alert after k of the last m scores are over the threshold' },
   alertM: { flag: 'alert-m', env: 'ALERT_M', type: 'integer', min: 1, max: 32, default: D.alert.m, description: 'Number of recent scores considered (m)' },
@@ -63,6 +74,7 @@ export function detectorOptionsFromConfig (c: DetectorConfig): Omit<DetectorOpti
     }
   }
   return {
+    nats: natsSourceFromConfig(c, shard !== undefined && shard.count > 1),
     brokerUrl: c.brokerUrl,
     username: c.username,
     password: c.password,
@@ -111,5 +123,24 @@ export function detectorOptionsFromConfig (c: DetectorConfig): Omit<DetectorOpti
       ? undefined
       : { cron: c.retrainCron, minRows: c.retrainMinRows, reservoirSize: c.retrainReservoir, modelsDir: c.modelsDir, keep: c.keepModels },
     reservoirSize: c.retrainReservoir
+  }
+}
+
+/** The NATS source of `--source nats://...`, or undefined for the MQTT subscription. */
+function natsSourceFromConfig (c: DetectorConfig, sharded: boolean): NatsSourceOptions | undefined {
+  if (c.source === 'mqtt') return undefined
+  // The partitions already split the machines between instances; a shard would drop readings no one else scores.
+  if (sharded) throw new ConfigError('--shard is for --source mqtt; with --source nats:// the partitions split the machines (--nats-partitions-owned or leases)')
+  return {
+    servers: natsServers(c.source),
+    user: c.natsUser,
+    password: c.natsPassword,
+    stream: c.natsStream,
+    partitions: c.natsPartitions,
+    owned: c.natsPartitionsOwned !== undefined ? ownedPartitions(c.natsPartitionsOwned, c.natsPartitions) : undefined,
+    replicas: c.natsReplicas,
+    leaseTtlMs: c.natsLeaseTtlMs,
+    replayMs: c.natsReplayMs,
+    ackWaitMs: c.natsAckWaitMs
   }
 }

@@ -71,6 +71,26 @@ export const DETECTOR_DEFAULTS = {
    * measurement (docs/self-learning.md).
    */
   baseline: { trees: 32, sampleSize: 256, quantile: 0.995, thresholdMargin: 0.02, resetPollMs: 2000 },
+  /**
+   * Telemetry from a NATS JetStream stream (`--source nats://...`, docs/scaling.md): the stream, its
+   * partitions (as many as the servers' `partition(n, ...)` mapping makes), R3 on a three-node cluster.
+   * Partition leases live in a KV bucket whose entries expire `leaseTtlMs` after their last renewal (every
+   * third of it), so a dead instance's partitions are free again within one TTL and taken at the next
+   * renewal round. A new owner replays `replayMs` of each partition before its first unscored reading to
+   * rebuild the machines' windows and alert state without publishing or storing anything twice.
+   */
+  nats: {
+    stream: 'FACTORY_TELEMETRY',
+    partitions: 4,
+    replicas: 3,
+    leaseBucket: 'factory_edge_leases',
+    leaseTtlMs: 6000,
+    replayMs: 60_000,
+    ackWaitMs: 30_000,
+    maxAckPending: 4096,
+    batch: 512,
+    reconnectWaitMs: 1000
+  },
   influx: {
     org: 'factory',
     bucket: 'factory',

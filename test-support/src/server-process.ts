@@ -16,6 +16,8 @@ export interface ExternalServer {
   restart: () => Promise<void>
   /** Removes its temporary directory (after stop). */
   cleanup: () => Promise<void>
+  /** The process id of the running server (for CPU and memory figures). */
+  pid: () => number | undefined
 }
 
 async function waitForExit (child: ChildProcess): Promise<void> {
@@ -52,5 +54,5 @@ export async function startServerProcess (name: string, command: string, args: s
     await waitForPort(port, child, name)
   }
   await start()
-  return { url, port, stop: async () => { await waitForExit(child) }, kill: async () => { await killNow(child) }, restart: start, cleanup: dir.cleanup }
+  return { url, port, stop: async () => { await waitForExit(child) }, kill: async () => { await killNow(child) }, restart: start, cleanup: dir.cleanup, pid: () => child.pid }
 }

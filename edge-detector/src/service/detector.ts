@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { hostname } from 'node:os'
 import { allMachinesTopic } from '@factory-edge/shared/contract'
 import { loadModel, type Model } from '@factory-edge/shared/ml'
 import { loadProfiles, type ProfileSet } from '@factory-edge/shared/profiles'
@@ -16,6 +17,8 @@ import type { PointWriter } from '../influx/point-writer.js'
 import { ModelWatcher } from '../model/model-watcher.js'
 import type { Retrainer } from '../model/retrainer.js'
 import { createMachineHistory, createWebView, type MachineHistory, type WebView } from '../web/index.js'
+import { NatsSource, type NatsSourceState } from '../source/nats-source.js'
+import { ReplayGate } from '../source/replay-gate.js'
 import { MqttInput, type BrokerLinkState } from './mqtt-input.js'
 import { DetectorOutputs } from './outputs.js'
 import { DetectorOperations, type OperationsSource } from './operations.js'
@@ -32,6 +35,8 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
   readonly brokerUrl: string
   readonly modelPath: string
   readonly mqtt: MqttInput
+  /** Telemetry from a NATS cluster instead of the MQTT subscription (`--source nats://`). */
+  readonly natsSource: NatsSource | undefined
   points: PointWriter | undefined
   watcher: ModelWatcher | undefined
   closing = false
@@ -50,7 +55,7 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     super()
     const prefix = options.topicPrefix ?? DETECTOR_DEFAULTS.topicPrefix
     const rateLimited = new RateLimitedLog(logger)
-    this.clientId = options.clientId ?? defaultClientId(shard)
+    this.clientId = options.clientId ?? defaultClientId(shard, options.nats !== undefined)
     this.brokerUrl = options.brokerUrl
     this.modelPath = options.modelPath
     this.mqtt = new MqttInput({
@@ -59,7 +64,7 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       password: options.password,
       caFile: options.caFile,
       clientId: this.clientId,
-      topic: allMachinesTopic('telemetry', prefix),
+      topic: options.nats === undefined ? allMachinesTopic('telemetry', prefix) : undefined,
       onMessage: (topic, payload) => { this.pipeline.process(topic, payload) },
       beforeAck: options.influx !== undefined ? () => this.points?.commit() : undefined,
       logger,
@@ -81,12 +86,13 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     const httpOn = options.httpPort !== undefined && options.httpPort !== null
     const signals = Math.max(...loaded.profiles.profiles.map((p) => p.definition.signals.length))
     if (httpOn && (options.ui?.enabled ?? DETECTOR_DEFAULTS.ui.enabled)) this.history = createMachineHistory(options.maxMachines ?? DETECTOR_DEFAULTS.maxMachines, signals)
+    const gate = new ReplayGate(this.outputs)
     this.pipeline = new DetectorPipeline({
       model: loaded.model,
       profiles: loaded.profiles,
       profileModels: loaded.profileModels,
       baselines: baselines === undefined ? undefined : storedBaselines(baselines, options.alert?.baselineMargin),
-      sink: this.outputs,
+      sink: gate,
       observer: this.history,
       topicPrefix: prefix,
       maxMachines: options.maxMachines,
@@ -97,7 +103,21 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       points: options.influx !== undefined,
       reservoirSize: options.reservoirSize ?? options.retrain?.reservoirSize
     })
+    this.natsSource = options.nats === undefined
+      ? undefined
+      : new NatsSource(options.nats, {
+        instance: this.clientId,
+        topicPrefix: prefix,
+        process: (topic, payload) => this.pipeline.process(topic, payload),
+        replay: (topic, payload) => gate.muted(() => this.pipeline.process(topic, payload)),
+        commit: () => this.points?.commit(),
+        logger: logger.child({ component: 'nats' })
+      })
     this.operations = new DetectorOperations(this)
+  }
+
+  get nats (): NatsSourceState | undefined {
+    return this.natsSource?.state
   }
 
   /** The detector's model; undefined when every profile learns per machine or names its own. */
@@ -106,7 +126,7 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
   }
 
   get connected (): boolean {
-    return this.mqtt.connected
+    return this.mqtt.connected && (this.natsSource?.state.connected ?? true)
   }
 
   get brokerLink (): BrokerLinkState {
@@ -167,6 +187,8 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     }
     if (this.closing) return
     await this.mqtt.start()
+    if (this.closing) return
+    await this.natsSource?.start()
   }
 
   private logWebView (token: string | undefined, generated: boolean): void {
@@ -243,6 +265,8 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     if (this.statsTimer !== undefined) clearInterval(this.statsTimer)
     this.watcher?.close()
     this.retrainer?.stop()
+    // Consumption stops first: what was received is scored, journalled and acknowledged, its events sent.
+    await this.natsSource?.close()
     await this.resetWatcher?.stop()
     await this.mqtt.close()
     if (this.points !== undefined) {
@@ -255,8 +279,10 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
   }
 }
 
-function defaultClientId (shard: Shard | undefined): string {
+function defaultClientId (shard: Shard | undefined, nats: boolean): string {
   const id = DETECTOR_DEFAULTS.clientId
+  // With NATS the client id also names the instance's partition leases: one per host by default.
+  if (nats) return `${id}-${hostname()}`
   return shard === undefined || shard.count === 1 ? id : `${id}-${shard.index}-of-${shard.count}`
 }
 

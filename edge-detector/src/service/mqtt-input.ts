@@ -10,8 +10,8 @@ export interface MqttInputOptions {
   password?: string
   caFile?: string
   clientId: string
-  /** The telemetry filter, e.g. `factory/+/telemetry`. */
-  topic: string
+  /** The telemetry filter, e.g. `factory/+/telemetry`; none: the session only publishes (telemetry comes from NATS). */
+  topic?: string
   /** Called for every telemetry message, in arrival order. */
   onMessage: (topic: string, payload: Buffer) => void
   /**
@@ -135,6 +135,12 @@ export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
         this.lastError = undefined
         this.failedAttempts = 0
         this.backoffMs = this.minBackoffMs
+        if (o.topic === undefined) {
+          o.logger.info({ url: o.brokerUrl, clientId: o.clientId }, 'connected to the MQTT broker (events and state only)')
+          this.emit('connect')
+          resolve()
+          return
+        }
         // The persistent session keeps the subscription; subscribing again is harmless and covers a broker that lost it.
         client.subscribe(o.topic, { qos: 1 }, (err, granted) => {
           if (err !== null && err !== undefined) {

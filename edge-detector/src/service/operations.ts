@@ -7,6 +7,7 @@ import type { PointWriter } from '../influx/point-writer.js'
 import type { ModelWatcher } from '../model/model-watcher.js'
 import type { SystemView } from '../web/fleet-feed.js'
 import type { DetectorStats } from './types.js'
+import type { NatsSourceState } from '../source/nats-source.js'
 import type { BrokerLinkState } from './mqtt-input.js'
 
 /** What the operations view reads; each part may be absent while it is off. */
@@ -21,6 +22,8 @@ export interface OperationsSource {
   readonly brokerUrl: string
   readonly clientId: string
   readonly modelPath: string
+  /** With `--source nats://`: the partitions consumed and what was acknowledged and replayed. */
+  readonly nats: NatsSourceState | undefined
 }
 
 /** The detector's health, counters and Prometheus registry, all read from the running parts on demand. */
@@ -54,7 +57,8 @@ export class DetectorOperations {
       machines: s.pipeline.machines.size,
       evictions: p.evictions,
       modelsRefused: s.watcher?.refused ?? 0,
-      influx: s.points?.stats()
+      influx: s.points?.stats(),
+      nats: s.nats
     }
   }
 
@@ -94,7 +98,8 @@ export class DetectorOperations {
         ? { loaded: false, reason: 'every profile learns per machine or has its own model' }
         : { loaded: true, version: s.model.version, threshold: s.model.threshold, path: s.modelPath, lastError: s.watcher?.lastError },
       influx: influx === undefined ? { state: 'off' } : { state: influx.state, spooled: influx.spooled, dropped: influx.droppedSpoolFull },
-      machines: s.pipeline.machines.size
+      machines: s.pipeline.machines.size,
+      ...s.nats !== undefined ? { nats: s.nats } : {}
     }
   }
 }
@@ -138,5 +143,9 @@ function detectorRegistry (s: OperationsSource): Registry {
   counter('edge_detector_influx_written_total', 'Points written to InfluxDB', () => s.points?.stats().written ?? 0)
   counter('edge_detector_influx_failures_total', 'Failed InfluxDB write requests', () => s.points?.stats().failures ?? 0)
   gauge('edge_detector_influx_up', '1 when InfluxDB writes succeed, 0 when failing or off', () => s.points?.stats().state === 'ok' ? 1 : 0)
+  gauge('edge_detector_nats_partitions', 'NATS partitions this instance consumes now (0 without --source nats://)', () => s.nats?.partitions.length ?? 0)
+  counter('edge_detector_nats_acked_total', 'Readings acknowledged to JetStream after their points were journalled', () => s.nats?.acked ?? 0)
+  counter('edge_detector_nats_replayed_total', 'Readings replayed with outputs closed to rebuild windows of taken-over partitions (also counted in scored)', () => s.nats?.replayed ?? 0)
+  counter('edge_detector_nats_partition_starts_total', 'Partitions started: at start, taken over from a dead instance or handed over by a rebalance', () => s.nats?.takeovers ?? 0)
   return registry
 }

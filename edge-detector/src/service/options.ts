@@ -4,11 +4,14 @@ import type { AlertPolicy } from '../pipeline/alert-policy.js'
 import type { Shard } from '../pipeline/shard.js'
 import type { InfluxOptions } from '../influx/options.js'
 import type { RetrainOptions } from '../model/retrainer.js'
+import type { NatsSourceOptions } from '../source/nats-options.js'
 
 /** How to run a detector; every setting left out takes its value from DETECTOR_DEFAULTS. */
 export interface DetectorOptions {
-  /** MQTT broker URL, e.g. mqtt://127.0.0.1:1883. */
+  /** MQTT broker URL, e.g. mqtt://127.0.0.1:1883: telemetry (unless `nats` is set), events and state. */
   brokerUrl: string
+  /** Telemetry from the partitioned JetStream stream of a NATS cluster instead of an MQTT subscription. */
+  nats?: NatsSourceOptions
   username?: string
   password?: string
   /** CA certificate (PEM file) for mqtts:// and wss://. */

@@ -4,6 +4,7 @@ import type { Model } from '@factory-edge/shared/ml'
 import type { HealthReport } from '@factory-edge/shared/ops'
 import type { DetectorPipeline } from '../pipeline/pipeline.js'
 import type { PointWriterStats } from '../influx/options.js'
+import type { NatsSourceState } from '../source/nats-source.js'
 
 /** A snapshot of the detector's counters (see `/metrics` for the same as Prometheus text). */
 export interface DetectorStats {
@@ -25,6 +26,8 @@ export interface DetectorStats {
   evictions: number
   modelsRefused: number
   influx: PointWriterStats | undefined
+  /** With `--source nats://`: partitions consumed, readings acknowledged and replayed. */
+  nats: NatsSourceState | undefined
 }
 
 /** The events of a running detector, with their arguments. */

@@ -182,3 +182,29 @@ esac
   assert.equal(doc.services.grafana.environment?.INFLUXDB_TOKEN, undefined, 'nor does Grafana')
   assert.ok(doc.services.influxdb.volumes?.some((v) => v.endsWith(':/docker-entrypoint-initdb.d/scoped-tokens.sh:ro')))
 })
+
+test('docker-compose.nats.yml adds a three-node NATS cluster and two detector instances fed by it', { skip: !hasCompose && 'docker-compose is not installed' }, async () => {
+  const result = compose('-f', 'docker-compose.nats.yml', 'config')
+  assert.equal(result.status, 0, result.stderr)
+  const services = (parse(result.stdout) as { services: Record<string, Service> }).services
+  for (const node of ['nats-1', 'nats-2', 'nats-3']) {
+    assert.ok(services[node].healthcheck !== undefined, `${node} has no healthcheck`)
+    assert.ok(services[node].volumes?.some((v) => String(v).endsWith(':/data:rw') || String(v).endsWith(':/data')), `${node} keeps JetStream in a volume: ${JSON.stringify(services[node].volumes)}`)
+  }
+  const conf = await readFile('deploy/nats/nats.conf', 'utf8')
+  const partitions = /partition\((\d+),1\)/.exec(conf)?.[1]
+  const spools = new Set<string>()
+  for (const name of ['edge-detector', 'edge-detector-2']) {
+    const env = services[name].environment ?? {}
+    assert.equal(env.DETECTOR_SOURCE, 'nats://nats-1:4222,nats-2:4222,nats-3:4222', name)
+    assert.equal(env.NATS_PARTITIONS, partitions, `${name}: the partitions of the servers' mapping`)
+    assert.equal(env.MQTT_CLIENT_ID, undefined, `${name}: its own client id (host name), which also names its leases`)
+    assert.equal(services[name].depends_on?.['nats-1'].condition, 'service_healthy')
+    assert.equal(services[name].depends_on?.['model-init'].condition, 'service_completed_successfully')
+    const data = services[name].volumes?.map(String).find((v) => v.includes(':/data'))
+    assert.ok(data !== undefined, name)
+    spools.add(data.split(':')[0])
+  }
+  assert.equal(spools.size, 2, 'one spool volume per instance')
+  assert.equal(services['sensor-simulator'].environment?.MQTT_URL, 'mqtt://nats-2:1883')
+})

@@ -1,0 +1,159 @@
+import { connect, type JetStreamManager, type KV, type NatsConnection } from 'nats'
+import type { Logger } from '@factory-edge/shared/runtime'
+import { DETECTOR_DEFAULTS } from '../defaults.js'
+import { PartitionLeases } from './nats-leases.js'
+import type { NatsSourceOptions } from './nats-options.js'
+import { PartitionConsumer, type ReadingHandlers } from './nats-partition-consumer.js'
+import { ensureTelemetryStream } from './nats-stream.js'
+
+export interface NatsSourceDeps extends ReadingHandlers {
+  /** This instance's name (its lease value): the detector's client id. */
+  instance: string
+}
+
+/** The NATS side's state, for /healthz and /metrics. */
+export interface NatsSourceState {
+  connected: boolean
+  partitions: number[]
+  acked: number
+  replayed: number
+  takeovers: number
+}
+
+/**
+ * Telemetry from a JetStream stream instead of an MQTT subscription: the partitions this instance owns
+ * (fixed, or leased in a KV bucket and shared with the other instances), each a durable consumer whose
+ * readings go through the same pipeline entry point as MQTT messages.
+ */
+export class NatsSource {
+  private nc: NatsConnection | undefined
+  private jsm: JetStreamManager | undefined
+  private leases: PartitionLeases | undefined
+  private readonly consumers = new Map<number, { consumer: PartitionConsumer, started: Promise<void> }>()
+  private readonly done = { acked: 0, replayed: 0, takeovers: 0 }
+  private isConnected = false
+  private closing = false
+
+  constructor (private readonly o: NatsSourceOptions, private readonly deps: NatsSourceDeps) {}
+
+  get state (): NatsSourceState {
+    let acked = this.done.acked
+    let replayed = this.done.replayed
+    for (const { consumer } of this.consumers.values()) {
+      acked += consumer.counters.acked
+      replayed += consumer.counters.replayed
+    }
+    return { connected: this.isConnected, partitions: [...this.consumers.keys()].sort((a, b) => a - b), acked, replayed, takeovers: this.done.takeovers }
+  }
+
+  /** Connects (waiting for a server if none is up), makes sure the stream exists and starts the owned partitions. */
+  async start (): Promise<void> {
+    const o = this.o
+    const d = this.deps
+    const nc = this.nc = await connect({
+      servers: o.servers,
+      user: o.user,
+      pass: o.password,
+      name: d.instance,
+      waitOnFirstConnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: DETECTOR_DEFAULTS.nats.reconnectWaitMs
+    })
+    this.isConnected = true
+    void this.watchStatus(nc)
+    const jsm = this.jsm = await nc.jetstreamManager()
+    await ensureTelemetryStream(jsm, o.stream, o.replicas, d.topicPrefix, d.logger)
+    if (o.owned !== undefined) {
+      for (const p of o.owned) this.startPartition(p)
+      await Promise.all([...this.consumers.values()].map(async (c) => await c.started))
+    } else {
+      const kv: KV = await nc.jetstream().views.kv(DETECTOR_DEFAULTS.nats.leaseBucket, { ttl: o.leaseTtlMs, history: 1, replicas: o.replicas, timeout: Math.max(1000, Math.floor(o.leaseTtlMs / 3)) })
+      this.leases = new PartitionLeases({
+        kv,
+        bucket: DETECTOR_DEFAULTS.nats.leaseBucket,
+        jsm,
+        instance: d.instance,
+        partitions: o.partitions,
+        ttlMs: o.leaseTtlMs,
+        acquired: (p) => this.startPartition(p),
+        released: async (p) => await this.stopPartition(p),
+        logger: d.logger
+      })
+      await this.leases.start()
+    }
+    d.logger.info({ servers: o.servers, stream: o.stream, partitions: this.state.partitions, leased: o.owned === undefined }, 'connected and subscribed')
+  }
+
+  private startPartition (p: number): void {
+    const o = this.o
+    const d = this.deps
+    const D = DETECTOR_DEFAULTS.nats
+    const nc = this.nc as NatsConnection
+    const consumer = new PartitionConsumer({
+      jsm: this.jsm as JetStreamManager,
+      js: nc.jetstream(),
+      stream: o.stream,
+      partition: p,
+      ackWaitMs: o.ackWaitMs,
+      maxAckPending: D.maxAckPending,
+      batch: D.batch,
+      replayMs: o.replayMs,
+      ...handlersOf(d)
+    })
+    const started = startWithRetries(consumer, d.logger)
+    this.consumers.set(p, { consumer, started })
+    this.done.takeovers++
+  }
+
+  private async stopPartition (p: number): Promise<void> {
+    const entry = this.consumers.get(p)
+    if (entry === undefined) return
+    this.consumers.delete(p)
+    // Stopped first: a start still retrying (a node failing over) must end, not be waited for.
+    await entry.consumer.stop()
+    await entry.started
+    await entry.consumer.stop()
+    this.done.acked += entry.consumer.counters.acked
+    this.done.replayed += entry.consumer.counters.replayed
+  }
+
+  private async watchStatus (nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') {
+        this.isConnected = false
+        this.deps.logger.warn({ server: s.data }, 'lost a NATS server; reconnecting to another')
+      } else if (s.type === 'reconnect') {
+        this.isConnected = true
+        this.deps.logger.info({ server: s.data }, 'reconnected to NATS')
+      }
+    }
+  }
+
+  /** Stops the consumers (committing and acknowledging what they received), gives the leases back, disconnects. */
+  async close (): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    if (this.leases !== undefined) await this.leases.close()
+    for (const p of [...this.consumers.keys()]) await this.stopPartition(p)
+    await this.nc?.drain().catch(() => {})
+    this.isConnected = false
+  }
+}
+
+/** Starts a partition consumer, trying again every second while it fails (a node failing over) until it is stopped. */
+async function startWithRetries (consumer: PartitionConsumer, logger: Logger): Promise<void> {
+  for (;;) {
+    try {
+      await consumer.start()
+      return
+    } catch (err) {
+      if (consumer.isStopped) return
+      logger.warn({ partition: consumer.partition, error: (err as Error).message }, 'could not start consuming a partition; trying again')
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    }
+  }
+}
+
+function handlersOf (d: ReadingHandlers): ReadingHandlers {
+  return { process: d.process, replay: d.replay, commit: d.commit, topicPrefix: d.topicPrefix, logger: d.logger }
+}

@@ -1,0 +1,33 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import mqtt from 'mqtt'
+import { connect } from 'nats'
+import { mqttTopicOfPartitionedSubject, natsTelemetrySubjects } from '@factory-edge/shared/contract'
+import { startNatsCluster } from '@factory-edge/test-support/nats'
+
+test('a three-node nats-server cluster: MQTT QoS 1 telemetry lands in an R3 stream, each machine in one partition by the server\'s mapping', async (t) => {
+  const cluster = await startNatsCluster({ partitions: 4 })
+  t.after(async () => { await cluster.stop(); await cluster.cleanup() })
+  const nc = await connect({ servers: cluster.servers })
+  t.after(async () => await nc.close())
+  const jsm = await nc.jetstreamManager()
+  await jsm.streams.add({ name: 'T', subjects: [natsTelemetrySubjects()], num_replicas: 3 })
+
+  const machines = ['press-1', 'press-2', 'lathe_7', 'mill_3', 'oven-9', 'saw-4', 'drill-5', 'robot-6']
+  const client = await mqtt.connectAsync(cluster.nodes[1].mqttUrl, { clientId: 'cluster-test-sensors', protocolVersion: 4 })
+  t.after(async () => await client.endAsync())
+  for (let seq = 0; seq < 5; seq++) {
+    for (const id of machines) await client.publishAsync(`factory/${id}/telemetry`, JSON.stringify({ id, seq }), { qos: 1 })
+  }
+
+  const info = await jsm.streams.info('T', { subjects_filter: '>' })
+  assert.equal(info.state.messages, machines.length * 5, 'every QoS 1 publish stored (the PUBACK comes after the stream took it)')
+  assert.equal(info.cluster?.replicas?.length, 2, 'a leader and two replicas')
+  const subjects = Object.keys(info.state.subjects ?? {})
+  assert.equal(subjects.length, machines.length, 'one subject per machine: each machine in exactly one partition')
+  const partitionOf = new Map(subjects.map((s) => [mqttTopicOfPartitionedSubject(s), Number(s.split('.')[1])]))
+  assert.deepEqual([...partitionOf.keys()].sort(), machines.map((id) => `factory/${id}/telemetry`).sort(), 'the MQTT topic is recovered from the subject')
+  for (const p of partitionOf.values()) assert.ok(p >= 0 && p < 4)
+  assert.ok(new Set(partitionOf.values()).size > 1, 'machines spread over partitions')
+  for (const s of subjects) assert.equal(info.state.subjects?.[s], 5)
+})

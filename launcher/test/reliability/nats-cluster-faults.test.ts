@@ -1,0 +1,101 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { exportSeries } from '@factory-edge/test-support/victoria-metrics'
+import { eventually } from '@factory-edge/test-support/wait'
+import { missingFromDb, waitForDb } from './account.js'
+import { createStreamAndFindLeader, natsDetectorArgs, startNatsStack, streamReadings } from './nats-stack.js'
+import { startDetectorProcess, type DetectorProcess } from './detector-process.js'
+import { machineIds, publishReadings, readingPlan, recordAnomalies } from './traffic.js'
+
+// Scenario: telemetry through a three-node NATS cluster (MQTT QoS 1 into the cluster's MQTT listener,
+// an R3 stream partitioned by machine) to two detector processes sharing the partitions by leases. One
+// NATS node (a replica, not the stream's leader) and one detector are SIGKILLed mid-stream; the surviving detector takes the dead one's
+// partitions over within the lease TTL plus a renewal round; both are restarted. The account: every
+// published reading is stored in the stream, scored (its points are in VictoriaMetrics), and the
+// anomaly events seen on MQTT are in the DB too.
+
+const PARTITIONS = 4
+
+test('NATS cluster: SIGKILL of a node and of a detector mid-stream, both restarted, every reading stored, scored and in the DB', {
+  timeout: 120_000,
+  // Known gap (docs/scaling.md, Known problems): passes in about half the runs; in the others the KV and
+  // stream leaders fail over with the killed node, every lease is lost at once, and one partition's
+  // readings after that point are acknowledged without reaching the DB. Kept running, reported as todo.
+  todo: 'readings of one partition go missing from the DB in about half the runs (lease and consumer takeover during a node failover)'
+}, async (t) => {
+  const { cluster, vm, dir, modelPath, teardown } = await startNatsStack(t, PARTITIONS, 'rel-nats-')
+
+  // The stream's leader takes the sensors' and the detectors' MQTT sessions, another node the dashboard's;
+  // the third is killed (not the leader: nats-server 2.9.10 then loses acknowledged QoS 1 publishes).
+  const entry = await createStreamAndFindLeader(cluster)
+  const [dashboardNode, victim] = cluster.nodes.filter((n) => n !== entry)
+  const detector = async (name: string): Promise<DetectorProcess> => {
+    const d = await startDetectorProcess({
+      brokerUrl: entry.mqttUrl,
+      modelPath,
+      influxUrl: vm.url,
+      spoolDir: join(dir.dir, `spool-${name}`),
+      clientId: name,
+      args: natsDetectorArgs(cluster, PARTITIONS)
+    })
+    teardown.push(async () => await d.stop())
+    return d
+  }
+  const a = await detector('rel-nats-a')
+  const b = await detector('rel-nats-b')
+  const partitionsOf = async (d: DetectorProcess): Promise<number> => Number(/^edge_detector_nats_partitions (\d+)$/m.exec(await (await fetch(`${d.httpUrl}/metrics`)).text())?.[1] ?? -1)
+  await eventually(async () => await partitionsOf(a) === 2 && await partitionsOf(b) === 2, 20_000, 'two partitions each')
+  const anomalies = await recordAnomalies(dashboardNode.mqttUrl, 'rel-nats-dashboard')
+  teardown.push(anomalies.close)
+
+  const plan = readingPlan(machineIds('press-', 10), 60)
+  const publisher = publishReadings(entry.mqttUrl, plan, { clientId: 'rel-nats-sensors', ratePerSec: 40 })
+  teardown.push(async () => await publisher.client.endAsync(true))
+  await eventually(() => publisher.acked >= plan.length / 4, 30_000, 'a quarter of the readings')
+  await victim.kill()
+  await eventually(() => publisher.acked >= plan.length / 2, 30_000, 'half of the readings, one node down')
+  // A detector connected to the dead node may have lost leases meanwhile: the takeover is timed from a balanced state.
+  await eventually(async () => await partitionsOf(a) === 2 && await partitionsOf(b) === 2, 20_000, 'two partitions each again')
+  const killedAt = Date.now()
+  await b.kill()
+  await eventually(async () => await partitionsOf(a) === PARTITIONS, 15_000, 'the survivor takes every partition').catch((err) => {
+    throw new Error(`${(err as Error).message}; the survivor logged:\n${a.output().split('\n').filter((l) => /lease|partition|NATS|nats/.test(l)).slice(-25).join('\n')}`)
+  })
+  const takeoverS = (Date.now() - killedAt) / 1000
+  t.diagnostic(`takeover after the detector's SIGKILL: ${takeoverS.toFixed(1)} s`)
+  assert.ok(takeoverS <= 10, `takeover within 10 s, took ${takeoverS} s`)
+  await victim.restart()
+  await b.restart()
+  await publisher.done
+  assert.equal(publisher.failed, 0)
+
+  // Stored: every published reading is in the stream (a few twice: publishes the sensors resent after a lost PUBACK).
+  const stored = await streamReadings(cluster.servers)
+  const distinct = new Set(stored.map((r) => `${r.machineId}|${r.seq}`))
+  assert.equal(distinct.size, plan.length, `every reading stored once or more (${stored.length} messages)`)
+  t.diagnostic(`stream: ${stored.length} messages for ${plan.length} readings`)
+
+  // Scored and in the DB: every reading's points, every event seen on MQTT.
+  const db = await waitForDb(vm.url, plan.length, 40_000)
+  // Every machine's anomalous stretch raised (its event point journalled with the reading). An event's
+  // MQTT publish still in the killed detector's memory is lost (docs/scaling.md): MQTT's are a subset.
+  const raisedIn = (events: Set<string>): Set<string> => new Set([...events].filter((e) => e.endsWith('|raised')).map((e) => e.split('|')[0]))
+  t.diagnostic(`raises seen on MQTT: ${raisedIn(anomalies.events).size} of 10 machines`)
+  await t.test('a raise of each machine in the DB', { todo: 'missing with the readings of the gap above (docs/scaling.md)' }, () => {
+    assert.equal(raisedIn(db.events).size, 10, `raises in the DB: ${[...db.events].join(' ')}`)
+  })
+  const missing = missingFromDb(plan, db, anomalies.events)
+  if (missing.readings > 0) {
+    const gone = plan.filter((r) => db.readings.get(r.machineId)?.has(r.ts) !== true).map((r) => `${r.machineId}#${r.seq}`)
+    t.diagnostic(`missing: ${gone.slice(0, 20).join(' ')}; a: ${JSON.stringify(await a.counters())}; b: ${JSON.stringify(await b.counters())}`)
+    if (process.env.NATS_TEST_LOGS !== undefined) for (const [n, d] of [['a', a], ['b', b]] as const) t.diagnostic(`${n}:\n${d.output().split('\n').filter((l) => /partition|lease|NATS|nats|consum/.test(l)).map((l) => l.slice(0, 260)).join('\n')}`)
+  }
+  assert.equal(missing.readings, 0, 'readings missing from the DB')
+  assert.deepEqual(missing.events, [], 'anomaly events missing from the DB')
+  assert.equal(db.readingCount, plan.length)
+  // At least once: what the killed detector scored and journalled but had not acknowledged is scored
+  // again by the new owner (same points, same timestamps); reported, not an error.
+  const samples = (await exportSeries(vm.url, '{__name__="telemetry_rpm"}')).reduce((n, series) => n + series.timestamps.length, 0)
+  t.diagnostic(`DB: ${plan.length} readings, ${samples - plan.length} written twice`)
+})

@@ -1,0 +1,109 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { connect } from 'nats'
+import { natsPartitionMapping } from '@factory-edge/shared/contract'
+import { freePort, portOpen } from './ports.js'
+import { startServerProcess, type ExternalServer } from './server-process.js'
+import { tempDir } from './temp-dir.js'
+import { eventually } from './wait.js'
+
+export const NATS_SERVER = '/usr/sbin/nats-server'
+
+/** One node of the cluster: `url` is its NATS client URL, `mqttUrl` its MQTT listener, `monitorUrl` its HTTP monitoring (/varz, /connz). */
+export interface NatsNode extends ExternalServer {
+  name: string
+  mqttUrl: string
+  monitorUrl: string
+}
+
+export interface NatsCluster {
+  nodes: NatsNode[]
+  /** The client URLs of every node, for a client that fails over between them. */
+  servers: string[]
+  stop: () => Promise<void>
+  cleanup: () => Promise<void>
+}
+
+export interface NatsClusterOptions {
+  /** Nodes (default 3: a replicated stream of R3 survives one lost node). */
+  size?: number
+  /** Partitions of the telemetry subjects (the server-side mapping); default 4. */
+  partitions?: number
+  /** Config lines appended to every node's configuration. */
+  lines?: string[]
+}
+
+/**
+ * Debian's nats-server as a cluster on free loopback ports: JetStream (file store in the temp dir),
+ * the MQTT listener, and the telemetry partition mapping on every node. Resolves once JetStream has a
+ * meta leader (streams can be created).
+ */
+export async function startNatsCluster (options: NatsClusterOptions = {}): Promise<NatsCluster> {
+  const size = options.size ?? 3
+  const dir = await tempDir('nats-')
+  const ports: Array<{ client: number, cluster: number, mqtt: number, monitor: number }> = []
+  for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), mqtt: await freePort(), monitor: await freePort() })
+  const routes = ports.map((p) => `nats-route://127.0.0.1:${p.cluster}`).join(', ')
+  const mapping = natsPartitionMapping(options.partitions ?? 4)
+  const nodes: NatsNode[] = []
+  for (let i = 0; i < size; i++) {
+    const name = `n${i + 1}`
+    const conf = join(dir.dir, `${name}.conf`)
+    await writeFile(conf, [
+      `server_name: ${name}`,
+      `log_file: "${join(dir.dir, `${name}.log`)}"`,
+      `listen: 127.0.0.1:${ports[i].client}`,
+      `http: 127.0.0.1:${ports[i].monitor}`,
+      `jetstream { store_dir: "${join(dir.dir, name)}" }`,
+      `cluster { name: factory-edge-test, listen: 127.0.0.1:${ports[i].cluster}, routes: [${routes}] }`,
+      // MQTT needs JetStream and a server name; its own session streams are replicated like ours.
+      `mqtt { listen: 127.0.0.1:${ports[i].mqtt} }`,
+      `mappings { "${mapping.from}": "${mapping.to}" }`,
+      ...options.lines ?? []
+    ].join('\n') + '\n')
+    const url = `nats://127.0.0.1:${ports[i].client}`
+    const server = await withLog(dir.dir, name, async () => await startServerProcess(`nats-server ${name}`, NATS_SERVER, ['-c', conf], ports[i].client, url, { dir: dir.dir, cleanup: async () => {} }))
+    const mqttPort = ports[i].mqtt
+    const restart = async (): Promise<void> => {
+      await server.restart()
+      await eventually(async () => await portOpen(mqttPort), 20_000, `${name} MQTT listener`)
+    }
+    nodes.push({ ...server, restart, name, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, monitorUrl: `http://127.0.0.1:${ports[i].monitor}` })
+  }
+  for (const node of nodes) await withLog(dir.dir, node.name, async () => await eventually(async () => await portOpen(Number(new URL(node.mqttUrl).port)), 20_000, `${node.name} MQTT listener`))
+  const servers = nodes.map((n) => n.url)
+  await waitForJetStream(servers)
+  return {
+    nodes,
+    servers,
+    stop: async () => { await Promise.all(nodes.map(async (n) => await n.stop())) },
+    cleanup: dir.cleanup
+  }
+}
+
+/** Runs `fn`; if it fails, the error says what the node logged last (a port taken, a bad config line). */
+async function withLog<T> (dir: string, name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    const log = await readFile(join(dir, `${name}.log`), 'utf8').catch(() => '(no log)')
+    throw new Error(`${(err as Error).message}\n${name} logged:\n${log.split('\n').slice(-15).join('\n')}`)
+  }
+}
+
+/** Polls until the cluster's JetStream answers an account request (it has elected its meta leader). */
+export async function waitForJetStream (servers: string[], timeoutMs = 30_000): Promise<void> {
+  const nc = await connect({ servers, maxReconnectAttempts: -1 })
+  try {
+    await eventually(async () => {
+      try {
+        await (await nc.jetstreamManager({ timeout: 2000 })).getAccountInfo()
+        return true
+      } catch {
+        return false
+      }
+    }, timeoutMs, 'JetStream meta leader')
+  } finally {
+    await nc.close()
+  }
+}
