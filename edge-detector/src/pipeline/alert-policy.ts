@@ -95,6 +95,8 @@ export class AlertTracker {
   readonly smoothed: Float64Array
   readonly baseline: Float64Array
   readonly seen: Uint32Array
+  /** Per slot: readings learned from before the machine may raise, besides the policy's baselineWarmup. */
+  readonly warmup: Uint32Array
   /** True when per-machine calibration is on (baselineAlpha > 0). */
   readonly calibrated: boolean
   private readonly mask: number
@@ -115,11 +117,15 @@ export class AlertTracker {
     this.smoothed = new Float64Array(calibrated ? capacity : 0)
     this.baseline = new Float64Array(calibrated ? capacity : 0)
     this.seen = new Uint32Array(calibrated ? capacity : 0)
+    this.warmup = new Uint32Array(calibrated ? capacity : 0)
     this.smoothingWeight = 2 / (this.policy.baselineSmoothing + 1)
   }
 
-  /** Forgets a slot's history (the slot now holds another machine). */
-  reset (slot: number): void {
+  /**
+   * Forgets a slot's history (the slot now holds another machine, or a new model scores it); with
+   * calibration, the machine then learns its own baseline from `warmup` readings before it may raise.
+   */
+  reset (slot: number, warmup = 0): void {
     this.overMask[slot] = 0
     this.hotMask[slot] = 0
     this.scored[slot] = 0
@@ -128,7 +134,10 @@ export class AlertTracker {
     this.lastRaiseTs[slot] = 0
     this.lastClearTs[slot] = 0
     this.lastScore[slot] = 0
-    if (this.seen.length > 0) this.seen[slot] = 0
+    if (this.seen.length > 0) {
+      this.seen[slot] = 0
+      this.warmup[slot] = warmup
+    }
   }
 
   /** Records one score of the machine in `slot` at reading time `ts`. */
@@ -172,7 +181,7 @@ export class AlertTracker {
     const excess = this.smoothed[slot] - this.baseline[slot]
     const learning = excess < p.baselineMargin && this.state[slot] === AlertState.normal ? p.baselineAlpha : p.baselineAlpha * STANDING_LEARNING_SHARE
     this.baseline[slot] += learning * (score - this.baseline[slot])
-    return n < p.baselineWarmup ? -Infinity : threshold + excess - p.baselineMargin
+    return n < p.baselineWarmup || n < this.warmup[slot] ? -Infinity : threshold + excess - p.baselineMargin
   }
 
   /**

@@ -100,6 +100,13 @@ export type Outcome = 'scored' | 'learning' | 'unscored' | 'rejected' | 'duplica
 
 /** Learning progress is published (retained state) at every this share of the goal. */
 const PROGRESS_STEP = 0.1
+/**
+ * Readings a machine with a new baseline of its own (just learned, or loaded) scores before it may
+ * raise, while its calibration learns where its scores sit on readings the forest was not grown on: its
+ * own learning rows score lower than new readings of the same normal, and without this every pump of the
+ * demo alerted at the end of its learning.
+ */
+export const LEARNED_WARMUP_READINGS = 120
 
 const REJECTED_PAYLOAD_CHARS = 256
 
@@ -448,6 +455,7 @@ export class DetectorPipeline {
       }
       if (baseline !== undefined) {
         this.learned[slot] = baseline
+        this.alerts.reset(slot, LEARNED_WARMUP_READINGS)
         this.stats.baselinesLoaded++
       } else {
         this.startLearning(slot, lane, machineId)
@@ -547,7 +555,7 @@ export class DetectorPipeline {
     this.learned[slot] = model
     if (relearnt) this.stats.baselinesRelearned++
     else this.stats.baselinesLearned++
-    this.alerts.reset(slot)
+    this.alerts.reset(slot, LEARNED_WARMUP_READINGS)
     this.points?.reset(slot)
     this.sink.learned?.(machineId, lane.profile, model)
     this.sink.state?.(this.stateOf(slot, ts))

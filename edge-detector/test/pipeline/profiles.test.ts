@@ -4,7 +4,7 @@ import type { Model } from '@factory-edge/shared/ml'
 import { profilesFromValue, type SensorProfile } from '@factory-edge/shared/profiles'
 import { Random } from '@factory-edge/shared/ml'
 import { normalReading, payload, trainTestModel } from '@factory-edge/test-support/readings'
-import { DetectorPipeline, type BaselineHooks } from '../../src/pipeline/pipeline.js'
+import { DetectorPipeline, LEARNED_WARMUP_READINGS, type BaselineHooks } from '../../src/pipeline/pipeline.js'
 import { inMemoryBaselines } from '../../src/service/baseline-hooks.js'
 import { RecordingSink } from '../helpers/recording-sink.js'
 
@@ -195,7 +195,8 @@ test('relearning: a learned machine keeps scoring while its next normal readings
   const { pipeline, sink } = setup()
   sink.learned = (_id, _p, m) => saved.push(m.version)
   const random = new Random(8)
-  for (let seq = 0; seq < 210; seq++) send(pipeline, pumpReading('pump-6', seq, random))
+  // Learning, then the warm-up a new baseline needs before it may raise.
+  for (let seq = 0; seq < 360; seq++) send(pipeline, pumpReading('pump-6', seq, random))
   const slot = pipeline.machines.slotOf('pump-6')
   const first = pipeline.modelOf(slot)?.version
   assert.ok(first !== undefined)
@@ -204,13 +205,24 @@ test('relearning: a learned machine keeps scoring while its next normal readings
   assert.equal(pipeline.learningCount(), 0, 'a relearning machine is not counted as learning')
   // A clog while relearning: scored by the current baseline, and kept out of the new one.
   const outcomes: string[] = []
-  for (let seq = 210; seq < 240; seq++) outcomes.push(send(pipeline, pumpReading('pump-6', seq, random, { flow: 60 + random.uniform(-2, 2), pressure: 11 })))
+  for (let seq = 360; seq < 390; seq++) outcomes.push(send(pipeline, pumpReading('pump-6', seq, random, { flow: 60 + random.uniform(-2, 2), pressure: 11 })))
   assert.ok(sink.events.some((e) => e.state === 'raised'), 'the clog still raises')
-  for (let seq = 240; seq < 600 && pipeline.stats.baselinesRelearned === 0; seq++) outcomes.push(send(pipeline, pumpReading('pump-6', seq, random)))
+  for (let seq = 390; seq < 800 && pipeline.stats.baselinesRelearned === 0; seq++) outcomes.push(send(pipeline, pumpReading('pump-6', seq, random)))
   assert.ok(outcomes.every((o) => o === 'scored'), 'every reading scored while relearning')
   assert.equal(pipeline.stats.baselinesRelearned, 1)
   const second = pipeline.modelOf(slot)?.version
   assert.ok(second !== undefined && second !== first, 'a new baseline')
   assert.deepEqual(saved, [first, second], 'both saved')
   assert.ok((pipeline.modelOf(slot)?.training.rows ?? 0) <= 200)
+})
+
+test('a new baseline warms up before it may raise: a machine failing right after its learning is told after the warm-up, not at once', () => {
+  const { pipeline, sink } = setup()
+  const random = new Random(10)
+  for (let seq = 0; seq < 205; seq++) send(pipeline, pumpReading('pump-8', seq, random))
+  const learnedAt = 205
+  for (let seq = learnedAt; seq < learnedAt + 400; seq++) send(pipeline, pumpReading('pump-8', seq, random, { flow: 60 + random.uniform(-2, 2), pressure: 11 }))
+  const raised = sink.events.find((e) => e.state === 'raised')
+  assert.ok(raised !== undefined, 'it raises')
+  assert.ok(raised.seq >= learnedAt + LEARNED_WARMUP_READINGS, `not during the warm-up (raised at ${raised.seq})`)
 })
