@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { loadProfiles, ProfileSet, SensorProfile } from '@factory-edge/shared/profiles'
 import { startBroker, type BrokerHandle } from '@factory-edge/broker'
 import { PUMP_FAILURE_MODES, startSimulator, type MachineKind, type SimulatorHandle } from '@factory-edge/sensor-simulator'
-import { startDetector, type DetectorHandle } from '@factory-edge/edge-detector'
+import { LEARNED_WARMUP_READINGS, startDetector, type DetectorHandle } from '@factory-edge/edge-detector'
 import { trainDefaultModel, trainSynthetic } from '@factory-edge/edge-detector/training'
 import { saveModel } from '@factory-edge/shared/ml'
 import { settingName, type Logger } from '@factory-edge/shared/runtime'
@@ -120,7 +120,7 @@ export async function startAll (options: StartAllOptions): Promise<RunningSystem
       simulator.machineIds,
       (machineId, mode) => out.write(`💉 injecting a ${mode} failure into ${machineId}\n`),
       options.failureEverySeconds * 1000,
-      options.firstFailureMs ?? (learningMs > 0 ? learningMs + 15_000 : undefined),
+      options.firstFailureMs ?? (learningMs > 0 ? learningMs + 1000 * LEARNED_WARMUP_READINGS / options.rateHz + 15_000 : undefined),
       kind === 'pump' ? PUMP_FAILURE_MODES : undefined
     )
     injector.start()
