@@ -50,7 +50,10 @@ export interface PipelineObserver {
 
 /** How machines of learning profiles get their baselines: from disk, or trained from their rows. */
 export interface BaselineHooks {
-  /** The persisted baseline of a machine, or undefined; throws when the file cannot be used. */
+  /**
+   * The persisted baseline of a machine, or undefined; throws when it cannot be used, also when it was
+   * learned with other features than the profile computes now (BaselineStore.loadSync checks both).
+   */
   load: (machineId: string, profile: SensorProfile) => Model | undefined
   /**
    * Trains a machine's baseline from the feature rows it collected (row-major, spec's width); `learnedAt`
@@ -274,15 +277,13 @@ export class DetectorPipeline {
     this.stats.messagesIn++
     const lane = typeof id === 'string' ? this.laneFor(id) : this.lanes[0]
     if (lane === undefined) {
-      this.stats.rejected++
-      this.stats.rejectedByReason.no_profile++
+      this.report(id as string, '', 'no_profile', `no sensor profile covers machine ${id as string} (profiles: ${this.profiles.source})`, '')
       return 'rejected'
     }
     const validator = lane.profile.validator
     const check = trusted ? validator.assign(record, lane.values) : validator.validate(record, lane.values)
     if (!check.ok) {
-      this.stats.rejected++
-      this.stats.rejectedByReason[check.reason ?? 'not_object']++
+      this.report(typeof id === 'string' ? id : '', '', check.reason ?? 'not_object', check.detail, '')
       return 'rejected'
     }
     return this.score(lane, check)
@@ -448,11 +449,6 @@ export class DetectorPipeline {
         this.stats.baselinesRefused++
         this.sink.baselineRefused?.(machineId, lane.profile, err as Error)
       }
-      if (baseline !== undefined && JSON.stringify(baseline.featureSpec) !== JSON.stringify(lane.extractor.spec)) {
-        this.stats.baselinesRefused++
-        this.sink.baselineRefused?.(machineId, lane.profile, new Error('its features differ from the profile\'s (the profile changed): learning again'))
-        baseline = undefined
-      }
       if (baseline !== undefined) {
         this.learned[slot] = baseline
         this.alerts.reset(slot, LEARNED_WARMUP_READINGS)
@@ -497,9 +493,8 @@ export class DetectorPipeline {
     this.stats.learning++
     this.observer?.scored(slot, ts, lane.values, NaN)
     if (this.points !== undefined) this.sink.line(this.points.telemetry(slot, machineId, lane, '', 0, lane.values, ts))
-    const progress = this.collect(slot, lane, machineId, ts, windowFull)
-    if (progress < 1) {
-      const step = Math.min(9, Math.floor(progress / PROGRESS_STEP))
+    if (!this.collect(slot, lane, machineId, ts, windowFull)) {
+      const step = Math.min(9, Math.floor(this.progressOf(slot, lane, ts) / PROGRESS_STEP))
       if (step > this.progressStep[slot]) {
         this.progressStep[slot] = step
         this.sink.state?.(this.stateOf(slot, ts))
@@ -510,16 +505,15 @@ export class DetectorPipeline {
 
   /**
    * Adds a reading to a slot's learning data (its row once the window is full: rows of a part-filled
-   * window describe a window, not the machine) and trains the baseline at the goal. Returns the progress
-   * before training (1 or more: trained, or retried).
+   * window describe a window, not the machine); at the goal, trains the baseline and returns true.
    */
-  private collect (slot: number, lane: ProfileLane, machineId: string, ts: number, windowFull: boolean): number {
+  private collect (slot: number, lane: ProfileLane, machineId: string, ts: number, windowFull: boolean): boolean {
     const learning = this.learning
     learning.count(slot, ts)
     if (windowFull) learning.addRow(slot, lane.features)
-    const progress = this.progressOf(slot, lane, ts)
-    if (progress >= 1 && learning.heldOf(slot) > 0) this.finishLearning(slot, lane, machineId, ts)
-    return progress >= 1 && learning.heldOf(slot) > 0 ? progress : Math.min(progress, 0.999999)
+    if (this.progressOf(slot, lane, ts) < 1 || learning.heldOf(slot) === 0) return false
+    this.finishLearning(slot, lane, machineId, ts)
+    return true
   }
 
   /** Share of a learning slot's goal reached: readings and duration, whichever is further behind. */
@@ -640,16 +634,14 @@ export class DetectorPipeline {
   }
 
   private reject (topic: string, topicId: string | undefined, payload: Uint8Array, reason: RejectedMessage['reason'], detail: string): void {
+    const text = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.byteLength, REJECTED_PAYLOAD_CHARS * 4)).toString('utf8')
+    this.report(topicId ?? '', topic, reason, detail, text.length > REJECTED_PAYLOAD_CHARS ? text.slice(0, REJECTED_PAYLOAD_CHARS) : text)
+  }
+
+  /** Counts a rejected reading and tells the sink why (a row of a file has no topic and no payload text). */
+  private report (machineId: string, topic: string, reason: RejectedMessage['reason'], detail: string, payload: string): void {
     this.stats.rejected++
     this.stats.rejectedByReason[reason]++
-    const text = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.byteLength, REJECTED_PAYLOAD_CHARS * 4)).toString('utf8')
-    this.sink.rejected({
-      machineId: topicId ?? '',
-      topic,
-      ts: Date.now(),
-      reason,
-      detail,
-      payload: text.length > REJECTED_PAYLOAD_CHARS ? text.slice(0, REJECTED_PAYLOAD_CHARS) : text
-    })
+    this.sink.rejected({ machineId, topic, ts: Date.now(), reason, detail, payload })
   }
 }

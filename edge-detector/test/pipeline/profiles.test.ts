@@ -226,3 +226,13 @@ test('a new baseline warms up before it may raise: a machine failing right after
   assert.ok(raised !== undefined, 'it raises')
   assert.ok(raised.seq >= learnedAt + LEARNED_WARMUP_READINGS, `not during the warm-up (raised at ${raised.seq})`)
 })
+
+test('a row of a file is rejected like a payload: counted, with its reason told to the sink', () => {
+  const { pipeline, sink } = setup()
+  const random = new Random(11)
+  assert.equal(pipeline.processRecord(pumpReading('pump-9', 0, random, { pressure: 99 })), 'rejected')
+  assert.equal(pipeline.processRecord({ ...pumpReading('lathe-1', 0, random) }), 'rejected')
+  assert.deepEqual(sink.rejects.map((r) => [r.machineId, r.reason]), [['pump-9', 'out_of_range'], ['lathe-1', 'no_profile']])
+  assert.match(sink.rejects[0].detail, /pressure/)
+  assert.equal(pipeline.stats.rejected, 2)
+})
