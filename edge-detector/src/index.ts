@@ -4,7 +4,7 @@ export type { DetectorHandle, DetectorStats, DetectorEvents } from './service/ty
 export { DETECTOR_DEFAULTS } from './defaults.js'
 export { detectorConfigSpec, detectorOptionsFromConfig, type DetectorConfig } from './config.js'
 export { DetectorPipeline, LEARNED_WARMUP_READINGS, type BaselineHooks, type Outcome, type PipelineObserver, type PipelineOptions, type PipelineSink } from './pipeline/pipeline.js'
-export { inMemoryBaselines } from './service/baseline-hooks.js'
+export { inMemoryBaselines } from './baseline/hooks.js'
 export { AlertTracker, DEFAULT_ALERT_POLICY, validateAlertPolicy, type AlertPolicy, type AlertChange } from './pipeline/alert-policy.js'
 export { MachineTable } from './pipeline/machine-table.js'
 export { FeatureReservoir } from './pipeline/reservoir.js'

@@ -3,7 +3,7 @@ import { createLogger, onShutdownOf, type LoggerOptions, parseCommand } from '@f
 import { detectorConfigSpec, detectorOptionsFromConfig } from '../config.js'
 import { loadProfiles } from '@factory-edge/shared/profiles'
 import { createDetector, type StartableDetector } from '../service/detector.js'
-import { usesDetectorModel } from '../service/profile-models.js'
+import { usesDetectorModel } from '../model/profile-models.js'
 import { requireExistingFile } from './existing-file.js'
 import { printDetectorVersion } from './version.js'
 

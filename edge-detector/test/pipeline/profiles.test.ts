@@ -5,7 +5,7 @@ import { profilesFromValue, type SensorProfile } from '@factory-edge/shared/prof
 import { Random } from '@factory-edge/shared/ml'
 import { normalReading, payload, trainTestModel } from '@factory-edge/test-support/readings'
 import { DetectorPipeline, LEARNED_WARMUP_READINGS, type BaselineHooks } from '../../src/pipeline/pipeline.js'
-import { inMemoryBaselines } from '../../src/service/baseline-hooks.js'
+import { inMemoryBaselines } from '../../src/baseline/hooks.js'
 import { RecordingSink } from '../helpers/recording-sink.js'
 
 /** Pumps learn their own baseline from 200 readings; machines named machine-* are AI4I machines with the shared model. */

@@ -13,7 +13,7 @@ import { DetectorPipeline } from '../../src/pipeline/pipeline.js'
 import { scoreFile, SCORE_COLUMNS } from '../../src/scoring/score-file.js'
 import { RecordingSink } from '../helpers/recording-sink.js'
 import { profilesFromValue } from '@factory-edge/shared/profiles'
-import { inMemoryBaselines } from '../../src/service/baseline-hooks.js'
+import { inMemoryBaselines } from '../../src/baseline/hooks.js'
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '../../src/bin/edge-detector.js')
 const model = trainTestModel()

@@ -1,4 +1,5 @@
-import { learnBaseline, type BaselineStore } from '../baseline/index.js'
+import { learnBaseline } from './learner.js'
+import type { BaselineStore } from './store.js'
 import type { BaselineHooks } from '../pipeline/pipeline.js'
 
 /** Learns a machine's baseline with the learner's rule, stamped with its last learning reading's time (same readings, same file). */
