@@ -12,7 +12,7 @@ const line = process.argv[2] ?? '22'
 const root = resolve(import.meta.dirname, '..')
 const prefix = join(tmpdir(), `factory-edge-node-${line}`)
 const node = join(prefix, 'node_modules', '.bin', 'node')
-if (!existsSync(node)) execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, `node@${line}`], { stdio: 'inherit' })
+if (!existsSync(node)) execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, `node@${line}`], { stdio: 'inherit', timeout: 600_000 })
 const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()
 const work = mkdtempSync(join(tmpdir(), 'factory-edge-smoke-'))
 const started = Date.now()

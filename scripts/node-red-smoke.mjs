@@ -22,7 +22,7 @@ const PASSWORD = 'smoke-test-password'
 const root = resolve(import.meta.dirname, '..')
 const prefix = join(tmpdir(), 'factory-edge-node-red-4.1.15')
 const redJs = join(prefix, 'node_modules', 'node-red', 'red.js')
-if (!existsSync(redJs)) execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, NODE_RED], { stdio: 'inherit' })
+if (!existsSync(redJs)) execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, NODE_RED], { stdio: 'inherit', timeout: 600_000 })
 
 const byName = (name) => ANOMALY_EVENT_EXAMPLES.find((e) => e.name === name).payload
 const processRaised = byName('processRaised')

@@ -32,9 +32,11 @@ export async function dbAccount (vmUrl: string): Promise<DbAccount> {
 
 /**
  * Polls the DB until it holds `readings` readings, or its count has not moved for `quietMs` (what is
- * missing then is not coming), then returns what it holds.
+ * missing then is not coming), then returns what it holds. The quiet time is long because on a loaded
+ * machine VictoriaMetrics can stall for seconds while it registers many new series (the flood of 50,000
+ * machine ids once returned a third short after a 4 s pause).
  */
-export async function waitForDb (vmUrl: string, readings: number, timeoutMs = 30_000, quietMs = 4000): Promise<DbAccount> {
+export async function waitForDb (vmUrl: string, readings: number, timeoutMs = 60_000, quietMs = 10_000): Promise<DbAccount> {
   const deadline = Date.now() + timeoutMs
   let last = await dbAccount(vmUrl)
   let movedAt = Date.now()
