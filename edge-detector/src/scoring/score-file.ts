@@ -112,19 +112,38 @@ export async function scoreFile (input: string, output: string, options: ScoreFi
     lines = []
     if (!out.write(text)) await once(out, 'drain')
   }
+  // The reader reports a part's bad rows before it returns the part's good ones: they wait here, in line
+  // order, until the good rows before them are written, so the output keeps the input's order.
+  let bad: Array<{ line: number, text: string }> = []
+  let nextBad = 0
+  let badAdded = false
   const onBad = (line: number, reason: string): void => {
     if (options.skipBadRows !== true) throw new DataError(`${input}, line ${line}: ${reason} (--skip-bad-rows writes it as a rejected row and goes on)`)
     summary.rows++
     summary.rejected++
-    lines.push(`${line},,,rejected,,,,,${csvText(reason)}`)
+    bad.push({ line, text: `${line},,,rejected,,,,,${csvText(reason)}` })
+    badAdded = true
+  }
+  const writeBadBefore = (line: number): void => {
+    if (badAdded) {
+      bad = bad.slice(nextBad).sort((a, b) => a.line - b.line)
+      nextBad = 0
+      badAdded = false
+    }
+    while (nextBad < bad.length && bad[nextBad].line < line) lines.push(bad[nextBad++].text)
   }
   try {
-    for await (const { line, record, trusted } of await inputRows(input, options, onBad)) {
-      summary.rows++
-      const outcome = scorer.process(record, trusted)
-      lines.push(rowOf(line, record, outcome, scorer, summary))
+    for await (const batch of await inputBatches(input, options, onBad)) {
+      const { records, lines: at, trusted } = batch
+      for (let i = 0; i < records.length; i++) {
+        writeBadBefore(at[i])
+        summary.rows++
+        const outcome = scorer.process(records[i], trusted)
+        lines.push(rowOf(at[i], records[i], outcome, scorer, summary))
+      }
       if (lines.length >= CHUNK_ROWS) await flush()
     }
+    writeBadBefore(Infinity)
     await flush()
   } finally {
     out.end()
@@ -133,33 +152,37 @@ export async function scoreFile (input: string, output: string, options: ScoreFi
   return summary
 }
 
-/** A row of an input file: its line, the reading as a record, and whether the reader already checked it. */
-export interface InputRow { line: number, record: Record<string, unknown>, trusted: boolean }
+/** Rows of an input file: the readings as records, their lines, and whether the reader already checked them. */
+export interface InputBatch { records: Array<Record<string, unknown>>, lines: number[], trusted: boolean }
 
-/** The rows of a readings file: any time-series CSV with profiles, an AI4I-shaped file without. */
-export async function inputRows (input: string, options: ScoreFileOptions, onBad: (line: number, reason: string) => void): Promise<AsyncIterable<InputRow>> {
-  return options.profiles !== undefined ? await signalRows(input, options, onBad) : await ai4iRows(input, options, onBad)
+/**
+ * The rows of a readings file, a part at a time (a bad row goes to `onBad` before its part is returned):
+ * any time-series CSV with profiles, an AI4I-shaped file without.
+ */
+export async function inputBatches (input: string, options: ScoreFileOptions, onBad: (line: number, reason: string) => void): Promise<AsyncIterable<InputBatch>> {
+  return options.profiles !== undefined ? await signalBatches(input, options, onBad) : await ai4iBatches(input, options, onBad)
 }
 
 /** An AI4I-shaped file (CSV or NDJSON), rows checked against the contract by the shared data reader. */
-async function ai4iRows (input: string, options: ScoreFileOptions, onBad: (line: number, reason: string) => void): Promise<AsyncIterable<InputRow>> {
+async function ai4iBatches (input: string, options: ScoreFileOptions, onBad: (line: number, reason: string) => void): Promise<AsyncIterable<InputBatch>> {
   const file = await openDataFile(input, { machineId: options.machineId, onBad })
   return (async function * () {
-    for await (const r of file.records()) yield { line: r.line, record: r as unknown as Record<string, unknown>, trusted: true }
+    for await (const batch of file.batches()) yield { records: batch as unknown as Array<Record<string, unknown>>, lines: batch.map((r) => r.line), trusted: true }
   })()
 }
 
 /** Any time-series CSV, each row a payload for its machine's profile to validate. */
-async function signalRows (input: string, options: ScoreFileOptions, onBad: (line: number, reason: string) => void): Promise<AsyncIterable<InputRow>> {
+async function signalBatches (input: string, options: ScoreFileOptions, onBad: (line: number, reason: string) => void): Promise<AsyncIterable<InputBatch>> {
   const file = await openSignalCsv(input, { machineId: options.machineId ?? 'machine-1', timestampColumn: options.timestampColumn, machineColumn: options.machineColumn, columns: options.columns, onBad })
   return (async function * () {
-    for await (const r of file.records()) yield { line: r.line, record: { ...r.values, machineId: r.machineId, ts: r.ts, seq: r.seq }, trusted: false }
+    for await (const batch of file.batches()) yield { records: batch.map((r) => r.telemetry), lines: batch.map((r) => r.line), trusted: false }
   })()
 }
 
 function rowOf (line: number, r: Record<string, unknown>, outcome: Outcome, scorer: RowScorer, summary: ScoreSummary): string {
   const pipeline = scorer.pipeline
-  const head = `${line},${String(r.ts)},${csvText(String(r.machineId))}`
+  // Machine ids (checked against the contract's pattern) never need quoting.
+  const head = `${line},${r.ts as number},${r.machineId as string}`
   if (outcome === 'rejected') {
     summary.rejected++
     return `${head},rejected,,,,,${scorer.rejectReason ?? ''}`

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { DataError } from '@factory-edge/shared/data'
 import { matchEpisodes, quantileOf, type Episode, type Raise } from './episodes.js'
-import { inputRows, RowScorer, type ScoreFileOptions } from './score-file.js'
+import { inputBatches, RowScorer, type ScoreFileOptions } from './score-file.js'
 
 const DAY_MS = 86_400_000
 
@@ -48,15 +48,17 @@ export async function evaluateWindows (readings: string, windows: readonly Episo
   const scorer = new RowScorer(options)
   const raises: Raise[] = []
   const span = new Map<string, { from: number, to: number }>()
-  const rows = await inputRows(readings, options, (line, reason) => { throw new DataError(`${readings}, line ${line}: ${reason}`) })
-  for await (const { record, trusted } of rows) {
-    scorer.process(record, trusted)
-    const r = { machineId: String(record.machineId), ts: record.ts as number }
-    const s = span.get(r.machineId)
-    if (s === undefined) span.set(r.machineId, { from: r.ts, to: r.ts })
-    else { s.from = Math.min(s.from, r.ts); s.to = Math.max(s.to, r.ts) }
-    const e = scorer.event
-    if (e?.state === 'raised') raises.push({ machineId: e.machineId, at: e.ts, kind: e.kind })
+  const batches = await inputBatches(readings, options, (line, reason) => { throw new DataError(`${readings}, line ${line}: ${reason}`) })
+  for await (const { records, trusted } of batches) {
+    for (const record of records) {
+      scorer.process(record, trusted)
+      const r = { machineId: String(record.machineId), ts: record.ts as number }
+      const s = span.get(r.machineId)
+      if (s === undefined) span.set(r.machineId, { from: r.ts, to: r.ts })
+      else { s.from = Math.min(s.from, r.ts); s.to = Math.max(s.to, r.ts) }
+      const e = scorer.event
+      if (e?.state === 'raised') raises.push({ machineId: e.machineId, at: e.ts, kind: e.kind })
+    }
   }
   const m = matchEpisodes(raises, windows, 'anomaly', options.graceMs ?? 0)
   let machineDays = 0

@@ -120,8 +120,8 @@ async function openSignalSource (path: string, options: ReadOptions): Promise<Re
     const file = opened ?? await open()
     opened = undefined
     for await (const r of file.records()) {
-      if (machineColumn !== undefined && options.machine !== undefined && r.machineId !== options.machine) continue
-      yield { telemetry: { machineId: r.machineId, ts: r.ts, seq: r.seq, ...r.values }, failures: [], line: r.line }
+      if (machineColumn !== undefined && options.machine !== undefined && r.telemetry.machineId !== options.machine) continue
+      yield { telemetry: r.telemetry, failures: [], line: r.line }
     }
   }
   return { format: 'signal-csv', signals, ignored, machine: machineColumn === undefined ? machine : undefined, records }

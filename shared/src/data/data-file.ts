@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs'
-import { createInterface } from 'node:readline'
-import { parse, CsvError } from 'csv-parse'
 import { decodeTelemetry } from '../contract/decode.js'
 import { CsvRows } from './csv-rows.js'
+import { openCsvRecords } from './csv-records.js'
+import { openFileLines } from './file-lines.js'
 import { DataError } from '../errors.js'
 import { sniffDataFile, type FileFormat } from './sniff.js'
 import type { DataFileOptions, DataRecord } from './records.js'
@@ -17,6 +16,17 @@ export interface DataFile {
   syntheticHumidity: boolean
   /** The usable rows, in file order; bad ones go to `onBad`. Can be iterated once. */
   records: () => AsyncGenerator<DataRecord>
+  /**
+   * The same rows a part of the file at a time (for readers that keep up with the disk: no promise per
+   * row). `onBad` is called for the bad rows of a part before the part is returned. Either this or
+   * {@link records}, once.
+   */
+  batches: () => AsyncGenerator<DataRecord[]>
+}
+
+/** The rows of batches one at a time. */
+export async function * eachOf<T> (batches: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield * batch
 }
 
 const PROGRESS_BYTES = 1 << 20
@@ -35,19 +45,24 @@ async function openCsv (path: string, options: DataFileOptions): Promise<DataFil
   const csv = openCsvRecords(path)
   const first = await csv.next()
   if (first === undefined) throw new DataError(`${path} is empty: expected a CSV header line`)
-  const rows = new CsvRows(path, first.record, options)
+  const reader = new CsvRows(path, first.record, options)
   const reportUnreadable = (): void => {
     for (const u of csv.unreadable()) options.onBad(u.line, u.reason)
   }
-  async function * records (): AsyncGenerator<DataRecord> {
+  async function * batches (): AsyncGenerator<DataRecord[]> {
     let reported = 0
     try {
-      for (let next = await csv.next(); next !== undefined; next = await csv.next()) {
+      for (let rows = await csv.nextBatch(); rows !== undefined; rows = await csv.nextBatch()) {
         reportUnreadable()
-        const record = rows.read(next.record, next.info.lines)
-        if (record !== undefined) yield record
-        if (next.info.bytes - reported > PROGRESS_BYTES) {
-          reported = next.info.bytes
+        const out: DataRecord[] = []
+        for (const next of rows) {
+          const record = reader.read(next.record, next.line)
+          if (record !== undefined) out.push(record)
+        }
+        if (out.length > 0) yield out
+        const bytes = csv.bytesRead()
+        if (bytes - reported > PROGRESS_BYTES) {
+          reported = bytes
           options.onProgress?.(reported)
         }
       }
@@ -56,81 +71,35 @@ async function openCsv (path: string, options: DataFileOptions): Promise<DataFil
       csv.close()
     }
   }
-  return { path, format: 'csv', hasLabel: rows.hasLabel, syntheticHumidity: rows.syntheticHumidity, records }
-}
-
-/** One parsed CSV row: its fields, and the file line it ends on. */
-export interface CsvRecord {
-  record: string[]
-  info: { lines: number, bytes: number }
-}
-
-/** The rows of a CSV file as the data readers parse it (csv-parse), one at a time. */
-export interface CsvRecords {
-  /** The next row, or undefined at the end; a file that cannot be read is a DataError. */
-  next: () => Promise<CsvRecord | undefined>
-  /** The rows the parser could not read (a stray quote) since the last call, with their lines. */
-  unreadable: () => Array<{ line: number, reason: string }>
-  close: () => void
-}
-
-/** Opens a CSV file for reading row by row: BOM removed, fields trimmed, empty lines skipped, unreadable rows collected. */
-export function openCsvRecords (path: string): CsvRecords {
-  const input = createReadStream(path)
-  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, skip_records_with_error: true }))
-  input.on('error', (err) => parser.destroy(err))
-  // Rows the parser itself cannot read are reported from the reading loop, where onBad may throw.
-  const skipped: Array<{ line: number, reason: string }> = []
-  parser.on('skip', (err: CsvError & { lines?: number }) => skipped.push({ line: err.lines ?? 0, reason: err.message }))
-  const iterator = (parser as AsyncIterable<CsvRecord>)[Symbol.asyncIterator]()
-  return {
-    next: async () => await readOrFail(path, iterator),
-    unreadable: () => skipped.splice(0),
-    close: () => input.destroy()
-  }
-}
-
-/** The next parsed row, with any read or parse failure as a DataError. */
-async function readOrFail<T> (path: string, iterator: AsyncIterator<T>): Promise<T | undefined> {
-  try {
-    const next = await iterator.next()
-    return next.done === true ? undefined : next.value
-  } catch (err) {
-    if (err instanceof CsvError) throw new DataError(`${path}: ${err.message}`)
-    throw new DataError(`cannot read ${path}: ${(err as Error).message}`)
-  }
+  return { path, format: 'csv', hasLabel: reader.hasLabel, syntheticHumidity: reader.syntheticHumidity, records: () => eachOf(batches()), batches }
 }
 
 function openNdjson (path: string, options: DataFileOptions): DataFile {
   if (options.requireLabel === true) throw new DataError(`${path}: telemetry has no labels to evaluate against; evaluate on a labelled CSV such as AI4I 2020`)
-  async function * records (): AsyncGenerator<DataRecord> {
-    const input = createReadStream(path)
-    const lines = createInterface({ input, crlfDelay: Infinity })
-    let line = 0
-    let bytes = 0
+  async function * batches (): AsyncGenerator<DataRecord[]> {
+    const file = openFileLines(path)
     let reported = 0
     try {
-      for await (const raw of lines) {
-        line++
-        bytes += raw.length + 1
-        const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw
-        if (text.trim() === '') continue
-        // The detector's own decoder: a file holds exactly what scoring would accept.
-        const decoded = decodeTelemetry(text, undefined, Math.max(4096, text.length))
-        if (!decoded.ok) {
-          options.onBad(line, `${decoded.reason}: ${decoded.detail}`)
-          continue
+      for (let batch = await file.next(); batch !== undefined; batch = await file.next()) {
+        const out: DataRecord[] = []
+        for (let i = 0; i < batch.lines.length; i++) {
+          const text = batch.lines[i]
+          if (text.trim() === '') continue
+          const line = batch.firstLine + i
+          // The detector's own decoder: a file holds exactly what scoring would accept.
+          const decoded = decodeTelemetry(text, undefined, Math.max(4096, text.length))
+          if (!decoded.ok) options.onBad(line, `${decoded.reason}: ${decoded.detail}`)
+          else out.push({ ...decoded.value, line, label: 0, modes: 0 })
         }
-        yield { ...decoded.value, line, label: 0, modes: 0 }
-        if (bytes - reported > PROGRESS_BYTES) {
-          reported = bytes
-          options.onProgress?.(bytes)
+        if (out.length > 0) yield out
+        if (batch.bytes - reported > PROGRESS_BYTES) {
+          reported = batch.bytes
+          options.onProgress?.(reported)
         }
       }
     } finally {
-      lines.close()
-      input.destroy()
+      file.close()
     }
   }
-  return { path, format: 'ndjson', hasLabel: false, syntheticHumidity: false, records }
+  return { path, format: 'ndjson', hasLabel: false, syntheticHumidity: false, records: () => eachOf(batches()), batches }
 }

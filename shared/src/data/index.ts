@@ -1,5 +1,6 @@
 export * from './ai4i.js'
 export * from './columns.js'
+export * from './csv-records.js'
 export * from './data-file.js'
 export * from './records.js'
 export { DataError } from '../errors.js'

@@ -6,7 +6,8 @@
 import { isMachineId } from '../contract/topics.js'
 import { DataError } from '../errors.js'
 import { checkDelimiter } from './csv-rows.js'
-import { openCsvRecords, type CsvRecord } from './data-file.js'
+import { openCsvRecords, type CsvRecord } from './csv-records.js'
+import { eachOf } from './data-file.js'
 import { sniffDataFile } from './sniff.js'
 import { parseTimestamp } from './timestamp.js'
 
@@ -34,16 +35,17 @@ export interface SignalCsvOptions {
   onBad: (line: number, reason: string) => void
 }
 
-/** One usable row: the machine, the time, its sequence number and the signals it has a value for. */
+/** One usable row, as the flat telemetry payload a machine of its profile would publish. */
 export interface SignalRecord {
   line: number
-  machineId: string
-  ts: number
-  /** From the file's `seq` column, else the machine's count of usable rows so far. */
-  seq: number
-  /** Signal name → value; an empty cell leaves the signal out. */
-  values: Record<string, number>
+  /**
+   * `machineId`, `ts`, `seq` (from the file's `seq` column, else the machine's count of usable rows so
+   * far) and each signal the row has a value for (an empty cell leaves the signal out).
+   */
+  telemetry: SignalTelemetry
 }
+
+export type SignalTelemetry = { machineId: string, ts: number, seq: number } & Record<string, number | string>
 
 /** A signal CSV whose header has been accepted. */
 export interface SignalCsv {
@@ -56,6 +58,8 @@ export interface SignalCsv {
   ignored: readonly string[]
   /** The usable rows in file order; bad ones go to `onBad`. Can be iterated once. */
   records: () => AsyncGenerator<SignalRecord>
+  /** The same rows a part of the file at a time, the part's bad rows given to `onBad` first; this or {@link records}, once. */
+  batches: () => AsyncGenerator<SignalRecord[]>
 }
 
 interface Column { index: number, header: string, name: string }
@@ -152,8 +156,7 @@ export async function openSignalCsv (path: string, options: SignalCsvOptions): P
   }
   const counts = new Map<string, number>()
 
-  const read = ({ record, info }: CsvRecord): SignalRecord | undefined => {
-    const line = info.lines
+  const read = ({ record, line }: CsvRecord): SignalRecord | undefined => {
     let machineId = options.machineId
     if (machineIndex !== -1) {
       machineId = record[machineIndex] ?? ''
@@ -169,32 +172,36 @@ export async function openSignalCsv (path: string, options: SignalCsvOptions): P
       if (!Number.isSafeInteger(s) || s < 0) return bad(line, `column "${header[seqIndex]}": ${JSON.stringify((record[seqIndex] ?? '').slice(0, 40))} is not a whole number of at least 0`)
       seq = s
     }
-    const values: Record<string, number> = {}
+    const telemetry: SignalTelemetry = { machineId, ts, seq }
     let present = 0
     for (const c of columns) {
       const text = record[c.index]
       if (text === undefined || text === '') continue
       const v = Number(text)
       if (!Number.isFinite(v)) return bad(line, `column "${c.header}": ${JSON.stringify(text.slice(0, 40))} is not a number`)
-      values[c.name] = v
+      telemetry[c.name] = v
       present++
     }
     if (present === 0) return bad(line, 'has no value in any signal column')
     counts.set(machineId, (counts.get(machineId) ?? 0) + 1)
-    return { line, machineId, ts, seq, values }
+    return { line, telemetry }
   }
 
-  async function * records (): AsyncGenerator<SignalRecord> {
+  async function * batches (): AsyncGenerator<SignalRecord[]> {
     try {
-      for (let next = first; next !== undefined; next = await csv.next()) {
+      for (let rows = first === undefined ? undefined : [first, ...await csv.nextBatch() ?? []]; rows !== undefined; rows = await csv.nextBatch()) {
         for (const u of csv.unreadable()) options.onBad(u.line, u.reason)
-        const r = read(next)
-        if (r !== undefined) yield r
+        const out: SignalRecord[] = []
+        for (const row of rows) {
+          const r = read(row)
+          if (r !== undefined) out.push(r)
+        }
+        if (out.length > 0) yield out
       }
       for (const u of csv.unreadable()) options.onBad(u.line, u.reason)
     } finally {
       csv.close()
     }
   }
-  return { path, timestampColumn: tsHeader, machineColumn: machineHeader, signals: columns.map((c) => c.name), ignored, records }
+  return { path, timestampColumn: tsHeader, machineColumn: machineHeader, signals: columns.map((c) => c.name), ignored, records: () => eachOf(batches()), batches }
 }

@@ -46,5 +46,5 @@ test('openSignalCsv refuses a header it cannot use with the columns found', asyn
   assert.deepEqual([csv.timestampColumn, csv.signals, csv.ignored], ['TIME', ['flow'], ['status']])
   const rows = []
   for await (const r of csv.records()) rows.push(r)
-  assert.deepEqual(rows, [{ line: 2, machineId: 'm', ts: 1_767_225_600_000, seq: 0, values: { flow: 5 } }])
+  assert.deepEqual(rows, [{ line: 2, telemetry: { machineId: 'm', ts: 1_767_225_600_000, seq: 0, flow: 5 } }])
 })
