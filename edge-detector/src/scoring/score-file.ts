@@ -43,8 +43,8 @@ export interface ScoreSummary {
   cleared: number
 }
 
-/** Lines buffered before a write: large enough that writing costs little per row. */
-const CHUNK_ROWS = 10_000
+/** Lines buffered before a write: enough that writing costs little per row, few enough to die young (docs/profiles.md, Scoring a file). */
+const CHUNK_ROWS = 1000
 
 /** Remembers the alert change and the reject reason of the reading being processed. */
 class RowSink implements PipelineSink {

@@ -71,19 +71,21 @@ test('score: a bad row stops it with the line named, or becomes a rejected row i
   const dir = await tempDir()
   t.after(() => dir.cleanup())
   const random = new Random(5)
-  const lines = Array.from({ length: 20 }, (_, i) => JSON.stringify(normalReading('m0', i, 1_000_000 + i * 1000, random)))
-  lines[6] = '{"machineId":"m0","ts":1006000,"seq":6,"temperature":"hot"}'
+  // Enough lines for several parts of the reader, which reports a part's bad rows before its good ones.
+  const count = 3000
+  const lines = Array.from({ length: count }, (_, i) => JSON.stringify(normalReading('m0', i, 1_000_000 + i * 1000, random)))
+  for (const i of [6, 1500, count - 1]) lines[i] = `{"machineId":"m0","ts":${1_000_000 + i * 1000},"seq":${i},"temperature":"hot"}`
   const file = join(dir.dir, 'bad.ndjson')
   await writeFile(file, lines.join('\n') + '\n')
   const out = join(dir.dir, 'scored.csv')
   await assert.rejects(scoreFile(file, out, { model }), /line 7/)
   const summary = await scoreFile(file, out, { model, skipBadRows: true })
-  assert.equal(summary.rows, 20)
-  assert.equal(summary.rejected, 1)
+  assert.equal(summary.rows, count)
+  assert.equal(summary.rejected, 3)
   const rows = (await readFile(out, 'utf8')).trim().split('\n').slice(1)
-  assert.equal(rows.length, 20)
-  assert.match(rows[6], /^7,,,rejected,/)
-  assert.deepEqual(rows.map((r) => Number(r.split(',')[0])), Array.from({ length: 20 }, (_, i) => i + 1), 'in input order')
+  assert.equal(rows.length, count)
+  for (const i of [6, 1500, count - 1]) assert.match(rows[i], new RegExp(`^${i + 1},,,rejected,`))
+  assert.deepEqual(rows.map((r) => Number(r.split(',')[0])), Array.from({ length: count }, (_, i) => i + 1), 'in input order')
 })
 
 test('edge-detector score: the command writes the file; missing settings exit 2 with one line', async (t) => {

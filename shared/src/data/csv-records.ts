@@ -24,7 +24,7 @@ export interface CsvRecords {
 }
 
 /**
- * Opens a CSV file for reading row by row or a part (about a megabyte) at a time: BOM removed, fields
+ * Opens a CSV file for reading row by row or a part (a chunk of file-lines.ts) at a time: BOM removed, fields
  * trimmed, empty lines skipped, any number of fields per row, unreadable rows collected.
  *
  * A part without a quote is split at its line ends and commas by hand rather than parsed by csv-parse,

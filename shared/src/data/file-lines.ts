@@ -2,8 +2,12 @@ import { open, type FileHandle } from 'node:fs/promises'
 import { StringDecoder } from 'node:string_decoder'
 import { DataError } from '../errors.js'
 
-/** Bytes read at a time: a batch of lines is what one such chunk completes. */
-const CHUNK_BYTES = 1 << 20
+/**
+ * Bytes read at a time: a batch of lines is what one such chunk completes. Small enough that a batch and
+ * what is made of it die in the young generation (the edge-detector command runs with a small one),
+ * large enough that a read and a promise per chunk cost nothing (docs/profiles.md, Scoring a file).
+ */
+const CHUNK_BYTES = 1 << 16
 
 /** The lines that one chunk of a file completed. */
 export interface LineBatch {
@@ -22,7 +26,7 @@ export interface FileLines {
 }
 
 /**
- * Opens a UTF-8 text file for reading its lines a megabyte at a time: the BOM removed, `\n`, `\r\n` or
+ * Opens a UTF-8 text file for reading its lines a chunk at a time: the BOM removed, `\n`, `\r\n` or
  * `\r` line ends (the first one found decides), a last line without an end included. One read and one
  * promise per chunk, not per line: the data readers keep up with the disk (Node's readline and stream
  * iterators cost a promise a line).
