@@ -71,7 +71,7 @@ test('NATS cluster: SIGKILL of a node and of a detector mid-stream, both restart
   assert.equal(publisher.failed, 0)
 
   // Stored: every published reading is in the stream (a few twice: publishes the sensors resent after a lost PUBACK).
-  const stored = await streamReadings(cluster.servers)
+  const stored = await streamReadings(cluster.servers, plan.length)
   const distinct = new Set(stored.map((r) => `${r.machineId}|${r.seq}`))
   assert.equal(distinct.size, plan.length, `every reading stored once or more (${stored.length} messages)`)
   t.diagnostic(`stream: ${stored.length} messages for ${plan.length} readings`)

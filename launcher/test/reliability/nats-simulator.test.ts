@@ -37,7 +37,7 @@ test('NATS cluster: the simulator\'s readings, each stored, scored exactly once 
   assert.ok(counts.readings >= 8 * 5 * 5, `readings published: ${counts.readings}`)
 
   // Stored: every reading the simulator published, once per distinct machine and sequence number.
-  const stored = await streamReadings(cluster.servers)
+  const stored = await streamReadings(cluster.servers, counts.readings)
   const distinct = new Map(stored.map((r) => [`${r.machineId}|${r.seq}`, r]))
   assert.equal(distinct.size, counts.readings, `stream: ${stored.length} messages`)
 

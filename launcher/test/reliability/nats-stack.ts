@@ -6,6 +6,7 @@ import { writeTestModel } from '@factory-edge/test-support/readings'
 import type { ExternalServer } from '@factory-edge/test-support/server-process'
 import { tempDir, type TempDir } from '@factory-edge/test-support/temp-dir'
 import { startVictoriaMetrics } from '@factory-edge/test-support/victoria-metrics'
+import { eventually } from '@factory-edge/test-support/wait'
 
 // What the NATS scenarios share: the detector's flags for the test cluster, and the stream's content.
 
@@ -41,11 +42,14 @@ export function natsDetectorArgs (cluster: NatsCluster, partitions: number): str
     '--nats-replicas', '3', '--nats-lease-ttl-ms', '3000', '--nats-ack-wait-ms', '5000', '--alert-cooldown-ms', '0']
 }
 
-/** Every telemetry message in the stream, decoded (read one by one: a few hundred direct gets). */
-export async function streamReadings (servers: string[]): Promise<Telemetry[]> {
+/** Every telemetry message in the stream (once it holds `atLeast`, or after 10 s), decoded (read one by one: a few hundred direct gets). */
+export async function streamReadings (servers: string[], atLeast = 0): Promise<Telemetry[]> {
   const nc = await connect({ servers })
   try {
     const jsm = await nc.jetstreamManager()
+    // The stream's count can trail the last PUBACK for a moment (docs/scaling.md): wait for `atLeast`,
+    // then take what is there (the caller's account says what is missing).
+    await eventually(async () => (await jsm.streams.info(STREAM)).state.messages >= atLeast, 10_000, `${atLeast} messages in the stream`).catch(() => {})
     const state = (await jsm.streams.info(STREAM)).state
     const out: Telemetry[] = []
     for (let seq = state.first_seq; seq <= state.last_seq; seq++) out.push((await jsm.streams.getMessage(STREAM, { seq })).json<Telemetry>())
