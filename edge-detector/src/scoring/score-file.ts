@@ -181,8 +181,7 @@ async function signalBatches (input: string, options: ScoreFileOptions, onBad: (
 
 function rowOf (line: number, r: Record<string, unknown>, outcome: Outcome, scorer: RowScorer, summary: ScoreSummary): string {
   const pipeline = scorer.pipeline
-  // Machine ids (checked against the contract's pattern) never need quoting.
-  const head = `${line},${r.ts as number},${r.machineId as string}`
+  const head = `${line},${r.ts as number},${csvText(r.machineId as string)}`
   if (outcome === 'rejected') {
     summary.rejected++
     return `${head},rejected,,,,,${scorer.rejectReason ?? ''}`
