@@ -102,6 +102,9 @@ export function openFileLines (path: string): FileLines {
 function lineEndOf (text: string): '\n' | '\r' | undefined {
   const cr = text.indexOf('\r')
   const lf = text.indexOf('\n')
-  if (cr !== -1 && (lf === -1 || cr < lf) && text.charCodeAt(cr + 1) !== 10) return cr + 1 < text.length || lf !== -1 ? '\r' : undefined
+  if (cr !== -1 && (lf === -1 || cr < lf) && text.charCodeAt(cr + 1) !== 10) {
+    // A `\r` that ends the text may be the first half of a `\r\n`: the next chunk tells.
+    return cr + 1 < text.length ? '\r' : undefined
+  }
   return lf !== -1 ? '\n' : undefined
 }
