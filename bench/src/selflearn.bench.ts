@@ -1,8 +1,8 @@
 /**
  * Self-learned baselines (issue 14, section 2): the time one machine takes to learn its baseline from
- * 1,000 feature rows of the example pump profile (15 features), the size of its persisted file, and the
- * resident memory of a detector-like process holding 1,000 of them loaded from disk, with each machine's
- * state (selflearn-child.ts).
+ * 1,000 feature rows of the example pump profile (15 features), without and with a trim of 0.1 (the
+ * shipped pump profile's), the size of its persisted file, and the resident memory of a detector-like
+ * process holding 1,000 of them loaded from disk, with each machine's state (selflearn-child.ts).
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -19,6 +19,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 const PROFILES = join(here, '../../config/profiles.example.yaml')
 const MACHINES = 1000
 const LEARN_ROWS = 1000
+const TRIMMED_MACHINES = 200
 
 const selflearn: Benchmark = async (ctx) => {
   const profile = loadProfiles(PROFILES).byName('pump')
@@ -40,6 +41,16 @@ const selflearn: Benchmark = async (ctx) => {
     const warm = times.slice(20).sort((a, b) => a - b)
     ctx.report('selflearn.learn_ms_per_machine', warm[Math.floor(warm.length / 2)], 'ms')
     ctx.report('selflearn.model_bytes_per_machine', largest, 'bytes')
+    // With `learn: { trim: 0.1 }`, as the shipped pump profile learns: a first forest picks the rows to leave out.
+    const trimmed: number[] = []
+    for (let m = 0; m < TRIMMED_MACHINES; m++) {
+      const rows = pumpFeatureRows(profile, LEARN_ROWS, 1000 + m)
+      const started = performance.now()
+      learnBaseline(profile.features, rows, { machineId: `pump-${m}`, profile, learnedAt: 1_767_225_600_000 + LEARN_ROWS * 1000 }, { trim: 0.1 })
+      trimmed.push(performance.now() - started)
+    }
+    const warmTrimmed = trimmed.slice(20).sort((a, b) => a - b)
+    ctx.report('selflearn.learn_ms_per_machine_trim', warmTrimmed[Math.floor(warmTrimmed.length / 2)], 'ms')
 
     // The detector's own V8 flag (see edge-detector/bin/edge-detector.js).
     const child = spawn(process.execPath, ['--max-semi-space-size=4', '--expose-gc', join(here, 'selflearn-child.js'), store.modelsDir, PROFILES, String(MACHINES)], { stdio: ['ignore', 'pipe', 'inherit'] })

@@ -70,7 +70,7 @@ export const DETECTOR_DEFAULTS = {
    * threshold rule (a high quantile of the machine's own learning scores plus a margin). Chosen by
    * measurement (docs/self-learning.md).
    */
-  baseline: { trees: 32, sampleSize: 256, quantile: 0.995, thresholdMargin: 0.02, resetPollMs: 2000 },
+  baseline: { trees: 32, sampleSize: 256, quantile: 0.995, thresholdMargin: 0.02, trim: 0, resetPollMs: 2000 },
   /**
    * Telemetry from a NATS JetStream stream (`--source nats://...`, docs/scaling.md): the stream, its
    * partitions (as many as the servers' `partition(n, ...)` mapping makes), R3 on a three-node cluster.

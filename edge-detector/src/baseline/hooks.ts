@@ -1,10 +1,20 @@
-import { learnBaseline } from './learner.js'
+import { learnBaseline, type LearnOptions } from './learner.js'
 import type { BaselineStore } from './store.js'
 import type { BaselineHooks } from '../pipeline/pipeline.js'
 
-/** Learns a machine's baseline with the learner's rule, stamped with its last learning reading's time (same readings, same file). */
+/**
+ * Learns a machine's baseline with the learner's rule, stamped with its last learning reading's time
+ * (same readings, same file). The calibration margin is the profile's alert margin when it sets one,
+ * else `calibrationMargin` (the detector's), else the default; the trim is the profile's, else the default.
+ */
 function learner (calibrationMargin: number | undefined): BaselineHooks['learn'] {
-  return (machineId, profile, spec, rows, learnedAt) => learnBaseline(spec, rows, { machineId, profile, learnedAt }, calibrationMargin === undefined ? {} : { calibrationMargin })
+  return (machineId, profile, spec, rows, learnedAt) => {
+    const options: Partial<LearnOptions> = {}
+    const margin = profile.alertMargin ?? calibrationMargin
+    if (margin !== undefined) options.calibrationMargin = margin
+    if (profile.learnTrim !== undefined) options.trim = profile.learnTrim
+    return learnBaseline(spec, rows, { machineId, profile, learnedAt }, options)
+  }
 }
 
 /** Baselines kept in memory only (`edge-detector score`, tests): learned, never persisted. */

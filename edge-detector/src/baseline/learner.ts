@@ -14,6 +14,10 @@ import { DETECTOR_DEFAULTS } from '../defaults.js'
 export interface BaselineProfile {
   readonly name: string
   readonly catalog: FeatureCatalog
+  /** The profile's own alert margin, when it sets one: the threshold rule's calibration margin. */
+  readonly alertMargin?: number
+  /** The profile's `learn.trim`, when it sets one. */
+  readonly learnTrim?: number
 }
 
 /** Whose baseline is learned, and what the model file records about it. */
@@ -45,6 +49,11 @@ export interface LearnOptions {
    * threshold − margin, never starts it below the machine's usual score.
    */
   calibrationMargin: number
+  /**
+   * Share of the learning rows left out of the baseline: those a first forest, grown on all of them,
+   * scores highest. A machine rarely learns through hours free of trouble; see docs/self-learning.md.
+   */
+  trim: number
 }
 
 export const DEFAULT_LEARN_OPTIONS: Readonly<LearnOptions> = {
@@ -52,7 +61,8 @@ export const DEFAULT_LEARN_OPTIONS: Readonly<LearnOptions> = {
   sampleSize: DETECTOR_DEFAULTS.baseline.sampleSize,
   quantile: DETECTOR_DEFAULTS.baseline.quantile,
   thresholdMargin: DETECTOR_DEFAULTS.baseline.thresholdMargin,
-  calibrationMargin: DETECTOR_DEFAULTS.alert.baselineMargin
+  calibrationMargin: DETECTOR_DEFAULTS.alert.baselineMargin,
+  trim: DETECTOR_DEFAULTS.baseline.trim
 }
 
 /** Fewest usable rows a baseline is learned from (a forest of one row scores everything 0.5). */
@@ -103,6 +113,7 @@ export function finiteRows (rows: Float64Array, nFeatures: number): { rows: Floa
 export function learnBaseline (spec: FeatureSpec, rows: Float64Array, meta: LearnMeta, options: Partial<LearnOptions> = {}): Model {
   const o = { ...DEFAULT_LEARN_OPTIONS, ...options }
   if (!(o.quantile > 0.5 && o.quantile < 1)) throw new RangeError(`baseline quantile must be in (0.5, 1), got ${o.quantile}`)
+  if (!(o.trim >= 0 && o.trim < 0.5)) throw new RangeError(`baseline trim must be in [0, 0.5), got ${o.trim}`)
   const clean = validateFeatureSpec(spec, meta.profile.catalog)
   const n = clean.features.length
   if (rows.length % n !== 0) throw new ForestInputError(`${meta.machineId}: ${rows.length} learning values are not whole rows of ${n} features`)
@@ -118,13 +129,35 @@ export function learnBaseline (spec: FeatureSpec, rows: Float64Array, meta: Lear
     contamination: Number((1 - o.quantile).toPrecision(12)),
     seed: baselineSeed(meta.machineId, meta.profile.name)
   }
-  const grown = IsolationForest.fit(usable.rows, n, { ...forestOptions, contamination: 'auto' })
-  const threshold = chooseThreshold(grown.scoreBatch(usable.rows), o)
+  const kept = o.trim > 0 ? trimmedRows(usable.rows, n, o.trim, forestOptions) : usable.rows
+  const grown = IsolationForest.fit(kept, n, { ...forestOptions, contamination: 'auto' })
+  const threshold = chooseThreshold(grown.scoreBatch(kept), o)
   // Compact, as the store loads it: the detector holds a baseline per machine.
   const forest = new IsolationForest({ ...grown.state(), threshold, options: forestOptions }, 'compact')
-  const training: TrainingInfo = { rows: count, source: meta.source ?? `learned by ${meta.machineId} (profile ${meta.profile.name})` }
+  const keptCount = kept.length / n
+  const training: TrainingInfo = { rows: keptCount, source: meta.source ?? `learned by ${meta.machineId} (profile ${meta.profile.name})` }
   if (usable.dropped > 0) training.dropped = usable.dropped
-  return new Model(forest, clean, summarise(clean, usable.rows, meta.profile.catalog), training, createdAtOf(meta.learnedAt))
+  if (keptCount < count) training.trimmed = count - keptCount
+  return new Model(forest, clean, summarise(clean, kept, meta.profile.catalog), training, createdAtOf(meta.learnedAt))
+}
+
+/**
+ * The rows left after trimming: a forest grown on all of them scores each, and the `trim` share that
+ * scores highest is left out (rows tied with the cut stay). A failure that happens while the machine
+ * learns then does not become part of its normal, nor widen the range its scores are extended beyond.
+ */
+export function trimmedRows (rows: Float64Array, nFeatures: number, trim: number, options: ForestOptions): Float64Array {
+  const count = rows.length / nFeatures
+  const scores = IsolationForest.fit(rows, nFeatures, { ...options, contamination: 'auto' }).scoreBatch(rows)
+  const cut = quantile(scores, 1 - trim)
+  let kept = 0
+  for (let r = 0; r < count; r++) if (scores[r] <= cut) kept++
+  if (kept < MIN_LEARN_ROWS) return rows
+  const out = new Float64Array(kept * nFeatures)
+  for (let r = 0, k = 0; r < count; r++) {
+    if (scores[r] <= cut) out.set(rows.subarray(r * nFeatures, (r + 1) * nFeatures), nFeatures * k++)
+  }
+  return out
 }
 
 function createdAtOf (learnedAt: number | string | undefined): string {

@@ -93,7 +93,7 @@ function formatShow (b: StoredBaseline): string {
     `${b.machineId}, profile ${b.profile}: ${b.path} (${b.bytes} bytes, written ${b.modifiedAt.toISOString()})`,
     `model ${m.version}, learned ${m.createdAt}`,
     `threshold ${g(m.threshold)} (${ruleOf(b)})`,
-    `learned from ${m.training.rows} readings${m.training.dropped === undefined ? '' : `, ${m.training.dropped} left out (a value that is not a finite number)`}; ${m.training.source}`,
+    `learned from ${m.training.rows} readings${m.training.dropped === undefined ? '' : `, ${m.training.dropped} left out (a value that is not a finite number)`}${m.training.trimmed === undefined ? '' : `, ${m.training.trimmed} left out as the most anomalous (learn.trim)`}; ${m.training.source}`,
     `forest: ${m.options.nEstimators} trees of ${m.forest.sampleSize} readings, seed ${m.options.seed}`,
     `features over a window of ${window}:`,
     table([['feature', 'unit', 'mean', 'std', 'min', 'max'], ...m.summary.map((s) => [s.name, s.unit, g(s.mean), g(s.std), g(s.min), g(s.max)])], '  ')

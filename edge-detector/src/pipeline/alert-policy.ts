@@ -23,7 +23,7 @@ export interface AlertPolicy {
   baselineAlpha: number
   /** Scores averaged (exponentially, over about this many) before they are compared with the baseline. */
   baselineSmoothing: number
-  /** How far above its own baseline a machine's smoothed score must be to count as over. */
+  /** How far above its own baseline a machine's smoothed score must be to count as over; a profile may set its own (AlertTracker.setMargin). */
   baselineMargin: number
   /** Readings a machine is only learned from, before its baseline may raise. */
   baselineWarmup: number
@@ -97,6 +97,8 @@ export class AlertTracker {
   readonly seen: Uint32Array
   /** Per slot: readings learned from before the machine may raise, besides the policy's baselineWarmup. */
   readonly warmup: Uint32Array
+  /** Per slot: the calibration margin, the policy's unless the machine's profile sets its own. */
+  readonly margin: Float64Array
   /** True when per-machine calibration is on (baselineAlpha > 0). */
   readonly calibrated: boolean
   private readonly mask: number
@@ -118,6 +120,7 @@ export class AlertTracker {
     this.baseline = new Float64Array(calibrated ? capacity : 0)
     this.seen = new Uint32Array(calibrated ? capacity : 0)
     this.warmup = new Uint32Array(calibrated ? capacity : 0)
+    this.margin = new Float64Array(calibrated ? capacity : 0).fill(this.policy.baselineMargin)
     this.smoothingWeight = 2 / (this.policy.baselineSmoothing + 1)
   }
 
@@ -138,6 +141,19 @@ export class AlertTracker {
       this.seen[slot] = 0
       this.warmup[slot] = warmup
     }
+  }
+
+  /**
+   * Sets the calibration margin of the machine in `slot` (its profile's `alert.margin`); kept through
+   * {@link reset}, since it belongs to the machine's profile rather than to its history.
+   */
+  setMargin (slot: number, margin: number): void {
+    if (this.margin.length > 0) this.margin[slot] = margin
+  }
+
+  /** The calibration margin of the machine in `slot`. */
+  marginOf (slot: number): number {
+    return this.margin.length > 0 ? this.margin[slot] : this.policy.baselineMargin
   }
 
   /** Records one score of the machine in `slot` at reading time `ts`. */
@@ -174,14 +190,15 @@ export class AlertTracker {
    */
   private calibratedScore (slot: number, score: number, threshold: number): number {
     const p = this.policy
+    const margin = this.margin[slot]
     const n = this.seen[slot]
     if (n < 0xffffffff) this.seen[slot] = n + 1
-    if (n === 0) this.smoothed[slot] = this.baseline[slot] = threshold - p.baselineMargin
+    if (n === 0) this.smoothed[slot] = this.baseline[slot] = threshold - margin
     this.smoothed[slot] += this.smoothingWeight * (score - this.smoothed[slot])
     const excess = this.smoothed[slot] - this.baseline[slot]
-    const learning = excess < p.baselineMargin && this.state[slot] === AlertState.normal ? p.baselineAlpha : p.baselineAlpha * STANDING_LEARNING_SHARE
+    const learning = excess < margin && this.state[slot] === AlertState.normal ? p.baselineAlpha : p.baselineAlpha * STANDING_LEARNING_SHARE
     this.baseline[slot] += learning * (score - this.baseline[slot])
-    return n < p.baselineWarmup || n < this.warmup[slot] ? -Infinity : threshold + excess - p.baselineMargin
+    return n < p.baselineWarmup || n < this.warmup[slot] ? -Infinity : threshold + excess - margin
   }
 
   /**

@@ -437,6 +437,7 @@ export class DetectorPipeline {
     this.learned[slot] = undefined
     this.learning.stop(slot)
     this.alerts.reset(slot)
+    this.alerts.setMargin(slot, lane.profile.alertMargin ?? this.alerts.policy.baselineMargin)
     this.sensors.reset(slot)
     this.autoGaps.reset(slot)
     this.points?.reset(slot)
@@ -595,7 +596,7 @@ export class DetectorPipeline {
     }
     const alerts = this.alerts
     if (!sensorFault && alerts.calibrated) {
-      event.calibration = { smoothedScore: alerts.smoothed[slot], baseline: alerts.baseline[slot], margin: alerts.policy.baselineMargin }
+      event.calibration = { smoothedScore: alerts.smoothed[slot], baseline: alerts.baseline[slot], margin: alerts.marginOf(slot) }
     }
     if (sensorFault) {
       const signal = this.sensors.signalOf(slot)

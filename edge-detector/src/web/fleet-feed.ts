@@ -155,7 +155,7 @@ export class FleetFeed {
       learning: model === undefined ? p.stateOf(slot, now).learning : undefined,
       score: round(a.lastScore[slot]),
       threshold: model?.threshold ?? null,
-      calibration: a.calibrated ? { smoothedScore: round(a.smoothed[slot]), baseline: round(a.baseline[slot]), margin: a.policy.baselineMargin } : undefined,
+      calibration: a.calibrated ? { smoothedScore: round(a.smoothed[slot]), baseline: round(a.baseline[slot]), margin: a.marginOf(slot) } : undefined,
       history: this.history.series(slot),
       lastEvent: this.alerts.lastEvent(id),
       rejected: this.alerts.rejectedOf(id),

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { FeatureSpecError, ForestInputError, quantile, serializeModel } from '@factory-edge/shared/ml'
 import { pumpFeatureRows } from '@factory-edge/test-support/readings'
-import { baselineSeed, chooseThreshold, DEFAULT_LEARN_OPTIONS, finiteRows, learnBaseline, type LearnMeta } from '../../src/baseline/learner.js'
+import { baselineSeed, chooseThreshold, DEFAULT_LEARN_OPTIONS, finiteRows, learnBaseline, trimmedRows, type LearnMeta } from '../../src/baseline/learner.js'
 import { pumpProfile } from './fixtures.js'
 
 const profile = pumpProfile()
@@ -95,6 +95,45 @@ test('rows holding NaN or Infinity are left out and counted; the baseline is the
   oneGood.set(rows.subarray(0, n))
   assert.throws(() => learnBaseline(spec, oneGood, meta), /pump-7: 1 of 5 learning rows are usable \(4 held .*; at least 2 are needed/)
   assert.throws(() => learnBaseline(spec, rows.subarray(0, n + 1), meta), /not whole rows of 15 features/)
+})
+
+test('with a trim, a failure the machine went through while it learned is left out of its baseline, which then still sees it', () => {
+  // Bearing wear during the last 4 % of the learning readings: vibration up by 1 mm/s, its mean following.
+  const vibration = spec.features.indexOf('vibrationRms')
+  const vibrationMean = spec.features.indexOf('vibrationRms.mean')
+  const learning = Float64Array.from(stream.subarray(0, 2000 * n))
+  let healthyMeanMax = -Infinity
+  for (let r = 0; r < 2000; r++) healthyMeanMax = Math.max(healthyMeanMax, learning[r * n + vibrationMean])
+  const failing = (from: Float64Array, first: number, last: number): Float64Array => {
+    const out = Float64Array.from(from)
+    for (let r = first; r < last; r++) {
+      out[r * n + vibration] += 1
+      out[r * n + vibrationMean] += 1
+    }
+    return out
+  }
+  const contaminated = failing(learning, 1920, 2000)
+  const failure = failing(stream.slice(2000 * n, 2200 * n), 0, 200)
+  const overShare = (model: ReturnType<typeof learnBaseline>): number => model.scoreBatch(failure).filter((x) => x > model.threshold).length / 200
+
+  const plain = learnBaseline(spec, contaminated, meta)
+  assert.equal(plain.training.trimmed, undefined, 'no trim by default: nothing recorded')
+  assert.equal(plain.training.rows, 2000)
+  assert.ok(plain.summary[vibrationMean].max > healthyMeanMax + 0.5, 'without a trim the failure is part of the learned range')
+  const trimmed = learnBaseline(spec, contaminated, meta, { trim: 0.1 })
+  assert.equal(trimmed.training.trimmed, 200)
+  assert.equal(trimmed.training.rows, 1800)
+  const kept = trimmedRows(contaminated, n, 0.1, { ...plain.options, contamination: 'auto' })
+  assert.equal(kept.length / n, 1800)
+  let failingKept = 0
+  for (let r = 0; r < 1800; r++) if (kept[r * n + vibrationMean] > healthyMeanMax + 0.5) failingKept++
+  assert.ok(failingKept <= 8, `${failingKept} of the 80 failing readings kept`)
+  assert.ok(overShare(plain) < 0.05, `the plain baseline has learned the failure as normal, yet sees ${overShare(plain)} of it`)
+  assert.ok(overShare(trimmed) > 0.4, `the trimmed baseline sees only ${overShare(trimmed)} of the failure's raw scores over its threshold`)
+  // Deterministic, and recorded in the file.
+  assert.equal(serializeModel(learnBaseline(spec, contaminated, meta, { trim: 0.1 })), serializeModel(trimmed))
+  assert.match(serializeModel(trimmed), /"trimmed": 200,/)
+  assert.throws(() => learnBaseline(spec, rows, meta, { trim: 0.5 }), /trim must be in \[0, 0\.5\)/)
 })
 
 test('a baseline is a small forest: 32 trees of at most 256 rows, in the compact layout, whatever the number of learning readings', () => {

@@ -76,3 +76,24 @@ test('the default policy is calibrated per machine and can raise from the first 
   assert.ok(raisedAt > 10 && raisedAt < 20, `a machine that jumps at its 11th reading raises within 10 readings (at ${raisedAt})`)
   assert.ok(t.smoothed[0] > t.baseline[0] + t.policy.baselineMargin)
 })
+
+test('a machine whose profile sets its own margin is held to it; the others keep the policy\'s, through resets', () => {
+  const policy = { k: 1, m: 1, hysteresis: 0, cooldownMs: 0, baselineAlpha: 0.05, baselineSmoothing: 1, baselineMargin: 0.1, baselineWarmup: 0 }
+  const t = new AlertTracker(2, policy)
+  t.setMargin(1, 0.25)
+  t.reset(1)
+  assert.equal(t.marginOf(0), 0.1)
+  assert.equal(t.marginOf(1), 0.25, 'a reset keeps the margin: it belongs to the profile')
+  // Both start at baseline = threshold − own margin and learn 0.5 as their normal.
+  for (let i = 0; i < 400; i++) {
+    t.update(0, 0.5, 0.75, i * 1000)
+    t.update(1, 0.5, 0.75, i * 1000)
+  }
+  // A rise of 0.2: over the default margin, under the profile's.
+  assert.equal(t.update(0, 0.7, 0.75, 400_000), 'raised')
+  assert.equal(t.update(1, 0.7, 0.75, 400_000), 'unchanged')
+  assert.equal(t.update(1, 0.8, 0.75, 401_000), 'raised', 'a rise of more than 0.25 raises it')
+  const raw = new AlertTracker(1, { ...policy, baselineAlpha: 0 })
+  raw.setMargin(0, 0.3)
+  assert.equal(raw.marginOf(0), 0.1, 'without calibration there is no margin per machine')
+})

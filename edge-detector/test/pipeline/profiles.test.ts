@@ -236,3 +236,34 @@ test('a row of a file is rejected like a payload: counted, with its reason told 
   assert.match(sink.rejects[0].detail, /pressure/)
   assert.equal(pipeline.stats.rejected, 2)
 })
+
+test('a profile\'s own alert margin and learning trim reach its machines\' baselines and events; other profiles keep the detector\'s', () => {
+  const own = profilesFromValue({
+    profiles: {
+      pump: {
+        machines: 'pump-*',
+        signals: { flow: { unit: 'm3/h', min: 0, max: 500 }, pressure: { unit: 'bar', min: 0, max: 40 }, vibration: { unit: 'mm/s', min: 0, max: 100, optional: true } },
+        features: { names: ['flow', 'pressure', 'vibration', 'flow.mean', 'pressure.std'], window: 5 },
+        gapMs: 60_000,
+        learn: { readings: 200, trim: 0.1 },
+        alert: { margin: 0.2 }
+      },
+      ai4i: { extends: 'ai4i', machines: 'machine-*' }
+    }
+  }, 'test-profiles.yaml')
+  const sink = new RecordingSink()
+  const models: Model[] = []
+  sink.learned = (_id, _profile, m) => models.push(m)
+  const pipeline = new DetectorPipeline({ model, profiles: own, sink, baselines: inMemoryBaselines(), maxMachines: 10, alert: { k: 3, m: 5, cooldownMs: 0 } })
+  const random = new Random(5)
+  for (let seq = 0; seq < 400; seq++) send(pipeline, pumpReading('pump-1', seq, random))
+  assert.equal(models.length, 1)
+  assert.equal(models[0].training.trimmed, 20, 'a tenth of the 200 learning rows left out')
+  assert.equal(models[0].training.rows, 180)
+  for (let seq = 400; seq < 500; seq++) send(pipeline, pumpReading('pump-1', seq, random, { flow: 60 + random.uniform(-2, 2), pressure: 11 + random.uniform(-0.1, 0.1) }))
+  const raised = sink.events.find((e) => e.machineId === 'pump-1' && e.state === 'raised')
+  assert.equal(raised?.calibration?.margin, 0.2)
+  send(pipeline, { ...normalReading('machine-1', 0, 1_000_000, random) })
+  assert.equal(pipeline.alerts.marginOf(pipeline.machines.slotOf('pump-1')), 0.2)
+  assert.equal(pipeline.alerts.marginOf(pipeline.machines.slotOf('machine-1')), 0.1, 'the ai4i profile sets no margin: the detector\'s')
+})

@@ -94,6 +94,7 @@ export function modelFromDocument (doc: unknown, catalog?: FeatureCatalog, layou
   const source = field<string>(training, 'source', isString, 'a string')
   const info: TrainingInfo = { rows, source }
   if (training.dropped !== undefined) info.dropped = field<number>(training, 'dropped', isInt, 'a non-negative integer')
+  if (training.trimmed !== undefined) info.trimmed = field<number>(training, 'trimmed', isInt, 'a non-negative integer')
   const model = new Model(forestModel, featureSpec, checkSummary(training.features, featureSpec), info, createdAt)
   const version = field<string>(d, 'version', isString, 'a string')
   if (version !== model.version) {

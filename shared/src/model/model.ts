@@ -26,6 +26,8 @@ export interface TrainingInfo {
   source: string
   /** Rows left out because they held a non-finite value (a self-learned baseline counts them); absent when none were. */
   dropped?: number
+  /** Learning rows left out as the most anomalous (a self-learned baseline's trim); absent when none were. */
+  trimmed?: number
 }
 
 /** The signals feature names are described with: AI4I's by default, a sensor profile's `catalog` otherwise. */

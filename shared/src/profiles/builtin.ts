@@ -43,6 +43,7 @@ export const AI4I_PROFILE: ProfileDefinition = {
   featuresAuto: false,
   gapMs: undefined,
   model: { kind: 'file' },
+  alert: {},
   extraFields: { productType: Type.Optional(ProductType) }
 }
 

@@ -34,7 +34,17 @@ export type ModelPolicy =
   /** `file` undefined: the detector's `--model` (the built-in ai4i profile). */
   | { kind: 'file', file?: string }
   /** Learning ends when every given criterion is met; at least one is given. */
-  | { kind: 'learn', readings?: number, durationMs?: number }
+  | { kind: 'learn', readings?: number, durationMs?: number, trim?: number }
+
+/** Alert settings a profile may set for its machines instead of the detector's. */
+export interface ProfileAlert {
+  /**
+   * How far above its own baseline a machine's smoothed score must be to count as over (the detector's
+   * `--alert-baseline-margin` for this profile's machines). A learned forest's scores spread more than
+   * a trained model's, so a learning profile may need a wider margin; see docs/self-learning.md.
+   */
+  margin?: number
+}
 
 /** One validated profile, data only; {@link compileProfile} turns it into what the pipeline runs. */
 export interface ProfileDefinition {
@@ -52,6 +62,8 @@ export interface ProfileDefinition {
   /** Gap that empties a machine's window: ms, `auto` (from the learning data), or undefined: the detector's `--gap-ms`. */
   gapMs: number | 'auto' | undefined
   model: ModelPolicy
+  /** The profile's own alert settings; undefined ones are the detector's. */
+  alert: ProfileAlert
   /**
    * Non-signal payload fields that are validated but not scored. Only built-in profiles have them (ai4i:
    * productType) and a profile that `extends` one keeps them; a file cannot declare any.
@@ -66,11 +78,12 @@ export const RESERVED_NAMES: readonly string[] = ['machineId', 'ts', 'seq', 'pro
 /** Window of `features: auto` when the profile does not give one. */
 export const AUTO_FEATURE_WINDOW = 30
 
-export const PROFILE_KEYS = ['description', 'extends', 'machines', 'signals', 'derived', 'features', 'gapMs', 'model', 'learn'] as const
+export const PROFILE_KEYS = ['description', 'extends', 'machines', 'signals', 'derived', 'features', 'gapMs', 'model', 'learn', 'alert'] as const
 export const SIGNAL_KEYS = ['unit', 'min', 'max', 'optional', 'description'] as const
 export const DERIVED_KEYS = ['expr', 'unit', 'description'] as const
 export const FEATURES_KEYS = ['names', 'window', 'windowMs'] as const
-export const LEARN_KEYS = ['readings', 'duration'] as const
+export const LEARN_KEYS = ['readings', 'duration', 'trim'] as const
+export const ALERT_KEYS = ['margin'] as const
 
 const MAX_WINDOW = 10000
 const MAX_WINDOW_MS = 30 * 24 * 3600 * 1000
@@ -244,7 +257,24 @@ function checkModel (model: unknown, learn: unknown, at: ProfileLocation, inheri
   const policy: ModelPolicy = { kind: 'learn' }
   if (l.readings !== undefined) policy.readings = checkInteger(l.readings, at.at('learn.readings'), 2, MAX_LEARN_READINGS, 'readings')
   if (l.duration !== undefined) policy.durationMs = parseDuration(l.duration, at.at('learn.duration'))
+  if (l.trim !== undefined) {
+    const trim = checkNumber(l.trim, at.at('learn.trim'))
+    if (!(trim >= 0 && trim < 0.5)) throw at.at('learn.trim').error(`must be a share of the learning readings from 0 to below 0.5, got ${trim}`)
+    policy.trim = trim
+  }
   return policy
+}
+
+function checkAlert (alert: unknown, at: ProfileLocation, inherited: ProfileAlert | undefined): ProfileAlert {
+  if (alert === undefined) return { ...inherited }
+  const a = checkMapping(alert, at, ALERT_KEYS, '"alert" ({ margin })')
+  const out: ProfileAlert = {}
+  if (a.margin !== undefined) {
+    const margin = checkNumber(a.margin, at.at('margin'))
+    if (!(margin > 0 && margin < 1)) throw at.at('margin').error(`must be a score difference above 0 and below 1, got ${margin}`)
+    out.margin = margin
+  }
+  return out
 }
 
 /**
@@ -278,6 +308,7 @@ export function checkProfile (name: string, raw: unknown, file: string, builtIns
     featuresAuto: features.auto,
     gapMs: p.gapMs === undefined ? (base === undefined ? 'auto' : base.gapMs) : checkGap(p.gapMs, at.at('gapMs')),
     model: checkModel(p.model, p.learn, at, base?.model),
+    alert: checkAlert(p.alert, at.at('alert'), base?.alert),
     ...(base?.extraFields === undefined ? {} : { extraFields: base.extraFields })
   }
 }

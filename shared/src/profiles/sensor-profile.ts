@@ -18,6 +18,10 @@ export class SensorProfile {
   readonly catalog: SignalCatalog<Float64Array>
   readonly features: FeatureSpec
   readonly validator: TelemetryValidator
+  /** The profile's alert margin (`alert.margin`), undefined when the detector's applies. */
+  readonly alertMargin: number | undefined
+  /** Share of the learning rows a baseline leaves out as the most anomalous (`learn.trim`), when the profile sets it. */
+  readonly learnTrim: number | undefined
   /**
    * Slots of the optional signals that the features depend on (directly or through a derived signal):
    * a reading missing one of them is not scored (see {@link scorable}).
@@ -28,6 +32,8 @@ export class SensorProfile {
   constructor (readonly definition: ProfileDefinition) {
     const at = new ProfileLocation(definition.source, definition.name)
     this.name = definition.name
+    this.alertMargin = definition.alert.margin
+    this.learnTrim = definition.model.kind === 'learn' ? definition.model.trim : undefined
     this.matchers = definition.machines.map((glob) => picomatch(glob))
     const known = definition.signals.map((s) => s.name)
     // Each slot's raw inputs, so that what a feature depends on is known through derived signals.

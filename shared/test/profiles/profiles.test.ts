@@ -57,6 +57,11 @@ test('each kind of mistake gives its own message naming the file, the profile an
   refused({ profiles: { pump: pump({ learn: { readings: 1.5 } }) } }, /key "learn\.readings": must be an integer number of readings/)
   refused({ profiles: { pump: pump({ learn: { duration: 6 } }) } }, /key "learn\.duration": must be a duration such as "90s"/)
   refused({ profiles: { pump: pump({ learn: { reading: 5 } }) } }, /key "learn\.reading": unknown key \(did you mean "readings"\?\)/)
+  refused({ profiles: { pump: pump({ learn: { readings: 100, trim: 0.5 } }) } }, /key "learn\.trim": must be a share of the learning readings from 0 to below 0\.5, got 0\.5/)
+  refused({ profiles: { pump: pump({ learn: { readings: 100, trim: '10%' } }) } }, /key "learn\.trim": must be a finite number, got "10%"/)
+  refused({ profiles: { pump: pump({ alert: { margin: 0 } }) } }, /key "alert\.margin": must be a score difference above 0 and below 1, got 0/)
+  refused({ profiles: { pump: pump({ alert: { k: 3 } }) } }, /key "alert\.k": unknown key; allowed: margin/)
+  refused({ profiles: { pump: pump({ alert: 0.2 }) } }, /key "alert": "alert" \(\{ margin \}\) must be a mapping, got 0\.2/)
   refused({ profiles: { pump: pump({ extends: 'pump' }) } }, /key "extends": must name a built-in profile \(ai4i\)/)
 })
 
@@ -124,6 +129,18 @@ test('the example file loads: a pump that learns and an ai4i override', () => {
   assert.deepEqual(ai4i.definition.model, { kind: 'file', file: 'results/model.json' })
   assert.deepEqual(ai4i.features, AI4I_PROFILE.features)
   assert.deepEqual(ai4i.signalNames, builtInProfiles().profiles[0].signalNames)
+})
+
+test('a profile may set its own alert margin and learning trim; left out, the detector\'s apply', () => {
+  const [own, plain] = profilesFromValue({ profiles: { pump: pump({ alert: { margin: 0.25 }, learn: { readings: 100, trim: 0.1 } }), fan: pump({ machines: 'fan-*' }) } }, 'plant.yaml').profiles
+  assert.equal(own.alertMargin, 0.25)
+  assert.equal(own.learnTrim, 0.1)
+  assert.deepEqual(own.definition.model, { kind: 'learn', readings: 100, trim: 0.1 })
+  assert.equal(plain.alertMargin, undefined)
+  assert.equal(plain.learnTrim, undefined)
+  const ai4i = profilesFromValue({ profiles: { mill: { extends: 'ai4i', machines: 'mill-*', alert: { margin: 0.15 } } } }, 'plant.yaml').profiles[0]
+  assert.equal(ai4i.alertMargin, 0.15)
+  assert.equal(builtInProfiles().profiles[0].alertMargin, undefined)
 })
 
 test('explicit features, windowMs and learning by duration', () => {
