@@ -64,7 +64,7 @@ const DEMO_LEARN_ROWS = 600
 function demoProfiles (): ProfileSet {
   const shipped = loadProfiles(SHIPPED_PROFILES)
   return new ProfileSet(shipped.profiles.map((p) => p.definition.model.kind === 'learn'
-    ? new SensorProfile({ ...p.definition, model: { kind: 'learn', readings: DEMO_LEARN_ROWS, durationMs: DEMO_LEARN_MS } })
+    ? new SensorProfile({ ...p.definition, model: { ...p.definition.model, readings: DEMO_LEARN_ROWS, durationMs: DEMO_LEARN_MS } })
     : p), shipped.source)
 }
 

@@ -2,19 +2,22 @@
 // readings through a real broker as a separate process, raises and clears the same alerts.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connect } from 'mqtt'
 import { allMachinesTopic, machineTopic, type AnomalyEvent } from '@factory-edge/shared/contract'
 import { saveModel } from '@factory-edge/shared/ml'
 import { createLogger } from '@factory-edge/shared/runtime'
 import { startBroker } from '@factory-edge/broker'
+import { inMemoryBaselines } from '@factory-edge/edge-detector'
 import { trainSynthetic } from '@factory-edge/edge-detector/training'
-import { generateLabelledTelemetry, type GenerateOptions } from '@factory-edge/sensor-simulator'
+import { loadProfiles, ProfileSet } from '@factory-edge/shared/profiles'
+import { generateLabelledReadings, generateLabelledTelemetry, type GenerateOptions, type GenerateReadingsOptions } from '@factory-edge/sensor-simulator'
 import { tempDir } from '@factory-edge/test-support/temp-dir'
 import { eventually } from '@factory-edge/test-support/wait'
 import { runFleet } from '../src/quality/fleet-run.js'
 import { simulatedReadings } from '../src/simulated-readings.js'
-import { FIRST_MODEL_ROWS } from '../src/start-all.js'
+import { FIRST_MODEL_ROWS, SHIPPED_PROFILES } from '../src/start-all.js'
 import { settledCounters, startDetectorProcess } from './reliability/detector-process.js'
 
 /** What must agree: which machine, at which reading, which way, how severe, with which score. */
@@ -72,4 +75,65 @@ test('the service raises and clears the same alerts as the offline quality bench
   const byMachineThenSeq = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
   t.diagnostic(`${offline.events.length} events (${offline.raised.length} raises) over ${sent} readings, the same from both`)
   assert.deepEqual(online.map(summary).sort(byMachineThenSeq), offline.events.map(summary).sort(byMachineThenSeq))
+})
+
+test('pumps that learn their own baselines: the service learns the same baselines and raises and clears the same alerts as the offline self-learning benchmark', async (t) => {
+  const dir = await tempDir('factory-edge-quality-pumps-')
+  t.after(async () => await dir.cleanup())
+  // The shipped pump profile (its features, trim and alert margin), learning from 600 readings instead
+  // of six hours so that the test fits in seconds (a baseline that thin raises on healthy pumps too:
+  // what counts here is that both sides raise the same).
+  const shippedText = await readFile(SHIPPED_PROFILES, 'utf8')
+  // The pump profile alone: the file's ai4i profile would need a trained model.
+  const pumpOnly = `profiles:${shippedText.slice(shippedText.indexOf('\n  pump:'))}`
+  const shortened = pumpOnly.replace('learn: { readings: 2000, duration: 6h, trim: 0.1 }', 'learn: { readings: 600, trim: 0.1 }')
+  assert.notEqual(shortened, pumpOnly, 'the shipped pump profile\'s learning, shortened')
+  const profilesPath = join(dir.dir, 'profiles.yaml')
+  await writeFile(profilesPath, shortened)
+  const all = loadProfiles(profilesPath)
+  const pump = all.byName('pump')
+  if (pump === undefined) throw new Error(`${SHIPPED_PROFILES} has no pump profile`)
+  const fleet: GenerateReadingsOptions = {
+    kind: 'pump',
+    machines: 5,
+    readingsPerMachine: 1800,
+    seed: 4,
+    scenarios: [
+      { mode: 'bearing_wear', machineId: 'pump-1', atMs: 900_000 },
+      { mode: 'cavitation', machineId: 'pump-2', atMs: 950_000 },
+      { mode: 'impeller_clog', machineId: 'pump-3', atMs: 1_000_000 },
+      { mode: 'seal_leak', machineId: 'pump-4', atMs: 1_050_000 }
+    ]
+  }
+  const offline = runFleet(undefined, fleet, undefined, { profiles: new ProfileSet([pump], all.source), baselines: inMemoryBaselines() })
+  assert.ok(offline.raised.length >= 4, `the offline run raises (${offline.raised.length} raises)`)
+  assert.ok(offline.raised.some((e) => e.kind === 'process'), 'process alerts among them')
+  assert.equal(offline.scoringFrom.size, 5, 'every pump learnt its baseline')
+  const logger = createLogger('quality-agreement', { level: 'warn', format: 'json', destination: process.stderr })
+  const broker = await startBroker({ host: '127.0.0.1', port: 0, wsPort: null, httpPort: null, allowAnonymous: true, logger })
+  t.after(async () => await broker.close())
+  const detector = await startDetectorProcess({ brokerUrl: broker.url, modelPath: join(dir.dir, 'no-model.json'), spoolDir: join(dir.dir, 'spool'), clientId: 'quality-agreement-pumps', args: ['--profiles', profilesPath, '--models-dir', join(dir.dir, 'models')] })
+  t.after(async () => await detector.stop())
+  const online: AnomalyEvent[] = []
+  const subscriber = connect(broker.url, { clientId: 'quality-agreement-pumps-subscriber' })
+  t.after(async () => await subscriber.endAsync(true))
+  subscriber.on('message', (_topic, payload) => online.push(JSON.parse(payload.toString()) as AnomalyEvent))
+  await subscriber.subscribeAsync(allMachinesTopic('anomalies'), { qos: 1 })
+  const publisher = connect(broker.url, { clientId: 'quality-agreement-pumps-publisher' })
+  t.after(async () => await publisher.endAsync(true))
+  let sent = 0
+  for (const { telemetry, sent: wasSent } of generateLabelledReadings(fleet)) {
+    if (!wasSent) continue
+    await publisher.publishAsync(machineTopic('telemetry', telemetry.machineId), JSON.stringify(telemetry), { qos: 1 })
+    sent++
+  }
+  assert.equal(sent, offline.readings)
+  await settledCounters(detector.counters, sent)
+  await eventually(() => online.length >= offline.events.length, 15_000, `${offline.events.length} events from the service`)
+  const byMachineThenSeq = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
+  t.diagnostic(`${offline.events.length} events (${offline.raised.length} raises) over ${sent} readings of learning pumps, the same from both`)
+  assert.deepEqual(online.map(summary).sort(byMachineThenSeq), offline.events.map(summary).sort(byMachineThenSeq))
+  assert.ok(online.every((e) => e.profile === 'pump'))
+  const processRaises = online.filter((e) => e.kind === 'process' && e.state === 'raised')
+  assert.ok(processRaises.length > 0 && processRaises.every((e) => e.calibration?.margin === 0.25), 'held to the profile\'s own margin')
 })
