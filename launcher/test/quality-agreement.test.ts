@@ -1,6 +1,6 @@
 // The quality benchmark runs the detector's pipeline offline; this checks that the service, fed the same
 // readings through a real broker as a separate process, raises and clears the same alerts.
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -12,10 +12,10 @@ import { startBroker } from '@factory-edge/broker'
 import { inMemoryBaselines } from '@factory-edge/edge-detector'
 import { trainSynthetic } from '@factory-edge/edge-detector/training'
 import { loadProfiles, ProfileSet } from '@factory-edge/shared/profiles'
-import { generateLabelledReadings, generateLabelledTelemetry, type GenerateOptions, type GenerateReadingsOptions } from '@factory-edge/sensor-simulator'
+import { generateLabelledReadings, type GenerateReadingsOptions } from '@factory-edge/sensor-simulator'
 import { tempDir } from '@factory-edge/test-support/temp-dir'
 import { eventually } from '@factory-edge/test-support/wait'
-import { runFleet } from '../src/quality/fleet-run.js'
+import { runFleet, type FleetRun } from '../src/quality/fleet-run.js'
 import { simulatedReadings } from '../src/simulated-readings.js'
 import { FIRST_MODEL_ROWS, SHIPPED_PROFILES } from '../src/start-all.js'
 import { settledCounters, startDetectorProcess } from './reliability/detector-process.js'
@@ -25,6 +25,43 @@ function summary (e: AnomalyEvent): string {
   return `${e.machineId} seq ${e.seq} ${e.state} ${e.severity} score ${e.score.toFixed(9)} top ${e.features[0]?.name ?? ''}`
 }
 
+/**
+ * Feeds `fleet`'s readings through a real broker, QoS 1, in the generator's order (each machine's readings
+ * in sequence), to the detector service as a separate process, and checks that it raises and clears
+ * exactly the alerts of the offline run; returns the service's events.
+ */
+async function agreesWithService (t: TestContext, offline: FleetRun, fleet: GenerateReadingsOptions, detectorOptions: { modelPath: string, spoolDir: string, clientId: string, args?: string[] }): Promise<AnomalyEvent[]> {
+  const logger = createLogger('quality-agreement', { level: 'warn', format: 'json', destination: process.stderr })
+  const broker = await startBroker({ host: '127.0.0.1', port: 0, wsPort: null, httpPort: null, allowAnonymous: true, logger })
+  t.after(async () => await broker.close())
+  const detector = await startDetectorProcess({ brokerUrl: broker.url, ...detectorOptions })
+  t.after(async () => await detector.stop())
+
+  const online: AnomalyEvent[] = []
+  const subscriber = connect(broker.url, { clientId: `${detectorOptions.clientId}-subscriber` })
+  t.after(async () => await subscriber.endAsync(true))
+  subscriber.on('message', (_topic, payload) => online.push(JSON.parse(payload.toString()) as AnomalyEvent))
+  await subscriber.subscribeAsync(allMachinesTopic('anomalies'), { qos: 1 })
+
+  const publisher = connect(broker.url, { clientId: `${detectorOptions.clientId}-publisher` })
+  t.after(async () => await publisher.endAsync(true))
+  let sent = 0
+  for (const { telemetry, sent: wasSent } of generateLabelledReadings(fleet)) {
+    if (!wasSent) continue
+    await publisher.publishAsync(machineTopic('telemetry', telemetry.machineId), JSON.stringify(telemetry), { qos: 1 })
+    sent++
+  }
+  assert.equal(sent, offline.readings)
+  const counters = await settledCounters(detector.counters, sent)
+  assert.equal(counters.scored + counters.learning, sent, 'every reading scored or learnt from')
+  await eventually(() => online.length >= offline.events.length, 15_000, `${offline.events.length} events from the service`)
+
+  const byMachineThenSeq = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
+  t.diagnostic(`${offline.events.length} events (${offline.raised.length} raises) over ${sent} readings, the same from both`)
+  assert.deepEqual(online.map(summary).sort(byMachineThenSeq), offline.events.map(summary).sort(byMachineThenSeq))
+  return online
+}
+
 test('the service raises and clears the same alerts as the offline quality benchmark, for the same readings', async (t) => {
   const dir = await tempDir('factory-edge-quality-')
   t.after(async () => await dir.cleanup())
@@ -32,7 +69,7 @@ test('the service raises and clears the same alerts as the offline quality bench
   const modelPath = join(dir.dir, 'model.json')
   await saveModel(modelPath, model)
   // Healthy machines (whose false alarms count as much as the detections) and one failure of each kind.
-  const fleet: GenerateOptions = {
+  const fleet: GenerateReadingsOptions = {
     machines: 6,
     readingsPerMachine: 600,
     seed: 3,
@@ -46,35 +83,7 @@ test('the service raises and clears the same alerts as the offline quality bench
   const offline = runFleet(model, fleet)
   assert.ok(offline.raised.length >= 4, `the offline run raises for the injected failures (${offline.raised.length} raises)`)
 
-  const logger = createLogger('quality-agreement', { level: 'warn', format: 'json', destination: process.stderr })
-  const broker = await startBroker({ host: '127.0.0.1', port: 0, wsPort: null, httpPort: null, allowAnonymous: true, logger })
-  t.after(async () => await broker.close())
-  const detector = await startDetectorProcess({ brokerUrl: broker.url, modelPath, spoolDir: join(dir.dir, 'spool'), clientId: 'quality-agreement' })
-  t.after(async () => await detector.stop())
-
-  const online: AnomalyEvent[] = []
-  const subscriber = connect(broker.url, { clientId: 'quality-agreement-subscriber' })
-  t.after(async () => await subscriber.endAsync(true))
-  subscriber.on('message', (_topic, payload) => online.push(JSON.parse(payload.toString()) as AnomalyEvent))
-  await subscriber.subscribeAsync(allMachinesTopic('anomalies'), { qos: 1 })
-
-  // One publisher, QoS 1, in the generator's order: each machine's readings arrive in sequence.
-  const publisher = connect(broker.url, { clientId: 'quality-agreement-publisher' })
-  t.after(async () => await publisher.endAsync(true))
-  let sent = 0
-  for (const { telemetry, sent: wasSent } of generateLabelledTelemetry(fleet)) {
-    if (!wasSent) continue
-    await publisher.publishAsync(machineTopic('telemetry', telemetry.machineId), JSON.stringify(telemetry), { qos: 1 })
-    sent++
-  }
-  assert.equal(sent, offline.readings)
-  const counters = await settledCounters(detector.counters, sent)
-  assert.equal(counters.scored, sent, 'every reading scored')
-  await eventually(() => online.length >= offline.events.length, 15_000, `${offline.events.length} events from the service`)
-
-  const byMachineThenSeq = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
-  t.diagnostic(`${offline.events.length} events (${offline.raised.length} raises) over ${sent} readings, the same from both`)
-  assert.deepEqual(online.map(summary).sort(byMachineThenSeq), offline.events.map(summary).sort(byMachineThenSeq))
+  await agreesWithService(t, offline, fleet, { modelPath, spoolDir: join(dir.dir, 'spool'), clientId: 'quality-agreement' })
 })
 
 test('pumps that learn their own baselines: the service learns the same baselines and raises and clears the same alerts as the offline self-learning benchmark', async (t) => {
@@ -109,30 +118,7 @@ test('pumps that learn their own baselines: the service learns the same baseline
   assert.ok(offline.raised.length >= 4, `the offline run raises (${offline.raised.length} raises)`)
   assert.ok(offline.raised.some((e) => e.kind === 'process'), 'process alerts among them')
   assert.equal(offline.scoringFrom.size, 5, 'every pump learnt its baseline')
-  const logger = createLogger('quality-agreement', { level: 'warn', format: 'json', destination: process.stderr })
-  const broker = await startBroker({ host: '127.0.0.1', port: 0, wsPort: null, httpPort: null, allowAnonymous: true, logger })
-  t.after(async () => await broker.close())
-  const detector = await startDetectorProcess({ brokerUrl: broker.url, modelPath: join(dir.dir, 'no-model.json'), spoolDir: join(dir.dir, 'spool'), clientId: 'quality-agreement-pumps', args: ['--profiles', profilesPath, '--models-dir', join(dir.dir, 'models')] })
-  t.after(async () => await detector.stop())
-  const online: AnomalyEvent[] = []
-  const subscriber = connect(broker.url, { clientId: 'quality-agreement-pumps-subscriber' })
-  t.after(async () => await subscriber.endAsync(true))
-  subscriber.on('message', (_topic, payload) => online.push(JSON.parse(payload.toString()) as AnomalyEvent))
-  await subscriber.subscribeAsync(allMachinesTopic('anomalies'), { qos: 1 })
-  const publisher = connect(broker.url, { clientId: 'quality-agreement-pumps-publisher' })
-  t.after(async () => await publisher.endAsync(true))
-  let sent = 0
-  for (const { telemetry, sent: wasSent } of generateLabelledReadings(fleet)) {
-    if (!wasSent) continue
-    await publisher.publishAsync(machineTopic('telemetry', telemetry.machineId), JSON.stringify(telemetry), { qos: 1 })
-    sent++
-  }
-  assert.equal(sent, offline.readings)
-  await settledCounters(detector.counters, sent)
-  await eventually(() => online.length >= offline.events.length, 15_000, `${offline.events.length} events from the service`)
-  const byMachineThenSeq = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
-  t.diagnostic(`${offline.events.length} events (${offline.raised.length} raises) over ${sent} readings of learning pumps, the same from both`)
-  assert.deepEqual(online.map(summary).sort(byMachineThenSeq), offline.events.map(summary).sort(byMachineThenSeq))
+  const online = await agreesWithService(t, offline, fleet, { modelPath: join(dir.dir, 'no-model.json'), spoolDir: join(dir.dir, 'spool'), clientId: 'quality-agreement-pumps', args: ['--profiles', profilesPath, '--models-dir', join(dir.dir, 'models')] })
   assert.ok(online.every((e) => e.profile === 'pump'))
   const processRaises = online.filter((e) => e.kind === 'process' && e.state === 'raised')
   assert.ok(processRaises.length > 0 && processRaises.every((e) => e.calibration?.margin === 0.25), 'held to the profile\'s own margin')
