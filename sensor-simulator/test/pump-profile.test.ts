@@ -17,7 +17,8 @@ test('config/profiles.yaml loads, covers the simulator\'s machines, and its pump
   assert.equal(set.profileFor('pump-3')?.name, 'pump')
   assert.equal(set.profileFor('lathe-1'), undefined)
   const pump = set.byName('pump') as SensorProfile
-  assert.deepEqual(pump.definition.model, { kind: 'learn', readings: 2000, durationMs: 6 * 3_600_000 })
+  assert.deepEqual(pump.definition.model, { kind: 'learn', readings: 2000, durationMs: 6 * 3_600_000, trim: 0.1 })
+  assert.equal(pump.alertMargin, 0.25)
   assert.deepEqual(
     pump.definition.signals.map((s) => [s.name, s.unit, s.min, s.max, s.optional]),
     PUMP_SIGNALS.map((s) => [s.name, s.unit, s.min, s.max, false])
