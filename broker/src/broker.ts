@@ -23,6 +23,7 @@ import { acknowledgeAfterStore } from './storage/ack-after-store.js'
 import { checkInbound } from './transport/inbound-check.js'
 import { LiveConnections } from './transport/live-connections.js'
 import { plainParserBuffer } from './transport/parser-buffer.js'
+import { sharedClientListeners } from './transport/shared-listeners.js'
 import { ignoreUnknownPubrec } from './storage/unknown-acks.js'
 import { neverStoreUndeliverable } from './storage/never-store-undeliverable.js'
 import { noDollarRetainedForWildcards } from './storage/dollar-retained.js'
@@ -170,7 +171,9 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     }
     connections.add(stream, socket)
     metrics.connectionsAccepted++
-    plainParserBuffer(aedes.handle(checkInbound(stream, maxPacketSize), req))
+    const client = aedes.handle(checkInbound(stream, maxPacketSize), req)
+    plainParserBuffer(client)
+    sharedClientListeners(client)
   }
   const onSocket = (socket: Socket): void => accept(socket, socket)
 

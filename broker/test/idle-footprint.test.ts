@@ -2,16 +2,17 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, connect as connectTcp, type Socket } from 'node:net'
 import type { Readable } from 'node:stream'
+import type { EventEmitter } from 'node:events'
 import { BufferList } from 'bl'
 import { startBroker } from '../src/index.js'
 import { LiveConnections } from '../src/transport/live-connections.js'
 import { eventually } from '@factory-edge/test-support/wait'
-import { connect, endClient, quietLogger } from './helpers.js'
+import { connect, endClient, nextMessage, quietLogger } from './helpers.js'
 
 // What factory-broker adds to each idle connection is kept small (docs/scaling.md, "Where an idle client's
 // memory goes"): these tests fail when a per-connection stream, closure or listener comes back.
 
-interface AedesClientInternals { conn: Socket, _parser: { _list: unknown } }
+interface AedesClientInternals { conn: Socket, _parser: EventEmitter & { _list: unknown } }
 
 test('an idle client costs no per-connection closures of ours and its parser buffers without a stream', async (t) => {
   const broker = await startBroker({ port: 0, wsPort: null, httpPort: null, logger: quietLogger() })
@@ -31,12 +32,35 @@ test('an idle client costs no per-connection closures of ours and its parser buf
   // The inbound check and the connection bookkeeping use one function for every connection.
   assert.equal(ca.conn.push, cb.conn.push)
   assert.ok(Object.hasOwn(ca.conn, 'push'), 'the inbound check is in place')
-  const shared = ca.conn.listeners('close').filter((f) => cb.conn.listeners('close').includes(f))
-  assert.equal(shared.length, 1, 'one close listener shared by all connections')
+  // Every listener of an idle connection and of its parser is one function for all connections (aedes'
+  // bound functions and Node's finished() are replaced); only aedes' `readable` closure is per client.
+  for (const [what, x, y] of [['connection', ca.conn, cb.conn], ['parser', ca._parser, cb._parser]] as const) {
+    for (const event of x.eventNames().filter((e) => e !== 'readable')) {
+      const own = x.listeners(event).filter((f) => !y.listeners(event).includes(f))
+      assert.deepEqual(own.map((f) => f.name), [], `${what} listeners of ${String(event)} of one connection only`)
+    }
+  }
+  assert.equal(ca.conn.listenerCount('finish'), 0, 'no finished() listeners')
+  assert.deepEqual(ca.conn.listeners('close').map((f) => f.name), ['', 'connClosed'], 'the connection bookkeeping and the client\'s close')
   // Still a working client: it receives what it subscribed to.
   const received = new Promise<string>((resolve) => a.once('message', (_topic, payload) => resolve(payload.toString())))
   await b.publishAsync('factory/idle-a/anomalies', 'hello', { qos: 1 })
   assert.equal(await received, 'hello')
+})
+
+test('a client whose connection is destroyed without an error or an end is closed: its will goes out', async (t) => {
+  const broker = await startBroker({ port: 0, wsPort: null, httpPort: null, logger: quietLogger() })
+  t.after(() => broker.close())
+  const watcher = await connect(broker.url, { clientId: 'watcher' })
+  const doomed = await connect(broker.url, { clientId: 'doomed', will: { topic: 'factory/doomed/status', payload: Buffer.from('gone'), qos: 1, retain: false } })
+  t.after(() => Promise.all([endClient(watcher), endClient(doomed)]))
+  await watcher.subscribeAsync('factory/doomed/status', { qos: 1 })
+  const will = nextMessage(watcher)
+  // Only `close` follows: what finished() reacted to and the shared `close` listener now does.
+  const clients = broker.aedes as unknown as { clients: Record<string, AedesClientInternals | undefined> }
+  clients.clients.doomed?.conn.destroy()
+  assert.equal((await will).payload.toString(), 'gone')
+  await eventually(() => clients.clients.doomed === undefined, 5000, 'the client is unregistered')
 })
 
 test('LiveConnections counts open connections and keeps the bytes of closed ones', async (t) => {
