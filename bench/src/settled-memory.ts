@@ -2,28 +2,29 @@
  * Resident memory of a server process once it has settled, for the per-client memory figures of
  * broker.bench.ts (issue 17, docs/scaling.md).
  *
- * A Node process keeps the young generation that a burst of allocation grew (up to tens of MB) until
- * V8's memory reducer runs: a timer that starts a garbage collection that shrinks the heap at the
- * earliest about 8 s after the last full collection, and only once the allocation rate has been low,
- * so in practice tens of seconds after the burst. Until then the resident size is flat at the burst's
- * level; the process then falls to where it stays while idle. A figure read before that drop measures
- * where the collector happened to be, not what an idle client costs; so is a baseline read before a
- * fresh broker's own first drop, which comes a few seconds after its start-up.
+ * A Node process keeps the young generation that a burst of allocation grew (tens of MB) until V8's
+ * memory reducer runs: a timer that, at the earliest about 8 s after a full collection and only once
+ * the allocation rate has been low, runs up to three full collections that shrink the heap. In practice
+ * that is tens of seconds after the burst, and its delay varies from run to run; until then the
+ * resident size stays flat at the burst's level, so no "flat for a few seconds" rule can tell the two
+ * apart. A fresh broker has such a burst of its own: its start-up.
  *
- * The rule: sample the resident size every second; for a garbage-collected process, wait for a drop of
- * at least {@link DROP} below the highest sample of this wait, then until the last {@link FLAT_SAMPLES}
- * samples lie within {@link FLAT} of each other (the reducer runs up to three collections in a row).
- * A process without a garbage collector (Mosquitto: malloc and free) only has to be flat. The wait is
+ * The rule: the broker runs with `--trace-gc`, whose lines mark the memory reducer's collections
+ * `(reduce)`. Sample the resident size every second; once the reducer has run since the wait began,
+ * wait until the last {@link FLAT_SAMPLES} samples since then lie within {@link FLAT} of each other (its
+ * collections come within a second or two of each other, and the resident size falls after them). A
+ * process without a garbage collector (Mosquitto: malloc and free) only has to be flat. The wait is
  * bounded; a figure that did not settle says so.
  */
+import type { Readable } from 'node:stream'
 import { rssOf } from './harness.js'
 
-/** A fall of this fraction of the highest sample counts as the memory reducer's drop. */
-const DROP = 0.05
 /** Samples that lie within this fraction of each other count as flat. */
 const FLAT = 0.01
 const FLAT_SAMPLES = 4
 const INTERVAL_MS = 1000
+/** How V8's `--trace-gc` marks a full collection with the reduce-memory flag (the memory reducer's). */
+const REDUCER_GC = /Mark-Compact \(reduce\)/
 
 export interface Settled {
   /** Resident size in bytes at the end of the wait. */
@@ -33,20 +34,36 @@ export interface Settled {
   seconds: number
 }
 
-/** Waits until the resident size of `pid` has settled (see the file comment), at most `boundS` seconds. */
-export async function settledRss (pid: number, { garbageCollected, boundS = 60 }: { garbageCollected: boolean, boundS?: number }): Promise<Settled> {
+/** Counts the memory reducer's collections in the `--trace-gc` output of a Node process. */
+export function memoryReducerRuns (traceGcOutput: Readable | undefined): () => number {
+  let runs = 0
+  let partial = ''
+  traceGcOutput?.setEncoding('utf8')
+  traceGcOutput?.on('data', (text: string) => {
+    const lines = (partial + text).split('\n')
+    partial = lines.pop() ?? ''
+    runs += lines.filter((line) => REDUCER_GC.test(line)).length
+  })
+  return () => runs
+}
+
+/**
+ * Waits until the resident size of `pid` has settled (see the file comment), at most `boundS` seconds.
+ * `reducerRuns` counts the process' memory-reducer collections; without it the process is taken to
+ * have no garbage collector.
+ */
+export async function settledRss (pid: number, reducerRuns?: () => number, boundS = 90): Promise<Settled> {
+  // Only samples taken once the reducer has run count: its first collection can end before the
+  // resident size falls.
   const samples: number[] = []
-  let highest = 0
-  let dropped = !garbageCollected
+  const runsBefore = reducerRuns?.() ?? 0
   const start = Date.now()
   for (;;) {
     const rss = rssOf(pid)
     if (rss === undefined) throw new Error(`no resident memory for process ${pid}: has it exited?`)
-    samples.push(rss)
-    highest = Math.max(highest, rss)
-    if (rss <= highest * (1 - DROP)) dropped = true
+    if (reducerRuns === undefined || reducerRuns() > runsBefore) samples.push(rss)
     const seconds = (Date.now() - start) / 1000
-    if (dropped && samples.length >= FLAT_SAMPLES) {
+    if (samples.length >= FLAT_SAMPLES) {
       const last = samples.slice(-FLAT_SAMPLES)
       if (Math.max(...last) - Math.min(...last) <= Math.max(...last) * FLAT) return { rss, settled: true, seconds }
     }
