@@ -24,6 +24,7 @@ import { checkInbound } from './transport/inbound-check.js'
 import { LiveConnections } from './transport/live-connections.js'
 import { plainParserBuffer } from './transport/parser-buffer.js'
 import { sharedClientListeners } from './transport/shared-listeners.js'
+import { trimConnectedClients } from './transport/connected-client.js'
 import { ignoreUnknownPubrec } from './storage/unknown-acks.js'
 import { neverStoreUndeliverable } from './storage/never-store-undeliverable.js'
 import { noDollarRetainedForWildcards } from './storage/dollar-retained.js'
@@ -158,6 +159,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
   // With a durable store, a QoS 1 PUBACK is only sent once the message is stored.
   if ((options.persistence ?? BROKER_DEFAULTS.persistence) !== 'memory') acknowledgeAfterStore(aedes)
   observe(aedes, metrics, logger)
+  trimConnectedClients(aedes)
 
   const connections = new LiveConnections()
   const stopSys = publishSysTopics(aedes, metrics, connections, `factory-broker ${brokerVersion()}`, options.sysInterval ?? BROKER_DEFAULTS.sysIntervalS)

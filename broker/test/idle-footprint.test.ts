@@ -3,6 +3,8 @@ import assert from 'node:assert/strict'
 import { createServer, connect as connectTcp, type Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import type { EventEmitter } from 'node:events'
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { BufferList } from 'bl'
 import { startBroker } from '../src/index.js'
 import { LiveConnections } from '../src/transport/live-connections.js'
@@ -12,7 +14,11 @@ import { connect, endClient, nextMessage, quietLogger } from './helpers.js'
 // What factory-broker adds to each idle connection is kept small (docs/scaling.md, "Where an idle client's
 // memory goes"): these tests fail when a per-connection stream, closure or listener comes back.
 
-interface AedesClientInternals { conn: Socket, _parser: EventEmitter & { _list: unknown } }
+interface AedesClientInternals extends EventEmitter {
+  conn: Socket
+  _parser: EventEmitter & { _list: unknown, settings: Record<string, unknown>, _events: object }
+  _events: object
+}
 
 test('an idle client costs no per-connection closures of ours and its parser buffers without a stream', async (t) => {
   const broker = await startBroker({ port: 0, wsPort: null, httpPort: null, logger: quietLogger() })
@@ -29,6 +35,13 @@ test('an idle client costs no per-connection closures of ours and its parser buf
     assert.ok(BufferList.isBufferList(client._parser._list))
     assert.equal(typeof (client._parser._list as Partial<Readable>).pipe, 'undefined', 'a stream, most of a kilobyte per client')
   }
+  // Once connected, the parser keeps only what it reads of the CONNECT packet, not the packet.
+  await eventually(() => ca._parser.settings.cmd === undefined, 5000, 'the CONNECT packet let go')
+  assert.deepEqual(ca._parser.settings, { protocolVersion: 4 })
+  // The listener tables of the client and its parser are rebuilt with the same listeners.
+  for (const emitter of [ca, ca._parser]) assert.equal(Object.getPrototypeOf(emitter._events), null)
+  assert.deepEqual(ca._parser.eventNames(), ['packet', 'error'])
+  assert.deepEqual(ca.eventNames(), ['error'])
   // The inbound check and the connection bookkeeping use one function for every connection.
   assert.equal(ca.conn.push, cb.conn.push)
   assert.ok(Object.hasOwn(ca.conn, 'push'), 'the inbound check is in place')
@@ -46,6 +59,14 @@ test('an idle client costs no per-connection closures of ours and its parser buf
   const received = new Promise<string>((resolve) => a.once('message', (_topic, payload) => resolve(payload.toString())))
   await b.publishAsync('factory/idle-a/anomalies', 'hello', { qos: 1 })
   assert.equal(await received, 'hello')
+})
+
+test('mqtt-packet\'s parser reads no setting but the two that are kept of the CONNECT packet', async () => {
+  // parser.settings is the CONNECT packet in mqtt-packet; transport/connected-client.ts keeps only these.
+  const source = await readFile(createRequire(import.meta.url).resolve('mqtt-packet/parser.js'), 'utf8')
+  const read = new Set([...source.matchAll(/this\.settings\.(\w+)/g)].map((m) => m[1]))
+  assert.ok(read.has('protocolVersion'), 'the pattern still finds the parser\'s reads')
+  assert.deepEqual([...read].filter((key) => key !== 'protocolVersion' && key !== 'bridgeMode'), [])
 })
 
 test('a client whose connection is destroyed without an error or an end is closed: its will goes out', async (t) => {
