@@ -18,6 +18,7 @@ interface AedesClientInternals extends EventEmitter {
   conn: Socket
   _parser: EventEmitter & { _list: unknown, settings: Record<string, unknown>, _events: object }
   _events: object
+  duplicates: Record<string, unknown>
 }
 
 test('an idle client costs no per-connection closures of ours and its parser buffers without a stream', async (t) => {
@@ -42,6 +43,8 @@ test('an idle client costs no per-connection closures of ours and its parser buf
   for (const emitter of [ca, ca._parser]) assert.equal(Object.getPrototypeOf(emitter._events), null)
   assert.deepEqual(ca._parser.eventNames(), ['packet', 'error'])
   assert.deepEqual(ca.eventNames(), ['error'])
+  assert.equal(Object.getPrototypeOf(ca.duplicates), null)
+  assert.equal(ca.duplicates.constructor, undefined, 'an inherited name reads back as absent')
   // The inbound check and the connection bookkeeping use one function for every connection.
   assert.equal(ca.conn.push, cb.conn.push)
   assert.ok(Object.hasOwn(ca.conn, 'push'), 'the inbound check is in place')

@@ -1,32 +1,38 @@
 import type { Aedes, Client } from 'aedes'
 
 interface Settings { protocolVersion?: number, bridgeMode?: boolean }
-interface Emitter { _events?: Record<string | symbol, unknown> }
+type Table = Record<string | symbol, unknown>
+interface Emitter { _events?: Table }
 interface ClientInternals extends Emitter {
   _parser?: Emitter & { settings?: Settings & { cmd?: string } }
+  duplicates?: Table
 }
 
 /**
- * Node's EventEmitter keeps its listeners in an object without a prototype, which V8 holds as a hash
- * table (dictionary mode), and more so once a listener type has been deleted from it (aedes' `once`
- * listener for `connected`). An object with the same entries built as a plain literal and then given a
- * null prototype stays a fast object: a fifth of the size for the two or three event types of an idle
- * client. Nothing else holds the table, so replacing it keeps every listener and its order.
+ * A copy of an object without a prototype that V8 keeps as a fast object. `Object.create(null)` and
+ * `{ __proto__: null }` make hash tables (dictionary mode) from the start, several times the size of a
+ * fast object with the same few entries; a plain literal given a null prototype afterwards stays fast,
+ * as long as no key is deleted. Objects without a prototype stay so: a key such as `constructor` still
+ * reads back as absent.
  */
-function compactListenerTable (emitter: Emitter): void {
-  const events = emitter._events
-  if (events === undefined || Object.getPrototypeOf(events) !== null) return
-  const compact: Record<string | symbol, unknown> = {}
-  for (const key of Reflect.ownKeys(events)) compact[key] = events[key]
-  emitter._events = Object.setPrototypeOf(compact, null) as Record<string | symbol, unknown>
+function fastCopy (table: Table): Table {
+  const copy: Table = {}
+  for (const key of Reflect.ownKeys(table)) copy[key] = table[key]
+  return Object.setPrototypeOf(copy, null) as Table
 }
+
+const hasNoPrototype = (table: Table | undefined): table is Table => table !== undefined && Object.getPrototypeOf(table) === null
 
 /**
  * Once a client is connected, trims what aedes and mqtt-packet keep per client but no longer need
  * (docs/scaling.md, "Where an idle client's memory goes"):
  * - the parser keeps the whole CONNECT packet (client id, flags, will, user name, password) as its
  *   `settings`, of which it only reads the protocol version and the bridge flag of later packets;
- * - the listener tables of the client and its parser (above).
+ * - the tables without a prototype that hold the client's and its parser's listeners (Node's
+ *   EventEmitter; the client's has lost aedes' `once` listener for `connected` by now) and the
+ *   client's `duplicates` (a counter per broker id, the same few keys for every client) are replaced by
+ *   fast copies (above). Nothing else holds them. The client's `subscriptions` stay a hash table: its
+ *   keys, topic filters, differ from client to client.
  */
 function trimConnectedClient (client: Client): void {
   const internals = client as unknown as ClientInternals
@@ -36,8 +42,9 @@ function trimConnectedClient (client: Client): void {
   if (settings?.cmd === 'connect') {
     parser.settings = { protocolVersion: settings.protocolVersion, ...(settings.bridgeMode !== undefined ? { bridgeMode: settings.bridgeMode } : {}) }
   }
-  compactListenerTable(parser)
-  compactListenerTable(internals)
+  if (hasNoPrototype(parser._events)) parser._events = fastCopy(parser._events)
+  if (hasNoPrototype(internals._events)) internals._events = fastCopy(internals._events)
+  if (hasNoPrototype(internals.duplicates)) internals.duplicates = fastCopy(internals.duplicates)
 }
 
 /**
