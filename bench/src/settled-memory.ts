@@ -52,7 +52,7 @@ export function memoryReducerRuns (traceGcOutput: Readable | undefined): () => n
  * `reducerRuns` counts the process' memory-reducer collections; without it the process is taken to
  * have no garbage collector.
  */
-export async function settledRss (pid: number, reducerRuns?: () => number, boundS = 90): Promise<Settled> {
+export async function settledRss (pid: number, reducerRuns?: () => number, boundS = 120): Promise<Settled> {
   // Only samples taken once the reducer has run count: its first collection can end before the
   // resident size falls.
   const samples: number[] = []
