@@ -25,6 +25,7 @@ import { LiveConnections } from './transport/live-connections.js'
 import { plainParserBuffer } from './transport/parser-buffer.js'
 import { sharedClientListeners } from './transport/shared-listeners.js'
 import { trimConnectedClients } from './transport/connected-client.js'
+import { writeNumbersWithoutTable } from './transport/number-cache.js'
 import { ignoreUnknownPubrec } from './storage/unknown-acks.js'
 import { neverStoreUndeliverable } from './storage/never-store-undeliverable.js'
 import { noDollarRetainedForWildcards } from './storage/dollar-retained.js'
@@ -134,6 +135,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     logger
   })
   const metrics = new BrokerMetrics()
+  writeNumbersWithoutTable()
   const auth = createAuth({ passwords, acl, allowAnonymous, logger, metrics })
   let aedes: Aedes
   try {

@@ -72,6 +72,20 @@ test('mqtt-packet\'s parser reads no setting but the two that are kept of the CO
   assert.deepEqual([...read].filter((key) => key !== 'protocolVersion' && key !== 'bridgeMode'), [])
 })
 
+test('mqtt-packet\'s writer builds no table of 65 536 number buffers', async (t) => {
+  const broker = await startBroker({ port: 0, wsPort: null, httpPort: null, logger: quietLogger() })
+  t.after(() => broker.close())
+  const client = await connect(broker.url, { clientId: 'numbers' })
+  t.after(() => endClient(client))
+  await client.subscribeAsync('factory/numbers/anomalies', { qos: 1 })
+  const received = nextMessage(client)
+  await client.publishAsync('factory/numbers/anomalies', 'hello', { qos: 1 })
+  assert.equal((await received).payload.toString(), 'hello')
+  // The broker's copy of mqtt-packet, the one aedes writes with: CONNACK, SUBACK, PUBACK and PUBLISH went out.
+  const numbers = createRequire(import.meta.url)('mqtt-packet/numbers.js') as { cache: Record<number, Buffer> }
+  assert.equal(Object.keys(numbers.cache).length, 0)
+})
+
 test('a client whose connection is destroyed without an error or an end is closed: its will goes out', async (t) => {
   const broker = await startBroker({ port: 0, wsPort: null, httpPort: null, logger: quietLogger() })
   t.after(() => broker.close())
