@@ -44,8 +44,8 @@ export default async function (ctx: BenchContext): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'broker-heap-'))
   const broker = await startFactoryBroker([], ['--heapsnapshot-signal=SIGUSR2'], dir)
   try {
-    // One client first, so that one-time allocations (mqtt-packet's table of 65 536 packet-id buffers,
-    // compiled code) are in both snapshots.
+    // One client first, so that one-time allocations (compiled code, the first-use state of aedes and
+    // Node's net) are in both snapshots.
     for (const s of await connectIdleClients(broker.port, 1, 'warm-up')) s.destroy()
     const before = await snapshot(broker.pid, dir)
     const sockets = await connectIdleClients(broker.port, n)

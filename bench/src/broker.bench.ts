@@ -13,7 +13,8 @@ import { tmpdir, userInfo } from 'node:os'
 import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import mqttPacket from 'mqtt-packet'
-import { freePort, rssMbOf, type BenchContext } from './harness.js'
+import { freePort, type BenchContext } from './harness.js'
+import { memoryReducerRuns, peakRssDuring, settledRss } from './settled-memory.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = join(root, 'broker/dist/src/bin/factory-broker.js')
@@ -51,7 +52,13 @@ async function subscribe (socket: Socket, topic: string, qos: 0 | 1): Promise<vo
   await new Promise((resolve) => setTimeout(resolve, 100))
 }
 
-export interface Broker { port: number, pid: number, stop: () => Promise<void> }
+export interface Broker {
+  port: number
+  pid: number
+  stop: () => Promise<void>
+  /** With `watchGc`: how many collections of V8's memory reducer the broker has run so far. */
+  memoryReducerRuns?: () => number
+}
 
 async function waitPort (port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 15000
@@ -73,12 +80,16 @@ function stopper (child: ChildProcess): () => Promise<void> {
   }
 }
 
-/** factory-broker as its own process; `nodeFlags` and `cwd` for the heap snapshots of broker-heap.bench.ts. */
-export async function startFactoryBroker (extra: string[] = [], nodeFlags: string[] = [], cwd?: string): Promise<Broker> {
+/**
+ * factory-broker as its own process; `nodeFlags` and `cwd` for the heap snapshots of broker-heap.bench.ts;
+ * `watchGc` runs it with `--trace-gc` to count the collections of V8's memory reducer (settled-memory.ts).
+ */
+export async function startFactoryBroker (extra: string[] = [], nodeFlags: string[] = [], cwd?: string, { watchGc = false } = {}): Promise<Broker> {
   const port = await freePort()
-  const child = spawn(process.execPath, [...nodeFlags, BIN, '--port', String(port), '--no-ws', '--http-port', '-1', '--log-level', 'warn', '--max-connections', '20000', ...extra], { stdio: 'ignore', cwd })
+  const child = spawn(process.execPath, [...nodeFlags, ...(watchGc ? ['--trace-gc'] : []), BIN, '--port', String(port), '--no-ws', '--http-port', '-1', '--log-level', 'warn', '--max-connections', '20000', ...extra], { stdio: ['ignore', watchGc ? 'pipe' : 'ignore', 'ignore'], cwd })
+  const countReducerRuns = watchGc ? memoryReducerRuns(child.stdout ?? undefined) : undefined
   await waitPort(port, child)
-  return { port, pid: child.pid ?? 0, stop: stopper(child) }
+  return { port, pid: child.pid ?? 0, stop: stopper(child), ...(countReducerRuns !== undefined ? { memoryReducerRuns: countReducerRuns } : {}) }
 }
 
 async function startMosquitto (dir: string): Promise<Broker> {
@@ -176,15 +187,25 @@ export async function connectIdleClients (port: number, n: number, prefix = 'idl
   return sockets
 }
 
-/** Resident memory added per idle connected client (KiB). */
-async function memoryPerConnection (broker: Broker, n: number): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  const before = rssMbOf(broker.pid) * 1024
-  const sockets = await connectIdleClients(broker.port, n)
-  await new Promise((resolve) => setTimeout(resolve, 500))
-  const after = rssMbOf(broker.pid) * 1024
-  for (const s of sockets) s.destroy()
-  return (after - before) / n
+/**
+ * Resident memory per idle client (KiB) of a fresh broker from `start`: the settled size with `n` idle
+ * clients minus the settled size before them (settled-memory.ts says what settled means), and the
+ * highest size during the connect burst minus the same baseline.
+ */
+async function memoryPerIdleClient (start: () => Promise<Broker>, n: number, label: string): Promise<{ settled: number, burst: number }> {
+  const broker = await start()
+  try {
+    const before = await settledRss(broker.pid, broker.memoryReducerRuns)
+    const { result: sockets, peak } = await peakRssDuring(broker.pid, async () => await connectIdleClients(broker.port, n))
+    const after = await settledRss(broker.pid, broker.memoryReducerRuns)
+    for (const s of sockets) s.destroy()
+    for (const [what, wait] of [['baseline', before], ['with clients', after]] as const) {
+      if (!wait.settled) process.stderr.write(`broker.bench: ${label}'s resident memory (${what}) did not settle within ${wait.seconds.toFixed(0)} s; its per-client figure is not a settled one\n`)
+    }
+    return { settled: (after.rss - before.rss) / 1024 / n, burst: (peak - before.rss) / 1024 / n }
+  } finally {
+    await broker.stop()
+  }
 }
 
 export default async function (ctx: BenchContext): Promise<void> {
@@ -201,12 +222,14 @@ export default async function (ctx: BenchContext): Promise<void> {
         const lat = await latency(broker.port, 500, ctx.quick ? 1 : 2)
         ctx.report(`broker ${label}: QoS 1 latency p50 at 500 msg/s`, lat.p50, 'ms')
         ctx.report(`broker ${label}: QoS 1 latency p99 at 500 msg/s`, lat.p99, 'ms')
-        // Target (issue 17): 8 KiB. docs/scaling.md says where it goes.
-        ctx.report('broker.memory_per_idle_client_kib', await memoryPerConnection(broker, idle), 'KiB')
       } finally {
         await broker.stop()
       }
     }
+    // Target (issue 17): 8 KiB. docs/scaling.md says where it goes.
+    const memory = await memoryPerIdleClient(async () => await startFactoryBroker([], [], undefined, { watchGc: true }), idle, 'factory-broker')
+    ctx.report('broker.memory_per_idle_client_kib', memory.settled, 'KiB')
+    ctx.report('broker.memory_per_client_connect_burst_kib', memory.burst, 'KiB')
     const level = await startFactoryBroker(['--persistence', 'level', '--persistence-dir', join(dir, 'level')])
     try {
       ctx.report('broker factory-broker level store: QoS 1 throughput', await throughput(level.port, 1, count / 2), 'msg/s')
@@ -239,10 +262,12 @@ export default async function (ctx: BenchContext): Promise<void> {
         const lat = await latency(mosquitto.port, 500, ctx.quick ? 1 : 2)
         ctx.report('broker mosquitto: QoS 1 latency p50 at 500 msg/s', lat.p50, 'ms')
         ctx.report('broker mosquitto: QoS 1 latency p99 at 500 msg/s', lat.p99, 'ms')
-        ctx.report('broker mosquitto: memory per idle client', await memoryPerConnection(mosquitto, idle), 'KiB')
       } finally {
         await mosquitto.stop()
       }
+      const memory = await memoryPerIdleClient(async () => await startMosquitto(join(dir, 'mosquitto-memory')), idle, 'Mosquitto')
+      ctx.report('broker mosquitto: memory per idle client', memory.settled, 'KiB')
+      ctx.report('broker mosquitto: memory per client during the connect burst', memory.burst, 'KiB')
     }
   } finally {
     await rm(dir, { recursive: true, force: true })

@@ -23,6 +23,9 @@ import { acknowledgeAfterStore } from './storage/ack-after-store.js'
 import { checkInbound } from './transport/inbound-check.js'
 import { LiveConnections } from './transport/live-connections.js'
 import { plainParserBuffer } from './transport/parser-buffer.js'
+import { sharedClientListeners } from './transport/shared-listeners.js'
+import { trimConnectedClients } from './transport/connected-client.js'
+import { writeNumbersWithoutTable } from './transport/number-cache.js'
 import { ignoreUnknownPubrec } from './storage/unknown-acks.js'
 import { neverStoreUndeliverable } from './storage/never-store-undeliverable.js'
 import { noDollarRetainedForWildcards } from './storage/dollar-retained.js'
@@ -132,6 +135,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     logger
   })
   const metrics = new BrokerMetrics()
+  writeNumbersWithoutTable()
   const auth = createAuth({ passwords, acl, allowAnonymous, logger, metrics })
   let aedes: Aedes
   try {
@@ -157,6 +161,7 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
   // With a durable store, a QoS 1 PUBACK is only sent once the message is stored.
   if ((options.persistence ?? BROKER_DEFAULTS.persistence) !== 'memory') acknowledgeAfterStore(aedes)
   observe(aedes, metrics, logger)
+  trimConnectedClients(aedes)
 
   const connections = new LiveConnections()
   const stopSys = publishSysTopics(aedes, metrics, connections, `factory-broker ${brokerVersion()}`, options.sysInterval ?? BROKER_DEFAULTS.sysIntervalS)
@@ -170,7 +175,9 @@ export async function startBroker (options: BrokerOptions = {}): Promise<BrokerH
     }
     connections.add(stream, socket)
     metrics.connectionsAccepted++
-    plainParserBuffer(aedes.handle(checkInbound(stream, maxPacketSize), req))
+    const client = aedes.handle(checkInbound(stream, maxPacketSize), req)
+    plainParserBuffer(client)
+    sharedClientListeners(client)
   }
   const onSocket = (socket: Socket): void => accept(socket, socket)
 
