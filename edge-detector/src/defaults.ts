@@ -89,6 +89,10 @@ export const DETECTOR_DEFAULTS = {
     ackWaitMs: 30_000,
     maxAckPending: 4096,
     batch: 512,
+    /** A pull request's expiry: nats.js re-checks a consumer that stopped answering (a failover) after one expiry. */
+    pullExpiresMs: 2000,
+    /** A takeover's replay that receives nothing for this long ends, keeping the windows replayed so far. */
+    replayIdleMs: 5000,
     reconnectWaitMs: 1000
   },
   influx: {

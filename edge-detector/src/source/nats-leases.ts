@@ -44,13 +44,19 @@ export class PartitionLeases {
   }
 
   /**
-   * Renews and balances once (so that a lone instance starts with all partitions), then keeps doing both
-   * every third of the TTL, in two loops: renewals never wait for a balancing round (which may wait for a
-   * partition's replay to stop, or for a slow listing of the members).
+   * Renews and balances once (so that a lone instance starts with all partitions, unless the cluster
+   * cannot answer yet), then keeps doing both every third of the TTL, in two loops: renewals never wait
+   * for a balancing round (which may wait for a partition's replay to stop, or for a slow listing of the
+   * members).
    */
   async start (): Promise<void> {
-    await this.renew()
-    await this.balance()
+    try {
+      await this.renew()
+      await this.balance()
+    } catch (err) {
+      // The cluster cannot answer now (a node restarting): the rounds below try again.
+      this.o.logger.warn({ error: (err as Error).message }, 'first lease round failed; retrying at the next')
+    }
     this.loop('renew', async () => await this.renew())
     this.loop('balance', async () => await this.balance())
   }

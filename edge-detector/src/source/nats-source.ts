@@ -1,10 +1,9 @@
 import { connect, type JetStreamManager, type KV, type NatsConnection } from 'nats'
-import type { Logger } from '@factory-edge/shared/runtime'
 import { DETECTOR_DEFAULTS } from '../defaults.js'
 import { PartitionLeases } from './nats-leases.js'
 import type { NatsSourceOptions } from './nats-options.js'
 import { PartitionConsumer, type ReadingHandlers } from './nats-partition-consumer.js'
-import { ensureTelemetryStream } from './nats-stream.js'
+import { ensureTelemetryStream, isUnavailable } from './nats-stream.js'
 
 export interface NatsSourceDeps extends ReadingHandlers {
   /** This instance's name (its lease value): the detector's client id. */
@@ -61,13 +60,13 @@ export class NatsSource {
     })
     this.isConnected = true
     void this.watchStatus(nc)
-    const jsm = this.jsm = await nc.jetstreamManager()
-    await ensureTelemetryStream(jsm, o.stream, o.replicas, d.topicPrefix, d.logger)
+    const jsm = this.jsm = await this.retrying('reach JetStream', async () => await nc.jetstreamManager())
+    await this.retrying('check the telemetry stream', async () => await ensureTelemetryStream(jsm, o.stream, o.replicas, d.topicPrefix, d.logger))
     if (o.owned !== undefined) {
       for (const p of o.owned) this.startPartition(p)
       await Promise.all([...this.consumers.values()].map(async (c) => await c.started))
     } else {
-      const kv: KV = await nc.jetstream().views.kv(DETECTOR_DEFAULTS.nats.leaseBucket, { ttl: o.leaseTtlMs, history: 1, replicas: o.replicas, timeout: Math.max(1000, Math.floor(o.leaseTtlMs / 3)) })
+      const kv: KV = await this.retrying('open the lease bucket', async () => await nc.jetstream().views.kv(DETECTOR_DEFAULTS.nats.leaseBucket, { ttl: o.leaseTtlMs, history: 1, replicas: o.replicas, timeout: Math.max(1000, Math.floor(o.leaseTtlMs / 3)) }))
       this.leases = new PartitionLeases({
         kv,
         bucket: DETECTOR_DEFAULTS.nats.leaseBucket,
@@ -84,6 +83,22 @@ export class NatsSource {
     d.logger.info({ servers: o.servers, stream: o.stream, partitions: this.state.partitions, leased: o.owned === undefined }, 'connected and subscribed')
   }
 
+  /**
+   * Runs a JetStream request again every second while the cluster cannot answer it (a timeout or no
+   * responders: a node restarting, a leader being elected), as the connection itself waits for a server.
+   */
+  private async retrying<T> (what: string, request: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await request()
+      } catch (err) {
+        if (!isUnavailable(err) || this.closing) throw err
+        this.deps.logger.warn({ error: (err as Error).message }, `could not ${what}; trying again`)
+        await new Promise((resolve) => setTimeout(resolve, DETECTOR_DEFAULTS.nats.reconnectWaitMs))
+      }
+    }
+  }
+
   private startPartition (p: number): void {
     const o = this.o
     const d = this.deps
@@ -98,9 +113,11 @@ export class NatsSource {
       maxAckPending: D.maxAckPending,
       batch: D.batch,
       replayMs: o.replayMs,
+      pullExpiresMs: D.pullExpiresMs,
+      replayIdleMs: D.replayIdleMs,
       ...handlersOf(d)
     })
-    const started = startWithRetries(consumer, d.logger)
+    const started = consumer.run()
     this.consumers.set(p, { consumer, started })
     this.done.takeovers++
   }
@@ -137,20 +154,6 @@ export class NatsSource {
     for (const p of [...this.consumers.keys()]) await this.stopPartition(p)
     await this.nc?.drain().catch(() => {})
     this.isConnected = false
-  }
-}
-
-/** Starts a partition consumer, trying again every second while it fails (a node failing over) until it is stopped. */
-async function startWithRetries (consumer: PartitionConsumer, logger: Logger): Promise<void> {
-  for (;;) {
-    try {
-      await consumer.start()
-      return
-    } catch (err) {
-      if (consumer.isStopped) return
-      logger.warn({ partition: consumer.partition, error: (err as Error).message }, 'could not start consuming a partition; trying again')
-      await new Promise((resolve) => setTimeout(resolve, 1000))
-    }
   }
 }
 

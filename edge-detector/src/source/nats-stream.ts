@@ -25,3 +25,9 @@ export function isNotFound (err: unknown): boolean {
   const code = (err as { api_error?: { err_code?: number } }).api_error?.err_code
   return code === 10059 || code === 10014 || /not found/i.test((err as Error).message)
 }
+
+/** The cluster could not answer a request for now: a timeout, or no responders (nats.js codes TIMEOUT, 503, 408). */
+export function isUnavailable (err: unknown): boolean {
+  const code = (err as { code?: string }).code
+  return code === 'TIMEOUT' || code === '503' || code === '408'
+}

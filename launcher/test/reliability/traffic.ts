@@ -37,6 +37,8 @@ export interface Publisher {
   readonly acked: number
   /** Publishes that failed for good (a persistent session should never have any). */
   readonly failed: number
+  /** Publishes the client failed and this publisher sent again (`resendFailed`). */
+  readonly resent: number
   /** Resolves when every reading is acknowledged. */
   done: Promise<void>
 }
@@ -49,6 +51,13 @@ export interface PublishOptions {
   ratePerSec?: number
   username?: string
   password?: string
+  /**
+   * Sends a publish again when the client fails it, as a sensor retrying would: mqtt.js fails with
+   * "Connection closed" the publishes it queued while resending its stored ones after a reconnection,
+   * when that connection closes too (nats-server's MQTT side does, twice within seconds, while a node of
+   * its cluster fails over). Without it such a publish counts as failed.
+   */
+  resendFailed?: boolean
 }
 
 /**
@@ -60,9 +69,21 @@ export function publishMessages (url: string, messages: Iterable<{ topic: string
   client.on('error', () => {})
   const window = options.window ?? 200
   const started = Date.now()
-  const state = { published: 0, acked: 0, failed: 0 }
+  const state = { published: 0, acked: 0, failed: 0, resent: 0 }
+  let wake: (() => void) | undefined
+  const send = (m: { topic: string, payload: string | Buffer }): void => {
+    client.publish(m.topic, m.payload, { qos: 1 }, (err) => {
+      if (err !== undefined && err !== null && options.resendFailed === true) {
+        state.resent++
+        setTimeout(() => send(m), 250)
+        return
+      }
+      if (err !== undefined && err !== null) state.failed++
+      else state.acked++
+      wake?.()
+    })
+  }
   const done = (async () => {
-    let wake: (() => void) | undefined
     for (const m of messages) {
       while (state.published - state.acked - state.failed >= window) await new Promise<void>((resolve) => { wake = resolve })
       if (options.ratePerSec !== undefined) {
@@ -70,11 +91,7 @@ export function publishMessages (url: string, messages: Iterable<{ topic: string
         if (due > Date.now() + 5) await new Promise((resolve) => setTimeout(resolve, due - Date.now()))
       }
       state.published++
-      client.publish(m.topic, m.payload, { qos: 1 }, (err) => {
-        if (err !== undefined && err !== null) state.failed++
-        else state.acked++
-        wake?.()
-      })
+      send(m)
     }
     while (state.acked + state.failed < state.published) await new Promise<void>((resolve) => { wake = resolve })
   })()
@@ -83,6 +100,7 @@ export function publishMessages (url: string, messages: Iterable<{ topic: string
     get published () { return state.published },
     get acked () { return state.acked },
     get failed () { return state.failed },
+    get resent () { return state.resent },
     done
   }
 }
