@@ -12,7 +12,7 @@ import { startBroker } from '@factory-edge/broker'
 import { inMemoryBaselines } from '@factory-edge/edge-detector'
 import { trainSynthetic } from '@factory-edge/edge-detector/training'
 import { loadProfiles, ProfileSet } from '@factory-edge/shared/profiles'
-import { generateLabelledReadings, type GenerateReadingsOptions } from '@factory-edge/sensor-simulator'
+import { generateLabelledReadings, type GenerateReadingsOptions, type InjectionMode, type Scenario } from '@factory-edge/sensor-simulator'
 import { tempDir } from '@factory-edge/test-support/temp-dir'
 import { eventually } from '@factory-edge/test-support/wait'
 import { runFleet, type FleetRun } from '../src/quality/fleet-run.js'
@@ -23,6 +23,11 @@ import { settledCounters, startDetectorProcess } from './reliability/detector-pr
 /** What must agree: which machine, at which reading, which way, how severe, with which score. */
 function summary (e: AnomalyEvent): string {
   return `${e.machineId} seq ${e.seq} ${e.state} ${e.severity} score ${e.score.toFixed(9)} top ${e.features[0]?.name ?? ''}`
+}
+
+/** One failure of each mode, the first on machine 1 at `fromMs`, the next on machine 2 50 s later, and so on. */
+function oneFailureEach (modes: readonly InjectionMode[], idPrefix: string, fromMs: number): Scenario[] {
+  return modes.map((mode, i) => ({ mode, machineId: `${idPrefix}${i + 1}`, atMs: fromMs + i * 50_000 }))
 }
 
 /**
@@ -73,12 +78,7 @@ test('the service raises and clears the same alerts as the offline quality bench
     machines: 6,
     readingsPerMachine: 600,
     seed: 3,
-    scenarios: [
-      { mode: 'HDF', machineId: 'machine-1', atMs: 200_000 },
-      { mode: 'PWF', machineId: 'machine-2', atMs: 250_000 },
-      { mode: 'OSF', machineId: 'machine-3', atMs: 300_000 },
-      { mode: 'TWF', machineId: 'machine-4', atMs: 350_000 }
-    ]
+    scenarios: oneFailureEach(['HDF', 'PWF', 'OSF', 'TWF'], 'machine-', 200_000)
   }
   const offline = runFleet(model, fleet)
   assert.ok(offline.raised.length >= 4, `the offline run raises for the injected failures (${offline.raised.length} raises)`)
@@ -107,12 +107,7 @@ test('pumps that learn their own baselines: the service learns the same baseline
     machines: 5,
     readingsPerMachine: 1800,
     seed: 4,
-    scenarios: [
-      { mode: 'bearing_wear', machineId: 'pump-1', atMs: 900_000 },
-      { mode: 'cavitation', machineId: 'pump-2', atMs: 950_000 },
-      { mode: 'impeller_clog', machineId: 'pump-3', atMs: 1_000_000 },
-      { mode: 'seal_leak', machineId: 'pump-4', atMs: 1_050_000 }
-    ]
+    scenarios: oneFailureEach(['bearing_wear', 'cavitation', 'impeller_clog', 'seal_leak'], 'pump-', 900_000)
   }
   const offline = runFleet(undefined, fleet, undefined, { profiles: new ProfileSet([pump], all.source), baselines: inMemoryBaselines() })
   assert.ok(offline.raised.length >= 4, `the offline run raises (${offline.raised.length} raises)`)

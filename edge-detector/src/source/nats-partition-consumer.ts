@@ -189,7 +189,8 @@ export class PartitionConsumer {
     // stalls (the partition has nothing more before the floor, or a node fails over) ends rather than
     // keeping the partition, and a lease hand-over waiting for it, from going on.
     let stalled = false
-    let idle = setTimeout(() => { stalled = true; messages.stop() }, o.replayIdleMs)
+    const stallAfterIdle = (): NodeJS.Timeout => setTimeout(() => { stalled = true; messages.stop() }, o.replayIdleMs)
+    let idle = stallAfterIdle()
     try {
       if (this.stopped) return
       for await (const m of messages) {
@@ -199,7 +200,7 @@ export class PartitionConsumer {
         this.counters.replayed++
         // The floor may be another partition's sequence: the partition's last reading before it ends the replay too.
         if (m.seq === ackFloor || m.info.pending === 0) break
-        idle = setTimeout(() => { stalled = true; messages.stop() }, o.replayIdleMs)
+        idle = stallAfterIdle()
       }
     } finally {
       clearTimeout(idle)
@@ -235,10 +236,6 @@ export class PartitionConsumer {
   }
 
   /** Stops receiving; what was received is committed and acknowledged. */
-  get isStopped (): boolean {
-    return this.stopped
-  }
-
   async stop (): Promise<void> {
     this.stopped = true
     this.replaying?.stop()
