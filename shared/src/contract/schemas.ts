@@ -75,7 +75,7 @@ export const AnomalyEvent = Type.Object({
   calibration: Type.Optional(Type.Object({
     smoothedScore: Type.Number({ description: 'The machine’s recent scores, averaged exponentially' }),
     baseline: Type.Number({ description: 'The machine’s own normal smoothed score, learned while it is not alerting' }),
-    margin: Type.Number({ description: 'How far above its baseline the smoothed score must be to count as over' })
+    margin: Type.Number({ description: 'How far above its baseline the smoothed score must be to count as over: the profile\'s alert.margin, else the detector\'s --alert-baseline-margin' })
   }, { description: 'Per-machine calibration (process alerts): the alert rules compare smoothedScore − baseline with margin' })),
   modelVersion: Type.String(),
   // Optional so that events of detectors from before sensor profiles stay valid: absent means ai4i.
