@@ -4,7 +4,7 @@ import { STATE_LABELS, alertItem, element, escapeHtml, fixed, machineLink, state
 
 const SPARK_POINTS = 40
 const MAX_ALERTS = 200
-const SEVERITY_ORDER = { anomalous: 0, sensor_fault: 1, silent: 2, learning: 3, normal: 4 }
+const SEVERITY_ORDER = { anomalous: 0, sensor_fault: 1, offline: 2, silent: 3, learning: 4, normal: 5 }
 
 export class FleetView {
   constructor (snapshot) {
@@ -16,11 +16,11 @@ export class FleetView {
       <div class="controls">
         <label>Filter by id <input type="search" name="filter" autocomplete="off"></label>
         <label>State <select name="state"><option value="">all</option>${Object.entries(STATE_LABELS).map(([v, l]) => `<option value="${v}">${l}</option>`).join('')}</select></label>
-        <label>Sort by <select name="sort"><option value="state">state, then id</option><option value="score">score, highest first</option><option value="id">id</option></select></label>
+        <label>Sort by <select name="sort"><option value="state">state, then id</option><option value="score">score over threshold, highest first</option><option value="id">id</option></select></label>
       </div>
       <p class="counts" aria-live="polite"></p>
-      <div class="scroll"><table><caption class="muted">Score against the model's threshold; sparkline of recent scores</caption>
-        <thead><tr><th scope="col">Machine</th><th scope="col">State</th><th scope="col">Score / threshold</th><th scope="col">Recent scores</th></tr></thead>
+      <div class="scroll"><table><caption class="muted">Alert score (what the alert rule compares: with calibration, the smoothed score against the machine's own normal) and the machine's threshold; sparkline of recent alert scores, threshold dashed</caption>
+        <thead><tr><th scope="col">Machine</th><th scope="col">State</th><th scope="col">Alert score / threshold</th><th scope="col">Recent alert scores</th></tr></thead>
         <tbody></tbody></table></div>
     </section>`)
     this.log = element('<section aria-labelledby="alerts-h"><h2 id="alerts-h">Alerts, newest first</h2><ol class="alerts"></ol></section>')
@@ -39,12 +39,12 @@ export class FleetView {
   /** Replaces everything with a first view. */
   load (s) {
     this.states = s.states
-    this.threshold = s.threshold
     this.machines.clear()
-    const html = s.machines.map(([id, code, score, spark]) => {
-      const m = { id, state: s.states[code], score: score / 1000, spark: spark ?? [] }
+    const html = s.machines.map(([id, code, score, threshold, learned, spark]) => {
+      const m = { id, spark: spark ?? [] }
+      setValues(m, s.states[code], score, threshold, learned)
       this.machines.set(id, m)
-      return rowHtml(m, this.threshold)
+      return rowHtml(m)
     }).join('')
     this.tbody.innerHTML = html
     for (const row of this.tbody.children) this.machines.get(row.dataset.id).row = row
@@ -58,21 +58,20 @@ export class FleetView {
   update (frame) {
     this.showSystem(frame.sys)
     let reorder = this.controls.sort.value === 'score'
-    for (const [id, code, score] of frame.m) {
+    for (const [id, code, score, threshold, learned] of frame.m) {
       let m = this.machines.get(id)
       if (m === undefined) {
-        m = { id, state: this.states[code], score: score / 1000, spark: [] }
-        m.row = element(`<table><tbody>${rowHtml(m, this.threshold)}</tbody></table>`).querySelector('tr')
+        m = { id, spark: [] }
+        setValues(m, this.states[code], score, threshold, learned)
+        m.row = element(`<table><tbody>${rowHtml(m)}</tbody></table>`).querySelector('tr')
         this.machines.set(id, m)
         reorder = true
       }
-      const state = this.states[code]
-      if (state !== m.state) reorder = true
-      m.state = state
-      m.score = score / 1000
+      if (this.states[code] !== m.state) reorder = true
+      setValues(m, this.states[code], score, threshold, learned)
       m.spark.push(score)
       if (m.spark.length > SPARK_POINTS) m.spark.shift()
-      updateRow(m, this.threshold)
+      updateRow(m)
     }
     const list = this.log.querySelector('ol')
     for (const a of frame.ev) {
@@ -92,7 +91,7 @@ export class FleetView {
     const sort = this.controls.sort.value
     const shown = [...this.machines.values()].filter((m) => (text === '' || m.id.toLowerCase().includes(text)) && (state === '' || m.state === state))
     shown.sort(sort === 'score'
-      ? (a, b) => b.score - a.score || a.id.localeCompare(b.id)
+      ? (a, b) => overBy(b) - overBy(a) || a.id.localeCompare(b.id)
       : sort === 'id'
         ? (a, b) => a.id.localeCompare(b.id, undefined, { numeric: true })
         : (a, b) => (SEVERITY_ORDER[a.state] ?? 9) - (SEVERITY_ORDER[b.state] ?? 9) || a.id.localeCompare(b.id, undefined, { numeric: true }))
@@ -120,7 +119,6 @@ export class FleetView {
       ['Model', `${sys.model.version} (threshold ${fixed(sys.model.threshold)})`]
     ]
     this.system.querySelector('dl').innerHTML = items.map(([k, v]) => `<div><dt>${k}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')
-    this.threshold = sys.model.threshold
   }
 }
 
@@ -128,25 +126,55 @@ function alertKey (a) {
   return `${a.machineId}|${a.ts}|${a.state}|${a.kind}`
 }
 
-function rowHtml (m, threshold) {
-  return `<tr data-id="${escapeHtml(m.id)}"><th scope="row">${machineLink(m.id)}</th><td>${stateBadge(m.state)}</td>` +
-    `<td class="num">${fixed(m.score)} / ${fixed(threshold)}</td>` +
-    `<td><svg class="spark" viewBox="0 0 120 22" preserveAspectRatio="none" aria-hidden="true">${sparkShapes(m.spark, threshold)}</svg></td></tr>`
+/** A row's values from the wire: scores and threshold in thousandths or null, learning progress in percent or null. */
+function setValues (m, state, score, threshold, learned) {
+  m.state = state
+  m.score = score === null ? null : score / 1000
+  m.threshold = threshold === null ? null : threshold / 1000
+  m.learned = learned ?? null
 }
 
-function updateRow (m, threshold) {
+/** How far a machine's alert score is over its threshold, for sorting; machines without one last. */
+function overBy (m) {
+  return m.score === null || m.threshold === null ? -Infinity : m.score - m.threshold
+}
+
+function scoreText (m) {
+  if (m.learned !== null && m.learned !== undefined) return `learning, ${m.learned}% done`
+  if (m.score === null) return m.threshold === null ? '–' : `warming up / ${fixed(m.threshold)}`
+  return `${fixed(m.score)} / ${fixed(m.threshold)}`
+}
+
+function rowHtml (m) {
+  return `<tr data-id="${escapeHtml(m.id)}"><th scope="row">${machineLink(m.id)}</th><td>${stateBadge(m.state)}</td>` +
+    `<td class="num${overBy(m) > 0 ? ' over' : ''}">${scoreText(m)}</td>` +
+    `<td><svg class="spark" viewBox="0 0 120 22" preserveAspectRatio="none" aria-hidden="true">${sparkShapes(m.spark, m.threshold)}</svg></td></tr>`
+}
+
+function updateRow (m) {
   const cells = m.row.children
   if (cells[1].firstElementChild.classList[1] !== m.state) cells[1].innerHTML = stateBadge(m.state)
-  cells[2].textContent = `${fixed(m.score)} / ${fixed(threshold)}`
-  cells[3].firstElementChild.innerHTML = sparkShapes(m.spark, threshold)
+  cells[2].textContent = scoreText(m)
+  cells[2].classList.toggle('over', overBy(m) > 0)
+  cells[3].firstElementChild.innerHTML = sparkShapes(m.spark, m.threshold)
 }
 
-/** The threshold as a dashed line and the scores (thousandths) as a polyline, on a scale from 0 to 1.5 × threshold or the highest score. */
+/**
+ * The threshold as a dashed line and the alert scores (thousandths; null breaks the line) as polylines,
+ * on a scale from 0 to 1.5 × threshold or the highest score.
+ */
 function sparkShapes (spark, threshold) {
-  const top = Math.max(threshold * 1500, ...spark) || 1
+  const top = Math.max((threshold ?? 0) * 1500, ...spark.filter((v) => v !== null)) || 1
   const y = (v) => (22 - (v / top) * 20).toFixed(1)
   // Newest at the right edge, however few points there are yet.
   const offset = SPARK_POINTS - spark.length
-  const points = spark.map((v, i) => `${((offset + i) * 120 / (SPARK_POINTS - 1)).toFixed(1)},${y(v)}`).join(' ')
-  return `<line x1="0" x2="120" y1="${y(threshold * 1000)}" y2="${y(threshold * 1000)}"></line><polyline points="${points}"></polyline>`
+  const lines = []
+  let points = []
+  spark.forEach((v, i) => {
+    if (v !== null) points.push(`${((offset + i) * 120 / (SPARK_POINTS - 1)).toFixed(1)},${y(v)}`)
+    else if (points.length > 0) { lines.push(points); points = [] }
+  })
+  if (points.length > 0) lines.push(points)
+  const line = threshold === null ? '' : `<line x1="0" x2="120" y1="${y(threshold * 1000)}" y2="${y(threshold * 1000)}"></line>`
+  return line + lines.map((p) => `<polyline points="${p.join(' ')}"></polyline>`).join('')
 }

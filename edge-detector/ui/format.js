@@ -1,7 +1,7 @@
 /* global document */
 // Small helpers shared by the views: escaping, numbers, times, state badges, element building.
 
-export const STATE_LABELS = { normal: 'normal', anomalous: 'anomalous', sensor_fault: 'sensor fault', silent: 'silent', learning: 'learning' }
+export const STATE_LABELS = { normal: 'normal', anomalous: 'anomalous', sensor_fault: 'sensor fault', silent: 'silent', learning: 'learning', offline: 'offline' }
 
 export function escapeHtml (text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)

@@ -6,6 +6,12 @@ import { alertItem, element, escapeHtml, fixed, localTime, stateBadge } from './
 
 const REFRESH_MS = 2000
 const SHADE = { 1: 'rgba(155, 28, 28, 0.18)', 2: 'rgba(122, 74, 0, 0.18)' }
+const LINE = { stroke: '#234', width: 1.5 }
+const SCORE_SERIES = [
+  { label: 'alert score', ...LINE },
+  { label: 'model score', stroke: '#8a8a8a', width: 1 },
+  { label: 'threshold', stroke: '#9b1c1c', dash: [6, 4], width: 1 }
+]
 
 export class MachineView {
   constructor (id) {
@@ -43,14 +49,14 @@ export class MachineView {
 
   show (d) {
     this.root.querySelector('.now').innerHTML = stateBadge(d.state)
-    const cal = d.calibration !== undefined ? `; calibrated: smoothed ${fixed(d.calibration.smoothedScore)} against its own baseline ${fixed(d.calibration.baseline)} + ${fixed(d.calibration.margin)}` : ''
+    const cal = d.calibration !== undefined ? ` (calibrated: smoothed score ${fixed(d.calibration.smoothedScore)} against its own normal ${fixed(d.calibration.baseline)} + margin ${fixed(d.calibration.margin)})` : ''
     this.root.querySelector('.summary').textContent = d.learning !== undefined && d.learning !== null
       ? `Learning its own normal (profile ${d.profile}): ${d.learning.readings}${d.learning.of > 0 ? ` of ${d.learning.of}` : ''} readings, ${Math.round(d.learning.progress * 100)}% done.`
-      : `Score ${fixed(d.score)}, threshold ${fixed(d.threshold)}${cal}; profile ${d.profile}.`
+      : `Alert score ${d.alertScore === null ? 'warming up' : fixed(d.alertScore)}${cal}, threshold ${fixed(d.threshold)}; model score ${fixed(d.score)}; profile ${d.profile}.`
     const x = d.history.ts.map((t) => t / 1000)
-    this.chart('score', 'Score, threshold dashed, alerts shaded', x, [d.history.score, x.map(() => d.threshold ?? null)], d.history.state)
+    this.chart('score', 'Alert score (dark; the model\'s score grey), threshold dashed, alerts shaded', x, [d.history.alertScore, d.history.score, x.map(() => d.threshold ?? null)], d.history.state, SCORE_SERIES)
     for (const [name, values] of Object.entries(d.history.signals)) {
-      this.chart(name, `${name} (${d.units[name] ?? ''})`, x, [values], d.history.state)
+      this.chart(name, `${name} (${d.units[name] ?? ''})`, x, [values], d.history.state, [{ label: name, ...LINE }])
     }
     this.showEvent(d.lastEvent)
     const m = d.model
@@ -79,8 +85,8 @@ export class MachineView {
       `<table><caption class="muted">Feature contributions</caption><thead><tr><th scope="col">Feature</th><th scope="col">Value</th><th scope="col">Share</th><th scope="col"><span class="muted">bar</span></th></tr></thead><tbody>${rows}</tbody></table>`
   }
 
-  /** Creates or updates one uPlot chart; `states` shades the alert (1) and sensor-fault (2) periods. */
-  chart (key, title, x, ys, states) {
+  /** Creates or updates one uPlot chart of the `ys` as `series` say; `states` shades the alert (1) and sensor-fault (2) periods. */
+  chart (key, title, x, ys, states, series) {
     const data = [x, ...ys]
     const existing = this.charts.get(key)
     if (existing !== undefined) {
@@ -90,13 +96,11 @@ export class MachineView {
     }
     const box = element(`<figure class="chart" role="group" aria-label="${escapeHtml(title)}"><h3>${escapeHtml(title)}</h3></figure>`)
     this.root.querySelector('.charts').append(box)
-    const series = [{}, { label: key, stroke: '#234', width: 1.5 }]
-    if (ys.length > 1) series.push({ label: 'threshold', stroke: '#9b1c1c', dash: [6, 4], width: 1 })
     const chart = new UPlot({
       width: 340,
       height: 150,
       legend: { show: false },
-      series,
+      series: [{}, ...series],
       hooks: { drawClear: [(u) => shade(u, chart.states)] }
     }, data, box)
     chart.states = states

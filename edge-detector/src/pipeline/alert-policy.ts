@@ -91,6 +91,12 @@ export class AlertTracker {
   readonly lastRaiseTs: Float64Array
   readonly lastClearTs: Float64Array
   readonly lastScore: Float64Array
+  /**
+   * The score the rules last held against the threshold: the model's score, or with calibration the
+   * threshold plus how far the machine's smoothed score is above its own normal, less the margin. NaN
+   * while a calibrated machine warms up (it cannot raise yet). What a view shows against the threshold.
+   */
+  readonly ruleScore: Float64Array
   /** Per-machine calibration (when on): smoothed score, own baseline, readings seen. */
   readonly smoothed: Float64Array
   readonly baseline: Float64Array
@@ -115,6 +121,7 @@ export class AlertTracker {
     this.lastRaiseTs = new Float64Array(capacity)
     this.lastClearTs = new Float64Array(capacity)
     this.lastScore = new Float64Array(capacity)
+    this.ruleScore = new Float64Array(capacity).fill(NaN)
     const calibrated = this.calibrated = this.policy.baselineAlpha > 0
     this.smoothed = new Float64Array(calibrated ? capacity : 0)
     this.baseline = new Float64Array(calibrated ? capacity : 0)
@@ -137,6 +144,7 @@ export class AlertTracker {
     this.lastRaiseTs[slot] = 0
     this.lastClearTs[slot] = 0
     this.lastScore[slot] = 0
+    this.ruleScore[slot] = NaN
     if (this.seen.length > 0) {
       this.seen[slot] = 0
       this.warmup[slot] = warmup
@@ -161,6 +169,7 @@ export class AlertTracker {
     const p = this.policy
     this.lastScore[slot] = rawScore
     const score = this.calibrated ? this.calibratedScore(slot, rawScore, threshold) : rawScore
+    this.ruleScore[slot] = score === -Infinity ? NaN : score
     this.overMask[slot] = ((this.overMask[slot] << 1) | (score > threshold ? 1 : 0)) >>> 0
     this.hotMask[slot] = ((this.hotMask[slot] << 1) | (score > threshold - p.hysteresis ? 1 : 0)) >>> 0
     if (this.scored[slot] < 32) this.scored[slot]++

@@ -530,6 +530,12 @@ export class DetectorPipeline {
     return Math.max(0, progress)
   }
 
+  /** Share of the learning goal a learning machine has reached, as of its last reading; NaN when it does not learn. */
+  learningProgress (slot: number): number {
+    if (!this.learning.isLearning(slot)) return NaN
+    return Math.min(1, this.progressOf(slot, this.lanes[this.laneOf[slot]], this.machines.lastTs[slot]))
+  }
+
   private finishLearning (slot: number, lane: ProfileLane, machineId: string, ts: number): void {
     const learning = this.learning
     const relearnt = learning.isRelearning(slot)

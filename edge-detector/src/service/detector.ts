@@ -16,7 +16,7 @@ import { parseShard, type Shard } from '../pipeline/shard.js'
 import type { PointWriter } from '../influx/point-writer.js'
 import { ModelWatcher } from '../model/model-watcher.js'
 import type { Retrainer } from '../model/retrainer.js'
-import { createMachineHistory, createWebView, type MachineHistory, type WebView } from '../web/index.js'
+import { createMachineHistory, createWebView, machineStatusHandler, type MachineHistory, type WebView } from '../web/index.js'
 import { NatsSource, type NatsSourceState } from '../source/nats-source.js'
 import { ReplayGate } from '../source/replay-gate.js'
 import { MqttInput, type BrokerLinkState } from './mqtt-input.js'
@@ -45,6 +45,8 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
   private retrainer: Retrainer | undefined
   private server: OpsServer | undefined
   private readonly history: MachineHistory | undefined
+  /** Machines' retained statuses, for the web view. */
+  private readonly onStatus: ((topic: string, payload: Buffer) => void) | undefined
   private web: WebView | undefined
   private statsTimer: NodeJS.Timeout | undefined
   /** Where machines of learning profiles keep their baselines (undefined when no profile learns). */
@@ -58,6 +60,8 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
     this.clientId = options.clientId ?? defaultClientId(shard, options.nats !== undefined)
     this.brokerUrl = options.brokerUrl
     this.modelPath = options.modelPath
+    const httpOn = options.httpPort !== undefined && options.httpPort !== null
+    const uiOn = httpOn && (options.ui?.enabled ?? DETECTOR_DEFAULTS.ui.enabled)
     this.mqtt = new MqttInput({
       brokerUrl: options.brokerUrl,
       username: options.username,
@@ -66,6 +70,9 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       clientId: this.clientId,
       topic: options.nats === undefined ? allMachinesTopic('telemetry', prefix) : undefined,
       onMessage: (topic, payload) => { this.pipeline.process(topic, payload) },
+      // The web view tells a machine whose publisher said goodbye (its last will) from a silent one.
+      statusTopic: options.nats === undefined && uiOn ? allMachinesTopic('status', prefix) : undefined,
+      onStatus: (topic, payload) => this.onStatus?.(topic, payload),
       beforeAck: options.influx !== undefined ? () => this.points?.commit() : undefined,
       logger,
       rateLimited
@@ -83,9 +90,8 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       logger,
       rateLimited
     })
-    const httpOn = options.httpPort !== undefined && options.httpPort !== null
     const signals = Math.max(...loaded.profiles.profiles.map((p) => p.definition.signals.length))
-    if (httpOn && (options.ui?.enabled ?? DETECTOR_DEFAULTS.ui.enabled)) this.history = createMachineHistory(options.maxMachines ?? DETECTOR_DEFAULTS.maxMachines, signals)
+    if (uiOn) this.history = createMachineHistory(options.maxMachines ?? DETECTOR_DEFAULTS.maxMachines, signals)
     const gate = new ReplayGate(this.outputs)
     this.pipeline = new DetectorPipeline({
       model: loaded.model,
@@ -113,6 +119,7 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
         commit: () => this.points?.commit(),
         logger: logger.child({ component: 'nats' })
       })
+    if (this.history !== undefined) this.onStatus = machineStatusHandler(this.pipeline, this.history, prefix, rateLimited)
     this.operations = new DetectorOperations(this)
   }
 

@@ -15,6 +15,12 @@ export interface MqttInputOptions {
   /** Called for every telemetry message, in arrival order. */
   onMessage: (topic: string, payload: Buffer) => void
   /**
+   * The machines' status filter, e.g. `factory/+/status` (retained `online`/`offline`), subscribed beside
+   * the telemetry filter when given; its messages go to `onStatus` instead of `onMessage`.
+   */
+  statusTopic?: string
+  onStatus?: (topic: string, payload: Buffer) => void
+  /**
    * Called after `onMessage` and before the reading's PUBACK goes out: whatever it makes durable (the
    * InfluxDB points of the reading) survives a crash once the broker stops redelivering the reading.
    */
@@ -36,6 +42,8 @@ export interface BrokerLinkState {
   /** When the next attempt is due (ISO 8601), while waiting for it. */
   nextRetryAt?: string
 }
+
+const STATUS_SUFFIX = '/status'
 
 /**
  * The detector's MQTT session: a persistent session (fixed client id, clean=false) subscribed to the
@@ -96,7 +104,12 @@ export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
       password: o.password,
       ca: o.caFile !== undefined ? readFileSync(o.caFile) : undefined
     })
-    client.on('message', (topic: string, payload: Buffer) => { o.onMessage(topic, payload) })
+    const onStatus = o.statusTopic !== undefined ? o.onStatus : undefined
+    client.on('message', (topic: string, payload: Buffer) => {
+      // Telemetry topics end in /telemetry, so this test costs the hot path one comparison.
+      if (onStatus !== undefined && topic.endsWith(STATUS_SUFFIX)) onStatus(topic, payload)
+      else o.onMessage(topic, payload)
+    })
     // The one backpressure hook of mqtt.js: it emits 'message', then calls handleMessage, whose callback
     // sends the PUBACK (MQTT 3.1.1, 4.3.2: the receiver owns the message once it has sent PUBACK) and lets
     // the next packet in. Making the reading's points durable in between means an acknowledged reading
@@ -141,16 +154,22 @@ export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
           resolve()
           return
         }
-        // The persistent session keeps the subscription; subscribing again is harmless and covers a broker that lost it.
-        client.subscribe(o.topic, { qos: 1 }, (err, granted) => {
+        // The persistent session keeps the subscription; subscribing again is harmless and covers a broker
+        // that lost it. Statuses are retained, so QoS 0 is enough: the broker sends the latest of each
+        // machine at every subscription, and none needs queueing while the detector is away.
+        const filters: Record<string, { qos: 0 | 1 }> = { [o.topic]: { qos: 1 } }
+        if (o.statusTopic !== undefined) filters[o.statusTopic] = { qos: 0 }
+        client.subscribe(filters, (err, granted) => {
           if (err !== null && err !== undefined) {
             o.logger.error({ error: err.message, topic: o.topic }, 'subscription failed')
             return
           }
+          // MQTT 3.1.1 [MQTT-3.9.3-1]: the SUBACK's return codes follow the order of the filters.
           if (granted?.[0]?.qos === 128) {
             o.logger.error({ topic: o.topic }, 'the broker refused the subscription (not authorised?)')
             return
           }
+          if (granted?.[1]?.qos === 128) o.logger.warn({ topic: o.statusTopic }, 'the broker refused the machines\' status subscription: the web view tells offline machines only as silent')
           o.logger.info({ url: o.brokerUrl, clientId: o.clientId, topic: o.topic, sessionPresent: connack.sessionPresent }, 'connected and subscribed')
           this.emit('connect')
           resolve()

@@ -25,8 +25,16 @@ export interface FeedOptions {
   sparkSamples: number
 }
 
-/** A machine in the grid: id, state code (index in VIEW_STATES), score × 1000, sparkline scores × 1000. */
-export type GridRow = [id: string, state: number, score: number, spark?: number[]]
+/**
+ * A machine in the grid: id, state code (index in VIEW_STATES), alert score and the machine's threshold
+ * × 1000 (null while it learns or warms up), its learning progress in percent (null unless it learns),
+ * then in the first view its sparkline of alert scores × 1000 (null for samples without one). The
+ * alert score is what the alert rule holds against the threshold, so a row is over its dashed line
+ * exactly when it counts towards an alert.
+ */
+export type GridRow = [id: string, state: number, score: number | null, threshold: number | null, learned: number | null, spark?: Array<number | null>]
+/** A machine in an event-stream frame: a {@link GridRow} without the sparkline, the progress only while it learns. */
+export type FrameRow = [id: string, state: number, score: number | null, threshold: number | null, learned?: number]
 
 /** The page's first view; the stream then updates it. */
 export interface FleetSnapshot {
@@ -34,7 +42,6 @@ export interface FleetSnapshot {
   states: readonly string[]
   silentMs: number
   tickMs: number
-  threshold: number
   machines: GridRow[]
   /** Newest first. */
   alerts: AlertEntry[]
@@ -75,16 +82,13 @@ export class FleetFeed {
     for (let slot = 0; slot < table.size; slot++) {
       const id = table.ids[slot]
       if (id === undefined) continue
-      machines.push([id, this.history.stateCode(slot), milli(this.pipeline.alerts.lastScore[slot]), this.history.scores(slot, this.options.sparkSamples).map(milli)])
+      machines.push([id, this.history.stateCode(slot), ...this.gridValues(slot), this.history.alertScores(slot, this.options.sparkSamples).map(milli)])
     }
     return {
       now,
       states: VIEW_STATES,
       silentMs: this.history.options.silentMs,
       tickMs: this.options.tickMs,
-      // Per-machine thresholds (learned baselines) are on each machine's page; the grid scales its
-      // sparklines by the detector model's, or the forest's natural 0.5 when every machine learns.
-      threshold: this.pipeline.model?.threshold ?? 0.5,
       machines,
       alerts: this.alerts.recent.slice().reverse(),
       system: this.system()
@@ -111,7 +115,8 @@ export class FleetFeed {
     const rows: string[] = []
     const table = this.pipeline.machines
     const add = (slot: number, code: number): boolean => {
-      const text = `[${JSON.stringify(table.ids[slot])},${code},${milli(this.pipeline.alerts.lastScore[slot])}]`
+      const [score, threshold, learned] = this.gridValues(slot)
+      const text = `[${JSON.stringify(table.ids[slot])},${code},${score},${threshold}${learned === null ? '' : `,${learned}`}]`
       const size = Buffer.byteLength(text) + 1
       if (used + size > budget) return false
       used += size
@@ -138,6 +143,13 @@ export class FleetFeed {
     return `${head},"ev":[${alerts.join(',')}],"lost":${this.alerts.unstreamed},"m":[${rows.join(',')}]}`
   }
 
+  /** A grid row's numbers after its state: alert score and threshold × 1000, learning progress in percent. */
+  private gridValues (slot: number): [score: number | null, threshold: number | null, learned: number | null] {
+    const p = this.pipeline
+    const progress = p.learningProgress(slot)
+    return [milli(p.alerts.ruleScore[slot]), milli(p.modelOf(slot)?.threshold ?? NaN), Number.isNaN(progress) ? null : Math.floor(progress * 100)]
+  }
+
   /** A machine's page, or undefined when the machine is not tracked. */
   machine (id: string, now: number): MachineDetail | undefined {
     this.history.tick(now)
@@ -154,6 +166,7 @@ export class FleetFeed {
       units: Object.fromEntries(lane.profile.definition.signals.map((sig) => [sig.name, sig.unit])),
       learning: model === undefined ? p.stateOf(slot, now).learning : undefined,
       score: round(a.lastScore[slot]),
+      alertScore: Number.isNaN(a.ruleScore[slot]) ? null : round(a.ruleScore[slot]),
       threshold: model?.threshold ?? null,
       calibration: a.calibrated ? { smoothedScore: round(a.smoothed[slot]), baseline: round(a.baseline[slot]), margin: a.marginOf(slot) } : undefined,
       history: this.history.series(slot),
@@ -182,7 +195,10 @@ export interface MachineDetail {
   units: Record<string, string>
   /** While the machine learns its baseline. */
   learning: { readings: number, of: number, progress: number } | undefined
+  /** The model's last score. */
   score: number
+  /** What the alert rule last held against the threshold; null while the machine learns or warms up. */
+  alertScore: number | null
   /** null while the machine learns. */
   threshold: number | null
   calibration: { smoothedScore: number, baseline: number, margin: number } | undefined
@@ -193,7 +209,7 @@ export interface MachineDetail {
   model: { version: string, profile: string, kind: 'shared' | 'learned', createdAt: string, training: { rows: number, source: string }, features: readonly string[], window: number } | undefined
 }
 
-/** A score as an integer in thousandths: shorter on the wire, precise enough for a grid and a sparkline. */
-function milli (x: number): number {
-  return Number.isFinite(x) ? Math.round(x * 1000) : 0
+/** A score as an integer in thousandths (shorter on the wire, precise enough for a grid and a sparkline); null when there is none. */
+function milli (x: number): number | null {
+  return Number.isFinite(x) ? Math.round(x * 1000) : null
 }

@@ -11,6 +11,7 @@ import { WebView } from './web-view.js'
 
 export { MachineHistory } from './machine-history.js'
 export { WebView } from './web-view.js'
+export { machineStatusHandler } from './machine-status.js'
 
 const D = DETECTOR_DEFAULTS.ui
 

@@ -1,13 +1,15 @@
 import type { DetectorPipeline, PipelineObserver, ProfileLane } from '../pipeline/pipeline.js'
 
 /**
- * A machine's state as the web view shows it. 'silent' means no reading for a while (stopped, offline or
- * cut off); 'learning' a machine still learning its own normal (its profile learns per machine).
+ * A machine's state as the web view shows it. 'offline' means its publisher said so (its retained status,
+ * set by its MQTT last will when it disappears) and no reading came since; 'silent' no reading for a
+ * while without such word (stopped, cut off, or a publisher without a status); 'learning' a machine still
+ * learning its own normal (its profile learns per machine).
  */
-export const VIEW_STATES = ['normal', 'anomalous', 'sensor_fault', 'silent', 'learning'] as const
+export const VIEW_STATES = ['normal', 'anomalous', 'sensor_fault', 'silent', 'learning', 'offline'] as const
 export type ViewState = typeof VIEW_STATES[number]
 /** Index of each state in {@link VIEW_STATES}: the code sent on the event stream and kept per sample. */
-export const STATE_CODE = { normal: 0, anomalous: 1, sensor_fault: 2, silent: 3, learning: 4 } as const satisfies Record<ViewState, number>
+export const STATE_CODE = { normal: 0, anomalous: 1, sensor_fault: 2, silent: 3, learning: 4, offline: 5 } as const satisfies Record<ViewState, number>
 
 export interface HistoryOptions {
   /** Samples kept per machine. */
@@ -42,16 +44,18 @@ function scaleOf (lane: ProfileLane): SignalScale {
   }
 }
 
-/** Bytes of one sample of a machine with `signals` raw signals: reading time (s), score, state and the quantised signals. */
+/** Bytes of one sample of a machine with `signals` raw signals: reading time (s), score, alert score, state and the quantised signals. */
 export function sampleBytes (signals: number): number {
-  return 4 + 4 + 1 + 2 * signals
+  return 4 + 4 + 4 + 1 + 2 * signals
 }
 
 /** A machine's recent samples as plain arrays, oldest first. */
 export interface HistorySeries {
   ts: number[]
-  /** null while the machine learned (no score yet). */
+  /** The model's score; null while the machine learned (no score yet). */
   score: Array<number | null>
+  /** What the alert rule held against the threshold (AlertTracker.ruleScore); null while learning or warming up. */
+  alertScore: Array<number | null>
   state: number[]
   /** null where an optional signal was missing. */
   signals: Record<string, Array<number | null>>
@@ -70,6 +74,8 @@ export class MachineHistory implements PipelineObserver {
   private readonly ts: Uint32Array
   /** Highest score of the readings folded into each sample. */
   private readonly score: Float32Array
+  /** Highest alert score (what the alert rule compared) of those readings. */
+  private readonly alertScore: Float32Array
   /** Worst state code of those readings. */
   private readonly state: Uint8Array
   /** Signals of each sample's first reading, {@link width} per sample. */
@@ -81,6 +87,8 @@ export class MachineHistory implements PipelineObserver {
   private readonly scaleOfLane = new Map<ProfileLane, SignalScale>()
   private readonly head: Uint32Array
   private readonly count: Uint32Array
+  /** 1 while the machine's publisher has said it is offline and no reading came since. */
+  private readonly offline: Uint8Array
   private readonly samples: number
   private pipeline: DetectorPipeline | undefined
   private now = Date.now()
@@ -92,10 +100,12 @@ export class MachineHistory implements PipelineObserver {
     this.lastSeen = new Float64Array(capacity)
     this.ts = new Uint32Array(capacity * n)
     this.score = new Float32Array(capacity * n)
+    this.alertScore = new Float32Array(capacity * n)
     this.state = new Uint8Array(capacity * n)
     this.signals = new Uint16Array(capacity * n * width)
     this.head = new Uint32Array(capacity)
     this.count = new Uint32Array(capacity)
+    this.offline = new Uint8Array(capacity)
   }
 
   /** The pipeline whose states are read (it is built with this history as its observer). */
@@ -114,18 +124,27 @@ export class MachineHistory implements PipelineObserver {
     this.scales[slot] = scale
     this.head[slot] = 0
     this.count[slot] = 0
+    this.offline[slot] = 0
     this.lastSeen[slot] = this.now
+  }
+
+  /** The machine's publisher said it is online or offline (its retained status); a reading says online too. */
+  setOnline (slot: number, online: boolean): void {
+    this.offline[slot] = online ? 0 : 1
   }
 
   scored (slot: number, ts: number, values: Float64Array, score: number): void {
     this.lastSeen[slot] = this.now
+    this.offline[slot] = 0
     const n = this.samples
     const base = slot * n
     const state = this.scoredState(slot)
+    const alertScore = this.pipeline?.alerts.ruleScore[slot] ?? NaN
     if (this.count[slot] > 0) {
       const i = base + (this.head[slot] + n - 1) % n
       if (ts < this.ts[i] * 1000 + this.options.sampleEveryMs) {
-        if (score > this.score[i]) this.score[i] = score
+        this.score[i] = higher(this.score[i], score)
+        this.alertScore[i] = higher(this.alertScore[i], alertScore)
         if (state > this.state[i]) this.state[i] = state
         return
       }
@@ -133,6 +152,7 @@ export class MachineHistory implements PipelineObserver {
     const i = base + this.head[slot]
     this.ts[i] = Math.floor(ts / 1000)
     this.score[i] = score
+    this.alertScore[i] = alertScore
     this.state[i] = state
     const at = i * this.width
     const scale = this.scales[slot] as SignalScale
@@ -156,6 +176,7 @@ export class MachineHistory implements PipelineObserver {
 
   /** State code of a slot as shown now. */
   stateCode (slot: number): number {
+    if (this.offline[slot] === 1) return STATE_CODE.offline
     if (this.now - this.lastSeen[slot] > this.options.silentMs) return STATE_CODE.silent
     return this.scoredState(slot)
   }
@@ -169,9 +190,9 @@ export class MachineHistory implements PipelineObserver {
     return out
   }
 
-  /** The last `limit` sample scores of a slot, oldest first. */
-  scores (slot: number, limit: number): number[] {
-    return this.indices(slot, limit).map((i) => this.score[i])
+  /** The last `limit` sample alert scores of a slot (NaN while it learned or warmed up), oldest first. */
+  alertScores (slot: number, limit: number): number[] {
+    return this.indices(slot, limit).map((i) => this.alertScore[i])
   }
 
   /** Every sample of a slot, oldest first. */
@@ -180,11 +201,12 @@ export class MachineHistory implements PipelineObserver {
     const scale = this.scales[slot]
     const names = scale?.names ?? []
     for (const f of names) signals[f] = []
-    const out: HistorySeries = { ts: [], score: [], state: [], signals }
+    const out: HistorySeries = { ts: [], score: [], alertScore: [], state: [], signals }
     for (const i of this.indices(slot)) {
       out.ts.push(this.ts[i] * 1000)
       // NaN (a learning machine has no score yet) is null in JSON anyway; said so explicitly.
       out.score.push(Number.isNaN(this.score[i]) ? null : this.score[i])
+      out.alertScore.push(Number.isNaN(this.alertScore[i]) ? null : this.alertScore[i])
       out.state.push(this.state[i])
       names.forEach((f, k) => {
         const q = this.signals[i * this.width + k]
@@ -193,4 +215,9 @@ export class MachineHistory implements PipelineObserver {
     }
     return out
   }
+}
+
+/** The higher of a sample's value and a new one; a number beats NaN (a sample that began while learning). */
+function higher (kept: number, value: number): number {
+  return value > kept || Number.isNaN(kept) ? value : kept
 }

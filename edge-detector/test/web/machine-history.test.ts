@@ -29,7 +29,8 @@ test('machine history: a bounded ring per machine, readings folded into samples,
   const first = readings[18]
   assert.ok(Math.abs((series.signals.rpm[4] ?? NaN) - first.rpm) < 0.5, `rpm ${series.signals.rpm[4]} vs ${first.rpm}`)
   assert.ok(Math.abs((series.signals.temperature[4] ?? NaN) - first.temperature) < 0.01)
-  assert.deepEqual(history.scores(slot, 2), series.score.slice(3))
+  assert.deepEqual(history.alertScores(slot, 2), series.alertScore.slice(3))
+  assert.deepEqual(series.alertScore, series.score, 'without calibration the alert rule holds the model\'s score against the threshold')
 
   // Silence is wall-clock time without a reading.
   history.tick(1_000_000 + 10_001)
@@ -37,9 +38,39 @@ test('machine history: a bounded ring per machine, readings folded into samples,
   pipeline.process('factory/a/telemetry', payload(normalReading('a', 20, 5_020_000, random)))
   assert.notEqual(history.stateCode(slot), STATE_CODE.silent)
 
+  // A publisher's word that it is offline (its last will) holds until its next reading or an online.
+  history.setOnline(slot, false)
+  assert.equal(history.stateCode(slot), STATE_CODE.offline)
+  pipeline.process('factory/a/telemetry', payload(normalReading('a', 21, 5_021_000, random)))
+  assert.notEqual(history.stateCode(slot), STATE_CODE.offline)
+  history.setOnline(slot, false)
+  history.setOnline(slot, true)
+  assert.notEqual(history.stateCode(slot), STATE_CODE.offline)
+
   // A machine taking the slot of an evicted one starts with an empty history.
   pipeline.process('factory/b/telemetry', payload(normalReading('b', 0, 5_000_000, random)))
   pipeline.process('factory/c/telemetry', payload(normalReading('c', 0, 5_000_000, random)))
   assert.equal(pipeline.machines.slotOf('a'), -1)
   assert.equal(history.series(pipeline.machines.slotOf('c')).ts.length, 1)
+})
+
+test('machine history: with calibration the alert score is what the rule compares, so over the threshold means counting towards an alert', () => {
+  const history = new MachineHistory(1, { samples: 200, sampleEveryMs: 1000, silentMs: 10_000 }, 6)
+  const pipeline = new DetectorPipeline({ model: trainTestModel(), sink, observer: history, maxMachines: 1, points: false, alert: { k: 1, m: 1, hysteresis: 0, cooldownMs: 0 } })
+  history.attach(pipeline)
+  const random = new Random(8)
+  const threshold = pipeline.model?.threshold ?? NaN
+  let raisedOverThreshold = 0
+  for (let seq = 0; seq < 160; seq++) {
+    const r = seq >= 100 && seq < 120 ? anomalousReading('a', seq, 5_000_000 + seq * 1000) : normalReading('a', seq, 5_000_000 + seq * 1000, random)
+    pipeline.process('factory/a/telemetry', payload(r))
+    const slot = pipeline.machines.slotOf('a')
+    const alertScore = pipeline.alerts.ruleScore[slot]
+    // With k = m = 1 and no hysteresis the alert is up exactly while the last alert score is over.
+    assert.equal(pipeline.alerts.isRaised(slot), alertScore > threshold, `reading ${seq}: alert score ${alertScore} against ${threshold}`)
+    if (alertScore > threshold) raisedOverThreshold++
+  }
+  assert.ok(raisedOverThreshold >= 5, `the failure raised (${raisedOverThreshold} readings over)`)
+  const series = history.series(0)
+  assert.ok(series.alertScore.some((v, i) => v !== series.score[i]), 'the calibrated alert score differs from the model\'s score')
 })
