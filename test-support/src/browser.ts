@@ -1,5 +1,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core'
 
+export type { Browser, Page }
+
 /** Debian's chromium (installed by .ci/run), or the one CHROMIUM_PATH names. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
