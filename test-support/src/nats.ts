@@ -46,38 +46,44 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
   const routes = ports.map((p) => `nats-route://127.0.0.1:${p.cluster}`).join(', ')
   const mapping = natsPartitionMapping(options.partitions ?? 4)
   const nodes: NatsNode[] = []
-  for (let i = 0; i < size; i++) {
-    const name = `n${i + 1}`
-    const conf = join(dir.dir, `${name}.conf`)
-    await writeFile(conf, [
-      `server_name: ${name}`,
-      `log_file: "${join(dir.dir, `${name}.log`)}"`,
-      `listen: 127.0.0.1:${ports[i].client}`,
-      `http: 127.0.0.1:${ports[i].monitor}`,
-      `jetstream { store_dir: "${join(dir.dir, name)}" }`,
-      `cluster { name: factory-edge-test, listen: 127.0.0.1:${ports[i].cluster}, routes: [${routes}] }`,
-      // MQTT needs JetStream and a server name; its own session streams are replicated like ours.
-      `mqtt { listen: 127.0.0.1:${ports[i].mqtt} }`,
-      `mappings { "${mapping.from}": "${mapping.to}" }`,
-      ...options.lines ?? []
-    ].join('\n') + '\n')
-    const url = `nats://127.0.0.1:${ports[i].client}`
-    const server = await withLog(dir.dir, name, async () => await startServerProcess(`nats-server ${name}`, NATS_SERVER, ['-c', conf], ports[i].client, url, { dir: dir.dir, cleanup: async () => {} }))
-    const mqttPort = ports[i].mqtt
-    const restart = async (): Promise<void> => {
-      await server.restart()
-      await eventually(async () => await portOpen(mqttPort), 20_000, `${name} MQTT listener`)
-    }
-    nodes.push({ ...server, restart, name, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, monitorUrl: `http://127.0.0.1:${ports[i].monitor}` })
+  const stop = async (): Promise<void> => { await Promise.all(nodes.map(async (n) => await n.stop())) }
+  try {
+    await startNodes()
+  } catch (err) {
+    // A node that did not come up must not leave the others running after the test.
+    await stop()
+    await dir.cleanup()
+    throw err
   }
-  for (const node of nodes) await withLog(dir.dir, node.name, async () => await eventually(async () => await portOpen(Number(new URL(node.mqttUrl).port)), 20_000, `${node.name} MQTT listener`))
-  const servers = nodes.map((n) => n.url)
-  await waitForJetStream(servers)
-  return {
-    nodes,
-    servers,
-    stop: async () => { await Promise.all(nodes.map(async (n) => await n.stop())) },
-    cleanup: dir.cleanup
+  return { nodes, servers: nodes.map((n) => n.url), stop, cleanup: dir.cleanup }
+
+  async function startNodes (): Promise<void> {
+    for (let i = 0; i < size; i++) {
+      const name = `n${i + 1}`
+      const conf = join(dir.dir, `${name}.conf`)
+      await writeFile(conf, [
+        `server_name: ${name}`,
+        `log_file: "${join(dir.dir, `${name}.log`)}"`,
+        `listen: 127.0.0.1:${ports[i].client}`,
+        `http: 127.0.0.1:${ports[i].monitor}`,
+        `jetstream { store_dir: "${join(dir.dir, name)}" }`,
+        `cluster { name: factory-edge-test, listen: 127.0.0.1:${ports[i].cluster}, routes: [${routes}] }`,
+        // MQTT needs JetStream and a server name; its own session streams are replicated like ours.
+        `mqtt { listen: 127.0.0.1:${ports[i].mqtt} }`,
+        `mappings { "${mapping.from}": "${mapping.to}" }`,
+        ...options.lines ?? []
+      ].join('\n') + '\n')
+      const url = `nats://127.0.0.1:${ports[i].client}`
+      const server = await withLog(dir.dir, name, async () => await startServerProcess(`nats-server ${name}`, NATS_SERVER, ['-c', conf], ports[i].client, url, { dir: dir.dir, cleanup: async () => {} }))
+      const mqttPort = ports[i].mqtt
+      const restart = async (): Promise<void> => {
+        await server.restart()
+        await eventually(async () => await portOpen(mqttPort), 20_000, `${name} MQTT listener`)
+      }
+      nodes.push({ ...server, restart, name, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, monitorUrl: `http://127.0.0.1:${ports[i].monitor}` })
+    }
+    for (const node of nodes) await withLog(dir.dir, node.name, async () => await eventually(async () => await portOpen(Number(new URL(node.mqttUrl).port)), 20_000, `${node.name} MQTT listener`))
+    await waitForJetStream(nodes.map((n) => n.url))
   }
 }
 
