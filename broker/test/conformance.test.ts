@@ -9,7 +9,7 @@ import { tempDir } from '@factory-edge/test-support/temp-dir'
 import { MOSQUITTO } from '@factory-edge/test-support/mosquitto'
 import { quietLogger } from './helpers.js'
 import { startMosquitto, type RunningMosquitto } from './mosquitto.js'
-import { PINGREQ, ackBytes, connectBytes, exchange, publishBytes, subscribeBytes, unsubscribeBytes, type RawConnect } from './raw-mqtt.js'
+import { PINGREQ, ackBytes, connectBytes, exchange, publishBytes, subscribeBytes, unsubscribeBytes, type RawConnect } from '@factory-edge/test-support/raw-mqtt'
 
 // MQTT 3.1.1 conformance, from raw bytes, against factory-broker and against Mosquitto with the same
 // password file and ACL: each case says what the broker must answer and whether it must close.

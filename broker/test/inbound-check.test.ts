@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { InboundPacketChecker, PacketTooLargeError, ProtocolViolationError } from '../src/index.js'
-import { PINGREQ, connectBytes, publishBytes, subscribeBytes, unsubscribeBytes } from './raw-mqtt.js'
+import { PINGREQ, connectBytes, publishBytes, subscribeBytes, unsubscribeBytes } from '@factory-edge/test-support/raw-mqtt'
 
 // The checker sees a TCP stream: packets split anywhere and several in one chunk must give the same answer.
 

@@ -4,7 +4,7 @@ import mqttPacket from 'mqtt-packet'
 import { startBroker, type BrokerHandle } from '../src/index.js'
 import { eventually } from '@factory-edge/test-support/wait'
 import { connect, endClient, nextMessage, quietLogger } from './helpers.js'
-import { closed, rawSocket } from './raw-mqtt.js'
+import { closed, rawSocket } from '@factory-edge/test-support/raw-mqtt'
 
 const connectPacket = (clientId: string, keepalive = 60): Buffer =>
   mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive })

@@ -1,42 +1,22 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { createServer, type AddressInfo, type Socket } from 'node:net'
+import { PassThrough } from 'node:stream'
+import { createServer, type AddressInfo } from 'node:net'
 import { Aedes } from 'aedes'
 import { ClassicLevel } from 'classic-level'
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js'
 import mqtt, { type MqttClient } from 'mqtt'
+import { createLogger } from '@factory-edge/shared/runtime'
 import { startBroker, type BrokerHandle } from '../src/index.js'
 import { tempDir } from '@factory-edge/test-support/temp-dir'
 import { eventually } from '@factory-edge/test-support/wait'
 import { endClient, quietLogger } from './helpers.js'
-import { closed, connectBytes, publishBytes, rawSocket, subscribeBytes } from './raw-mqtt.js'
+import { sendMalformedClients } from '@factory-edge/test-support/raw-mqtt'
 
 // The inputs of issue 17 that made factory-broker disconnect a persistent QoS 1 subscriber at every
 // reconnect, sent while a detector-like client (clean: false, QoS 1 on factory/+/telemetry) receives
 // readings, before and after a broker restart with the LevelDB store.
-
-const INVALID_TOPIC = Buffer.concat([Buffer.from('factory/'), Buffer.alloc(30000, 0xff), Buffer.from('/telemetry')])
-
-/** Sends `bytes` on a fresh connection and waits for the broker to close it. */
-async function attack (port: number, bytes: Buffer[], hangUp = false): Promise<void> {
-  const socket: Socket = await rawSocket(port)
-  for (const b of bytes) socket.write(b)
-  // The will case: a dropped connection is what makes the broker publish the will.
-  if (hangUp) await new Promise((resolve) => setTimeout(resolve, 100)).then(() => socket.destroy())
-  await closed(socket)
-}
-
-async function attackAll (port: number): Promise<void> {
-  const id = (): string => `attacker-${Math.random().toString(36).slice(2)}`
-  // A ~30-byte CONNECT whose will has QoS 3, then a dropped connection.
-  await attack(port, [connectBytes({ clientId: 'w', will: { topic: 'factory/machine-9/telemetry', qos: 3 } })], true)
-  // QoS 1 PUBLISH on factory/<30 000 bytes of 0xff>/telemetry, plain and retained.
-  await attack(port, [connectBytes({ clientId: id() }), publishBytes(INVALID_TOPIC, '{"bad":1}', { qos: 1 })])
-  await attack(port, [connectBytes({ clientId: id() }), publishBytes(INVALID_TOPIC, '{"bad":2}', { qos: 1, retain: true })])
-  await attack(port, [connectBytes({ clientId: id() }), publishBytes('factory/\u0000/telemetry', '{"bad":3}', { qos: 1 })])
-  await attack(port, [connectBytes({ clientId: id() }), subscribeBytes(['a+/telemetry'])])
-}
 
 interface Subscriber {
   client: MqttClient
@@ -81,7 +61,7 @@ test('malformed clients do not lock a persistent subscriber out, across a broker
   await eventually(() => sensor.connected, 5000, 'sensor connected')
 
   await publishReadings(sensor, 0, 50)
-  await attackAll(port)
+  await sendMalformedClients(port)
   await publishReadings(sensor, 50, 100)
   await eventually(() => detector.received.size === 100, 10000, 'readings 0–99 at the detector')
   assert.equal(detector.connects(), 1, 'the detector was never disconnected before the restart')
@@ -90,7 +70,7 @@ test('malformed clients do not lock a persistent subscriber out, across a broker
   await broker.close()
   broker = await start(port)
   await eventually(() => detector.client.connected && sensor.connected, 10000, 'both clients back after the restart')
-  await attackAll(port)
+  await sendMalformedClients(port)
   await publishReadings(sensor, 100, 150)
   // A new persistent subscriber of factory/# gets whatever is retained: nothing invalid may be there.
   const dashboard = persistentSubscriber(broker.url, 'dashboard-17', 'factory/#')
@@ -143,7 +123,11 @@ test('messages an older broker stored that cannot be encoded are dropped for the
   await new Promise<void>((resolve) => server.close(() => resolve()))
   await persistence.destroy()
 
-  const broker = await startBroker({ port: 0, persistence: 'level', persistenceDir: storeDir, logger: quietLogger() })
+  const lines: Array<{ level: number, msg: string }> = []
+  const stream = new PassThrough()
+  stream.on('data', (d: Buffer) => { for (const l of d.toString().trim().split('\n')) lines.push(JSON.parse(l) as { level: number, msg: string }) })
+  const logger = createLogger('broker-test', { level: 'debug', format: 'json', destination: stream })
+  const broker = await startBroker({ port: 0, persistence: 'level', persistenceDir: storeDir, logger })
   t.after(() => broker.close())
   const detector = persistentSubscriber(broker.url, 'detector-old', 'factory/+/telemetry')
   t.after(() => endClient(detector.client))
@@ -151,6 +135,9 @@ test('messages an older broker stored that cannot be encoded are dropped for the
   await publishVia(broker.aedes, [reading(4), ...UNDELIVERABLE, reading(5)])
   await eventually(() => detector.received.size === 6, 10000, 'the readings published after the restart')
   assert.equal(broker.metrics.undeliverableMessages, 4, 'two from the old store, two published online')
+  // Logged once per connection as a warning; the rest of that connection's drops at debug level.
+  const drops = lines.filter((l) => l.msg.startsWith('message dropped for a subscriber'))
+  assert.deepEqual(drops.map((l) => l.level), [40, 20, 20, 20])
 
   // Nothing undeliverable is left in the session: a reconnect brings no further drop.
   await endClient(detector.client)

@@ -39,6 +39,8 @@ export interface BrokerLinkState {
   lastError?: string
   /** Attempts that failed in a row. */
   failedAttempts: number
+  /** Connections made since start: 1 plus each reconnection (a flapping link shows as a climbing count). */
+  connections: number
   /** When the next attempt is due (ISO 8601), while waiting for it. */
   nextRetryAt?: string
 }
@@ -58,6 +60,7 @@ export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
   /** The error of the connection or attempt under way, if any. */
   private attemptError: string | undefined
   private failedAttempts = 0
+  private connections = 0
   private retryTimer: NodeJS.Timeout | undefined
   private nextRetryAt: number | undefined
   private backoffMs: number
@@ -78,6 +81,7 @@ export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
       connected: this.isConnected,
       ...this.lastError !== undefined ? { lastError: this.lastError } : {},
       failedAttempts: this.failedAttempts,
+      connections: this.connections,
       ...this.nextRetryAt !== undefined ? { nextRetryAt: new Date(this.nextRetryAt).toISOString() } : {}
     }
   }
@@ -145,6 +149,7 @@ export class MqttInput extends EventEmitter<{ connect: [], offline: [] }> {
       this.abandonStart = resolve
       client.on('connect', (connack) => {
         this.isConnected = true
+        this.connections++
         this.lastError = undefined
         this.failedAttempts = 0
         this.backoffMs = this.minBackoffMs

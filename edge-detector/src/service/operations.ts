@@ -135,6 +135,7 @@ function detectorRegistry (s: OperationsSource): Registry {
   gauge('edge_detector_machines', 'Machines tracked', () => s.pipeline.machines.size)
   counter('edge_detector_machines_evicted_total', 'Machines forgotten to stay within --max-machines', () => p().evictions)
   gauge('edge_detector_broker_connected', '1 when connected to the MQTT broker', () => s.connected ? 1 : 0)
+  counter('edge_detector_broker_connections_total', 'Connections made to the MQTT broker: 1 plus each reconnection', () => s.brokerLink.connections)
   collectedGauge(registry, 'edge_detector_model_info', "The detector's model in use", () => s.model === undefined ? [] : [[{ version: s.model.version }, 1]], ['version'])
   gauge('edge_detector_model_threshold', "The detector's model's score threshold (NaN without one)", () => s.model?.threshold ?? NaN)
   counter('edge_detector_model_refused_total', 'Model files refused as corrupt or incompatible', () => s.watcher?.refused ?? 0)

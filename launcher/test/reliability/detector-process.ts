@@ -24,6 +24,8 @@ export interface Counters {
   modelRefused: number
   spoolPoints: number
   influxWritten: number
+  /** Connections the detector made to the MQTT broker: 1 plus each reconnection. */
+  brokerConnections: number
 }
 
 /** Parses the detector's Prometheus text into the counters the account needs. */
@@ -48,7 +50,8 @@ export function parseCounters (text: string): Counters {
     evicted: value('edge_detector_machines_evicted_total'),
     modelRefused: value('edge_detector_model_refused_total'),
     spoolPoints: value('edge_detector_spool_points'),
-    influxWritten: value('edge_detector_influx_written_total')
+    influxWritten: value('edge_detector_influx_written_total'),
+    brokerConnections: value('edge_detector_broker_connections_total')
   }
 }
 

@@ -139,3 +139,30 @@ export async function exchange (port: number, steps: Buffer[], untilClosed = fal
   socket.destroy()
   return { received, closed: isClosed }
 }
+
+const INVALID_TOPIC = Buffer.concat([Buffer.from('factory/'), Buffer.alloc(30000, 0xff), Buffer.from('/telemetry')])
+
+/** Sends `bytes` on a fresh connection and waits for the broker to close it. */
+async function sendAndWaitForClose (port: number, bytes: Buffer[], hangUp = false): Promise<void> {
+  const socket = await rawSocket(port)
+  for (const b of bytes) socket.write(b)
+  // The will case: a dropped connection is what makes the broker publish the will.
+  if (hangUp) await new Promise((resolve) => setTimeout(resolve, 100)).then(() => socket.destroy())
+  await closed(socket)
+}
+
+/**
+ * The inputs that once made factory-broker disconnect a persistent QoS 1 subscriber of
+ * `factory/+/telemetry` at every reconnect, each on its own connection, which the broker must close
+ * (they are not valid MQTT 3.1.1): a will of QoS 3 then a dropped connection, a QoS 1 PUBLISH on a
+ * topic of 30,000 bytes of 0xff (plain and retained), a topic with U+0000, and the filter `a+/telemetry`.
+ * Resolves once the broker has closed all five connections.
+ */
+export async function sendMalformedClients (port: number): Promise<void> {
+  const id = (): string => `attacker-${Math.random().toString(36).slice(2)}`
+  await sendAndWaitForClose(port, [connectBytes({ clientId: 'w', will: { topic: 'factory/machine-9/telemetry', qos: 3 } })], true)
+  await sendAndWaitForClose(port, [connectBytes({ clientId: id() }), publishBytes(INVALID_TOPIC, '{"bad":1}', { qos: 1 })])
+  await sendAndWaitForClose(port, [connectBytes({ clientId: id() }), publishBytes(INVALID_TOPIC, '{"bad":2}', { qos: 1, retain: true })])
+  await sendAndWaitForClose(port, [connectBytes({ clientId: id() }), publishBytes('factory/\u0000/telemetry', '{"bad":3}', { qos: 1 })])
+  await sendAndWaitForClose(port, [connectBytes({ clientId: id() }), subscribeBytes(['a+/telemetry'])])
+}
