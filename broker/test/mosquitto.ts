@@ -32,6 +32,11 @@ export interface MosquittoFiles {
    * (config/, data/mosquitto/) are kept and resolved in `dir`, and Mosquitto drops to its own user.
    */
   asShipped?: boolean
+  /**
+   * With `asShipped`: Mosquitto keeps the user that starts it, as when an ordinary user who owns the
+   * checkout runs it (started as root, it would drop to its own user).
+   */
+  keepUser?: boolean
 }
 
 /**
@@ -73,7 +78,7 @@ export async function rewriteConfig (text: string, files: MosquittoFiles): Promi
   if (listeners !== 2) throw new Error(`expected 2 listeners (mqtt, websockets) in mosquitto.conf, found ${listeners}`)
   if (files.tls !== undefined && !out.some((line) => line === `listener ${tlsPort} 127.0.0.1`)) throw new Error('no commented-out TLS listener found in mosquitto.conf')
   // Mosquitto started as root switches to the `mosquitto` user, which cannot read a private temp dir.
-  if (files.asShipped !== true) out.push(`user ${userInfo().username}`)
+  if (files.asShipped !== true || files.keepUser === true) out.push(`user ${userInfo().username}`)
   return { text: out.join('\n') + '\n', port, wsPort, tlsPort }
 }
 

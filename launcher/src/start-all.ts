@@ -104,11 +104,7 @@ export async function startAll (options: StartAllOptions): Promise<RunningSystem
     // Pumps learn their own normal: their profile's learning goal decides when the first failure is worth injecting.
     const profiles = kind === 'pump' ? demoProfiles() : undefined
     const learningMs = profiles === undefined ? 0 : Math.max(DEMO_LEARN_MS, 1000 * DEMO_LEARN_ROWS / options.rateHz)
-    const detector = await startDetector({ brokerUrl: broker.url, modelPath: options.modelPath, profiles, profilesPath: profiles === undefined ? undefined : SHIPPED_PROFILES, httpHost: '127.0.0.1', httpPort, logger: logger.child({ service: 'edge-detector' }) })
-      .catch((err: unknown) => {
-        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
-        throw new Error(`the detector's HTTP server: port ${httpPort ?? ''} on 127.0.0.1 is already in use; choose another with --http-port (0 picks a free one)`)
-      })
+    const detector = await startDetector({ brokerUrl: broker.url, modelPath: options.modelPath, profiles, profilesPath: profiles === undefined ? undefined : SHIPPED_PROFILES, httpHost: '127.0.0.1', httpPort, httpPortSetting: settingName(launcherOptions.httpPort), logger: logger.child({ service: 'edge-detector' }) })
     stack.push(async () => await detector.close())
     const view = new LiveView({ brokerUrl: broker.url, mode: options.view, out })
     await view.start()

@@ -1,7 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { AnomalyEvent } from '@factory-edge/shared/contract'
-import { clockTime, formatEvent } from '../src/live-view.js'
+import { spawnSync } from 'node:child_process'
+import { formatEvent } from '../src/live-view.js'
+
+const liveView = new URL('../src/live-view.js', import.meta.url).href
 
 const base: AnomalyEvent = {
   machineId: 'machine-3',
@@ -25,10 +28,15 @@ test('a sensor fault gets a wrench line naming the fault and signal, a process a
   assert.match(formatEvent({ ...base, state: 'cleared', kind: 'sensor_fault', fault: 'spike', signal: 'rpm' }), /^✅ .*sensor spike rpm back to normal/)
 })
 
-test('times are the local wall clock, not UTC', () => {
+test('times are the local wall clock, not UTC: in Tokyo (UTC+9, no summer time) 12:34:56 UTC shows as 21:34:56, and the banner names Asia/Tokyo', () => {
+  // A child process with its own TZ: on a machine that runs in UTC, a UTC clock would pass a same-zone check.
   const ts = Date.UTC(2026, 0, 1, 12, 34, 56)
-  const d = new Date(ts)
-  const local = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':')
-  assert.equal(clockTime(ts), local)
-  assert.match(formatEvent({ ...base, ts }), new RegExp(`^🚨 ${local} machine-3`))
+  const script = `import { clockTime, formatEvent, localZone } from ${JSON.stringify(liveView)}
+process.stdout.write(JSON.stringify({ clock: clockTime(${ts}), line: formatEvent({ ...${JSON.stringify(base)}, ts: ${ts} }), zone: localZone() }))`
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, TZ: 'Asia/Tokyo' }, encoding: 'utf8' })
+  assert.equal(child.status, 0, child.stderr)
+  const shown = JSON.parse(child.stdout) as { clock: string, line: string, zone: string }
+  assert.equal(shown.clock, '21:34:56')
+  assert.match(shown.line, /^🚨 21:34:56 machine-3/)
+  assert.equal(shown.zone, 'Asia/Tokyo')
 })

@@ -184,7 +184,7 @@ class Detector extends EventEmitter<DetectorEvents> implements DetectorHandle, O
       const web = this.history === undefined
         ? undefined
         : createWebView({ pipeline: this.pipeline, history: this.history, events: this, system: () => this.operations.systemView(), settings: o.ui ?? {}, host })
-      this.server = await startOpsServer({ host, port: o.httpPort, portSetting: settingName(detectorConfigSpec.httpPort), health: () => this.health(), registry: this.operations.registry, routes: web?.view.routes })
+      this.server = await startOpsServer({ host, port: o.httpPort, portSetting: o.httpPortSetting ?? settingName(detectorConfigSpec.httpPort), health: () => this.health(), registry: this.operations.registry, routes: web?.view.routes })
       this.logger.info({ url: this.server.url }, 'serving /healthz and /metrics')
       if (web !== undefined) {
         this.web = web.view

@@ -51,6 +51,11 @@ export interface DetectorOptions {
   /** Port of /healthz and /metrics; 0 picks a free port; null (the default here) turns the server off. */
   httpPort?: number | null
   httpHost?: string
+  /**
+   * How the embedding command names its HTTP port setting in the error of a port that cannot be used;
+   * default the detector's own flag (`--http-port (env HTTP_PORT)`).
+   */
+  httpPortSetting?: string
   /** The live web view on the HTTP server (on by default while the server runs). */
   ui?: WebViewSettings
   /** Scheduled retraining; off when undefined. */

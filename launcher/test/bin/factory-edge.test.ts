@@ -1,5 +1,5 @@
 // `npm start` as a user runs it: the factory-edge command in its own process.
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -49,20 +49,34 @@ test('shows a 🚨 line with machine, score and drivers, then stops within 2 s o
   assert.ok(took <= 2000, `stopped in ${took} ms; allowed 2000 ms`)
 })
 
-test('a taken port: one line naming the flag and the variable npm start reads (FACTORY_EDGE_PORT), exit 2', async (t) => {
+/** A port taken by another program on 127.0.0.1, and a small model for the launcher, both gone after the test. */
+async function takenPortAndModel (t: TestContext): Promise<{ port: number, modelPath: string }> {
   const blocker = createServer()
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
   t.after(() => blocker.close())
-  const port = (blocker.address() as AddressInfo).port
   const dir = await mkdtemp(join(tmpdir(), 'factory-edge-start-'))
   t.after(async () => await rm(dir, { recursive: true, force: true }))
   const modelPath = join(dir, 'model.json')
   await saveModel(modelPath, (await trainSynthetic(2000, simulatedReadings, { seed: 3 })).model)
+  return { port: (blocker.address() as AddressInfo).port, modelPath }
+}
 
+test('a taken port: one line naming the flag and the variable npm start reads (FACTORY_EDGE_PORT), exit 2', async (t) => {
+  const { port, modelPath } = await takenPortAndModel(t)
   const proc = run(['--port', String(port), '--http-port', '0', '--model', modelPath])
   const { code } = await proc.exited
   assertOneLineExit({ status: code, stderr: proc.errors() }, 2, new RegExp(`^factory-edge: MQTT listener: port ${port} on 127.0.0.1 is already in use .*; choose another with --port \\(env FACTORY_EDGE_PORT\\)$`))
   assert.doesNotMatch(proc.errors(), /BROKER_PORT/)
+})
+
+// npm start opens no WebSocket listener (the embedded broker runs with wsPort null), so the MQTT port and
+// the detector's HTTP port are all it can find taken.
+test('a taken --http-port: one line naming the flag and the variable npm start reads (FACTORY_EDGE_HTTP_PORT), exit 2', async (t) => {
+  const { port, modelPath } = await takenPortAndModel(t)
+  const proc = run(['--port', '0', '--http-port', String(port), '--model', modelPath])
+  const { code } = await proc.exited
+  assertOneLineExit({ status: code, stderr: proc.errors() }, 2, new RegExp(`^factory-edge: HTTP endpoint .*: port ${port} on 127.0.0.1 is already in use .*; choose another with --http-port \\(env FACTORY_EDGE_HTTP_PORT\\)$`))
+  assert.doesNotMatch(proc.errors(), /env HTTP_PORT/)
 })
 
 test('--help lists the options and a wrong value is refused in one line', async () => {
