@@ -84,7 +84,22 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
     }
     for (const node of nodes) await withLog(dir.dir, node.name, async () => await eventually(async () => await portOpen(Number(new URL(node.mqttUrl).port)), 20_000, `${node.name} MQTT listener`))
     await waitForJetStream(nodes.map((n) => n.url))
+    // A meta leader alone is not enough for a replicated stream: until it counts every other node as a
+    // current peer, creating an R3 stream fails with "no suitable peers for placement".
+    await eventually(async () => await allPeersCurrent(nodes), 30_000, 'every JetStream peer current at the meta leader')
   }
+}
+
+/** True when one node is the JetStream meta leader and reports every other node as a current replica (its /jsz). */
+async function allPeersCurrent (nodes: NatsNode[]): Promise<boolean> {
+  for (const node of nodes) {
+    try {
+      const jsz = await (await fetch(`${node.monitorUrl}/jsz`)).json() as { meta_cluster?: { leader?: string, replicas?: Array<{ current: boolean }> } }
+      const meta = jsz.meta_cluster
+      if (meta?.leader === node.name) return (meta.replicas ?? []).filter((r) => r.current).length === nodes.length - 1
+    } catch {}
+  }
+  return false
 }
 
 /** Runs `fn`; if it fails, the error says what the node logged last (a port taken, a bad config line). */
