@@ -1,14 +1,15 @@
 import { loadModel } from '@factory-edge/shared/ml'
 import { requireExistingFile } from './existing-file.js'
-import { ConfigError, parseCommand } from '@factory-edge/shared/runtime'
+import { ConfigError, parseCommand, type ConfigOf } from '@factory-edge/shared/runtime'
 import { DataError, evaluateOriginalDesign, evaluateScores, FAILURE_MODE_NAMES, scoreDataset, type Evaluation } from '../training/index.js'
 import { loadWithProgress } from './load-with-progress.js'
 import { printDetectorVersion } from './version.js'
 import { evaluateWindows, loadWindows, type WindowEvaluation } from '../scoring/index.js'
 import { evaluateOptions } from './options.js'
+import { readingsScoring } from './readings-scoring.js'
 
-const USAGE = 'edge-detector evaluate --model FILE --csv FILE [--windows FILE] [--json]'
-const SUMMARY = 'Scores a labelled file with a model: ROC-AUC, average precision, precision/recall/F1 at the model threshold, recall per failure mode, confusion matrix; the original design\'s features side by side.'
+const USAGE = 'edge-detector evaluate --model FILE --csv FILE [--json] | --csv FILE --windows FILE [--model FILE] [--profiles FILE [--profile NAME]] [--json]'
+const SUMMARY = 'Scores a labelled file with a model: ROC-AUC, average precision, precision/recall/F1 at the model threshold, recall per failure mode, confusion matrix; the original design\'s features side by side. With --windows (anomaly windows: machine, start, end), any readings file, scored by a model or by sensor profiles that learn: windows detected, detection delay, false alarms per machine-day, and ROC-AUC and average precision of the scored rows.'
 
 /** `edge-detector evaluate`: how well a model finds the failures of a labelled file. */
 export async function evaluateCommand (argv: readonly string[]): Promise<void> {
@@ -16,15 +17,14 @@ export async function evaluateCommand (argv: readonly string[]): Promise<void> {
   if (parsed === undefined) return
   const { config } = parsed
   if (config.csv === undefined) throw new ConfigError('missing --csv FILE: the labelled data to evaluate on')
+  if (config.windows !== undefined) {
+    await evaluateAgainstWindows({ ...config, csv: config.csv, windows: config.windows })
+    return
+  }
+  if (config.profiles !== undefined) throw new ConfigError('--profiles (PROFILES_PATH) needs --windows FILE: per-row labels are read from AI4I files only, which the built-in profile scores')
   requireExistingFile(config.model, 'model', 'MODEL_PATH')
   requireExistingFile(config.csv, 'csv')
   const model = await loadModel(config.model)
-  if (config.windows !== undefined) {
-    requireExistingFile(config.windows, 'windows')
-    const result = await evaluateWindows(config.csv, await loadWindows(config.windows), { model, graceMs: config.graceS * 1000 })
-    process.stdout.write(config.json ? JSON.stringify({ model: { path: config.model, version: model.version }, source: config.csv, windowsFile: config.windows, ...result }) + '\n' : formatWindows(config.model, model.version, config.csv, result))
-    return
-  }
   const dataset = await loadWithProgress(config.csv, { skipBadRows: config.skipBadRows, requireLabel: true })
   const label = dataset.label as Uint8Array
   const failures = label.reduce((n, l) => n + l, 0)
@@ -46,6 +46,20 @@ export async function evaluateCommand (argv: readonly string[]): Promise<void> {
     return
   }
   process.stdout.write(formatText(config.model, model.version, dataset.source, evaluation, original, dataset.skipped.count))
+}
+
+/** `evaluate --windows`: the readings scored by a model or by profiles, against anomaly windows. */
+async function evaluateAgainstWindows (config: ConfigOf<typeof evaluateOptions> & { csv: string, windows: string }): Promise<void> {
+  requireExistingFile(config.csv, 'csv')
+  requireExistingFile(config.windows, 'windows')
+  const windows = await loadWindows(config.windows)
+  const scoring = await readingsScoring(config)
+  const result = await evaluateWindows(config.csv, windows, { ...scoring, graceMs: config.graceS * 1000 })
+  const scoredBy = scoring.model !== undefined ? { model: { path: config.model, version: scoring.model.version } } : {}
+  const by = scoring.model !== undefined ? `model ${config.model} (${scoring.model.version})` : `profiles of ${config.profiles ?? ''}`
+  process.stdout.write(config.json
+    ? JSON.stringify({ ...scoredBy, profiles: config.profiles, profile: config.profile, source: config.csv, windowsFile: config.windows, ...result }) + '\n'
+    : formatWindows(by, config.csv, result))
 }
 
 function pick (e: Evaluation): Pick<Evaluation, 'auc' | 'ap' | 'precision' | 'recall' | 'f1' | 'threshold' | 'rows'> {
@@ -75,16 +89,24 @@ function formatText (modelPath: string, version: string, source: string, e: Eval
   return lines.join('\n') + '\n'
 }
 
-/** The human-readable event-level evaluation against anomaly windows. */
-function formatWindows (modelPath: string, version: string, source: string, w: WindowEvaluation): string {
+/** The human-readable evaluation against anomaly windows: event-level figures, then row-level ones. */
+function formatWindows (scoredBy: string, source: string, w: WindowEvaluation): string {
   const n = (v: number, digits: number): string => Number.isFinite(v) ? v.toFixed(digits) : 'undefined'
+  const r = w.rows
+  const rowFigure = (v: number): string => r.undefinedWhy !== undefined ? `undefined (${r.undefinedWhy})` : f3(v)
+  const leftOut = w.windowsWhileLearning > 0 ? ` (${w.windowsWhileLearning} more left out: they begin while their machine learns)` : ''
   return [
-    `model ${modelPath} (${version}) on ${source}: ${w.windows} anomaly windows, ${w.machineDays.toFixed(2)} machine-days`,
+    `${scoredBy} on ${source}: ${w.windows} anomaly windows${leftOut}, ${w.machineDays.toFixed(2)} machine-days scored`,
     '',
+    'events:',
     `  windows detected      ${w.detected} of ${w.windows} (${n(w.recall, 3)})`,
     `  detection delay       p50 ${n(w.delayP50S, 0)} s, p90 ${n(w.delayP90S, 0)} s`,
     `  false alarms          ${w.falseAlarms} (${n(w.falseAlarmsPerMachineDay, 2)} per machine-day)`,
     `  alerts raised         ${w.raises}`,
+    '',
+    `rows: ${r.scored} scored, ${r.inWindows} of them in anomaly windows; left out: ${r.learning} learned on, ${r.unscored} not scored`,
+    `  ROC-AUC               ${rowFigure(r.auc)}`,
+    `  average precision     ${rowFigure(r.ap)}`,
     ''
   ].join('\n')
 }

@@ -27,12 +27,26 @@ export const trainOptions = {
   ...loggingOptions
 } as const satisfies ConfigSpec
 
+/**
+ * How `score` and `evaluate --windows` read a readings file and score it: by the detector's model, or by
+ * sensor profiles (any time-series CSV), as the service does.
+ */
+const readingsFileOptions = {
+  profiles: { flag: 'profiles', env: 'PROFILES_PATH', type: 'string', description: 'Sensor profiles file (docs/profiles.md): each machine is validated, learns or is scored by its profile, as in the service' },
+  profile: { flag: 'profile', type: 'string', description: 'Score every row with this profile of --profiles, whatever its machines glob says' },
+  timestampColumn: { flag: 'timestamp-column', type: 'string', description: 'With --profiles: header of the timestamp column (default ts, time or timestamp); ISO 8601, YYYY-MM-DD HH:MM:SS (UTC), epoch s or ms' },
+  columns: { flag: 'columns', type: 'string', description: 'With --profiles: signal columns to read, comma-separated, `header=signal` to rename (default every numeric column)' },
+  machineColumn: { flag: 'machine-column', type: 'string', description: 'With --profiles: header of the machine-id column (default machineId or machine, if present)' },
+  machine: { flag: 'machine', type: 'string', description: 'Machine id of the rows of a file without a machine column (default: ai4i, or machine-1 with --profiles)' }
+} as const satisfies ConfigSpec
+
 /** Settings of `edge-detector evaluate`. */
 export const evaluateOptions = {
-  model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: DETECTOR_DEFAULTS.modelPath, description: 'Model file to evaluate' },
-  csv: { flag: 'csv', type: 'string', description: 'Labelled data: AI4I 2020 CSV (UCI or Kaggle, label "Machine failure" or "Target"); with --windows, readings of any telemetry export' },
-  windows: { flag: 'windows', type: 'string', description: 'Labels as anomaly windows instead of per row: a CSV (machine,start,end; ISO 8601 or epoch ms) or JSON array; reports windows detected, detection delay and false alarms per machine-day' },
+  model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: DETECTOR_DEFAULTS.modelPath, description: 'Model file to evaluate (with --profiles, read only when a profile is scored by it)' },
+  csv: { flag: 'csv', type: 'string', description: 'Labelled data: AI4I 2020 CSV (UCI or Kaggle, label "Machine failure" or "Target"); with --windows, readings of any telemetry export, or with --profiles any time-series CSV' },
+  windows: { flag: 'windows', type: 'string', description: 'Labels as anomaly windows instead of per row: a CSV (machine,start,end; ISO 8601 or epoch ms) or JSON array; reports windows detected, detection delay and false alarms per machine-day, and ROC-AUC and average precision of the scored rows (rows inside a window are the positives; rows learned on are left out)' },
   graceS: { flag: 'grace-s', type: 'number', min: 0, max: 86400, default: 60, description: 'With --windows: a raise this many seconds after a window still counts for it' },
+  ...readingsFileOptions,
   json: { flag: 'json', type: 'boolean', default: false, description: 'Print one JSON object instead of text' },
   skipBadRows: { flag: 'skip-bad-rows', type: 'boolean', default: false, description: 'Skip, count and report rows that cannot be used' }
 } as const satisfies ConfigSpec
@@ -41,13 +55,8 @@ export const evaluateOptions = {
 export const scoreOptions = {
   csv: { flag: 'csv', type: 'string', description: 'Readings to score, in time order: with --profiles any time-series CSV (a timestamp column, signals by header); without, a CSV or NDJSON telemetry export or an AI4I 2020 CSV' },
   model: { flag: 'model', env: 'MODEL_PATH', type: 'string', default: DETECTOR_DEFAULTS.modelPath, description: 'Model file to score with (read only when a profile is scored by it)' },
-  profiles: { flag: 'profiles', env: 'PROFILES_PATH', type: 'string', description: 'Sensor profiles file (docs/profiles.md): each machine is validated, learns or is scored by its profile, as in the service' },
-  profile: { flag: 'profile', type: 'string', description: 'Score every row with this profile of --profiles, whatever its machines glob says' },
-  timestampColumn: { flag: 'timestamp-column', type: 'string', description: 'With --profiles: header of the timestamp column (default ts, time or timestamp); ISO 8601, YYYY-MM-DD HH:MM:SS (UTC), epoch s or ms' },
-  columns: { flag: 'columns', type: 'string', description: 'With --profiles: signal columns to read, comma-separated, `header=signal` to rename (default every numeric column)' },
-  machineColumn: { flag: 'machine-column', type: 'string', description: 'With --profiles: header of the machine-id column (default machineId or machine, if present)' },
+  ...readingsFileOptions,
   out: { flag: 'out', type: 'string', description: 'Scored CSV to write: one row per input row (line, ts, machineId, state, score, threshold, alert, kind, reason); state is learning, normal, anomalous or sensor_fault' },
-  machine: { flag: 'machine', type: 'string', description: 'Machine id of the rows of a file without a machine column (default: ai4i, or machine-1 with --profiles)' },
   skipBadRows: { flag: 'skip-bad-rows', type: 'boolean', default: false, description: 'Write a row that cannot be used as a rejected row instead of stopping at it' },
   ...loggingOptions
 } as const satisfies ConfigSpec

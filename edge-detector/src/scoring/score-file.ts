@@ -92,6 +92,11 @@ export class RowScorer {
   get rejectReason (): string | undefined {
     return this.sink.rejectReason
   }
+
+  /** The raw anomaly score of the row just scored (before the alert policy's calibration). */
+  get score (): number {
+    return this.pipeline.alerts.lastScore[this.pipeline.lastSlot]
+  }
 }
 
 /**
@@ -194,7 +199,7 @@ function rowOf (line: number, r: Record<string, unknown>, outcome: Outcome, scor
   const e = scorer.event
   if (e?.state === 'raised') summary.raised++
   else if (e?.state === 'cleared') summary.cleared++
-  return `${head},${state},${pipeline.alerts.lastScore[slot]},${threshold},${e?.state ?? ''},${e?.kind ?? ''},`
+  return `${head},${state},${scorer.score},${threshold},${e?.state ?? ''},${e?.kind ?? ''},`
 }
 
 /** A CSV field: quoted when it holds a comma, a quote or a line break. */

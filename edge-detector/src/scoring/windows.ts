@@ -2,12 +2,16 @@ import { readFile } from 'node:fs/promises'
 import { DataError } from '@factory-edge/shared/data'
 import { matchEpisodes, quantileOf, type Episode, type Raise } from './episodes.js'
 import { inputBatches, RowScorer, type ScoreFileOptions } from './score-file.js'
+import { averagePrecision, rocAuc } from '../training/evaluation.js'
 
 const DAY_MS = 86_400_000
 
-/** Event-level figures of a readings file against labelled anomaly windows. */
+/** Event-level figures of a readings file against labelled anomaly windows, and row-level ones beside them. */
 export interface WindowEvaluation {
+  /** Windows counted: those that begin after their machine's learning (every window without learning). */
   windows: number
+  /** Windows left out because they begin while their machine still learns its baseline (nothing scores them). */
+  windowsWhileLearning: number
   detected: number
   /** detected / windows (NaN without windows). */
   recall: number
@@ -15,9 +19,27 @@ export interface WindowEvaluation {
   delayP50S: number
   delayP90S: number
   falseAlarms: number
+  /** Each machine's span of readings after its learning. */
   machineDays: number
   falseAlarmsPerMachineDay: number
   raises: number
+  /** Row-level: every scored row, a positive when it lies inside one of its machine's windows. */
+  rows: RowLevelEvaluation
+}
+
+/** ROC-AUC and average precision of the scored rows, rows inside a window being the positives. */
+export interface RowLevelEvaluation {
+  scored: number
+  /** Scored rows inside a window. */
+  inWindows: number
+  /** Rows its machine learned on: no score, left out. */
+  learning: number
+  /** Rows neither scored nor learned on (bad, rejected, duplicate, late...): left out. */
+  unscored: number
+  /** NaN when undefined; `undefinedWhy` then says why. */
+  auc: number
+  ap: number
+  undefinedWhy?: string
 }
 
 /**
@@ -27,9 +49,9 @@ export interface WindowEvaluation {
  */
 export async function loadWindows (path: string): Promise<Episode[]> {
   const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '')
-  const rows: Array<Record<string, unknown>> = text.trimStart().startsWith('[') ? parseJson(path, text) : parseCsv(path, text)
-  return rows.map((row, i) => {
-    const where = `${path}, window ${i + 1}`
+  const rows: Array<{ where: string, row: Record<string, unknown> }> = text.trimStart().startsWith('[') ? parseJson(path, text) : parseCsv(path, text)
+  if (rows.length === 0) throw new DataError(`${path}: no anomaly windows in it (a header machine,start,end and a line per window, or a JSON array of {"machine","start","end"})`)
+  return rows.map(({ where, row }) => {
     const machineId = row.machine ?? row.machineId
     if (typeof machineId !== 'string' || machineId === '') throw new DataError(`${where}: no machine (a "machine" or "machineId" column)`)
     const first = timeOf(row.start, `${where}: start`)
@@ -40,31 +62,65 @@ export async function loadWindows (path: string): Promise<Episode[]> {
 }
 
 /**
- * Runs a readings file through the detector's pipeline (as `edge-detector score` does) and matches its
- * raises with the windows: a window is detected by a raise between its start and `graceMs` after its
- * end; a raise outside every window is a false alarm. Machine-days are each machine's span of readings.
+ * Runs a readings file through the detector's pipeline (as `edge-detector score` does: a model, or
+ * profiles whose machines learn their own baseline first) and matches its raises with the windows: a
+ * window is detected by a raise between its start and `graceMs` after its end; a raise outside every
+ * window is a false alarm. A window that begins while its machine learns is left out (counted), as the
+ * quality benchmark leaves out failures during learning; machine-days are each machine's span of
+ * readings after its learning. Beside them, the row-level figures: ROC-AUC and average precision of the
+ * scored rows' raw scores, a row inside one of its machine's windows being a positive.
  */
 export async function evaluateWindows (readings: string, windows: readonly Episode[], options: ScoreFileOptions & { graceMs?: number } = {}): Promise<WindowEvaluation> {
   const scorer = new RowScorer(options)
+  const inWindow = windowLookup(windows)
   const raises: Raise[] = []
   const span = new Map<string, { from: number, to: number }>()
-  const batches = await inputBatches(readings, options, (line, reason) => { throw new DataError(`${readings}, line ${line}: ${reason}`) })
+  /** Each learning machine's first reading after its learning (Infinity while it still learns). */
+  const learnedAt = new Map<string, number>()
+  const scores: number[] = []
+  const labels: number[] = []
+  let learning = 0
+  let unscored = 0
+  const onBad = (line: number, reason: string): void => {
+    if (options.skipBadRows !== true) throw new DataError(`${readings}, line ${line}: ${reason} (--skip-bad-rows leaves it out and goes on)`)
+    unscored++
+  }
+  const batches = await inputBatches(readings, options, onBad)
   for await (const { records, trusted } of batches) {
     for (const record of records) {
-      scorer.process(record, trusted)
-      const r = { machineId: String(record.machineId), ts: record.ts as number }
-      const s = span.get(r.machineId)
-      if (s === undefined) span.set(r.machineId, { from: r.ts, to: r.ts })
-      else { s.from = Math.min(s.from, r.ts); s.to = Math.max(s.to, r.ts) }
+      const outcome = scorer.process(record, trusted)
+      const machineId = String(record.machineId)
+      const ts = record.ts as number
+      if (outcome === 'learning') {
+        learning++
+        if (!learnedAt.has(machineId)) learnedAt.set(machineId, Infinity)
+        continue
+      }
+      if (outcome === 'rejected') {
+        unscored++
+        continue
+      }
+      if (learnedAt.get(machineId) === Infinity) learnedAt.set(machineId, ts)
+      const s = span.get(machineId)
+      if (s === undefined) span.set(machineId, { from: ts, to: ts })
+      else { s.from = Math.min(s.from, ts); s.to = Math.max(s.to, ts) }
+      if (outcome !== 'scored') {
+        unscored++
+        continue
+      }
+      scores.push(scorer.score)
+      labels.push(inWindow(machineId, ts) ? 1 : 0)
       const e = scorer.event
       if (e?.state === 'raised') raises.push({ machineId: e.machineId, at: e.ts, kind: e.kind })
     }
   }
-  const m = matchEpisodes(raises, windows, 'anomaly', options.graceMs ?? 0)
+  const counted = windows.filter((w) => w.first >= (learnedAt.get(w.machineId) ?? -Infinity))
+  const m = matchEpisodes(raises, counted, 'anomaly', options.graceMs ?? 0)
   let machineDays = 0
   for (const s of span.values()) machineDays += (s.to - s.from) / DAY_MS
   return {
     windows: m.episodes,
+    windowsWhileLearning: windows.length - counted.length,
     detected: m.detected,
     recall: m.episodes === 0 ? Number.NaN : m.detected / m.episodes,
     delayP50S: quantileOf(m.delays, 0.5) / 1000,
@@ -72,11 +128,27 @@ export async function evaluateWindows (readings: string, windows: readonly Episo
     falseAlarms: m.falseAlarms,
     machineDays,
     falseAlarmsPerMachineDay: machineDays > 0 ? m.falseAlarms / machineDays : Number.NaN,
-    raises: raises.length
+    raises: raises.length,
+    rows: rowLevel(Float64Array.from(scores), Uint8Array.from(labels), learning, unscored)
   }
 }
 
-function parseJson (path: string, text: string): Array<Record<string, unknown>> {
+function rowLevel (scores: Float64Array, labels: Uint8Array, learning: number, unscored: number): RowLevelEvaluation {
+  const inWindows = labels.reduce((n, l) => n + l, 0)
+  const base = { scored: scores.length, inWindows, learning, unscored }
+  const undefinedWhy = inWindows === 0 ? 'no anomaly windows in the data' : inWindows === scores.length ? 'every scored row is in an anomaly window' : undefined
+  if (undefinedWhy !== undefined) return { ...base, auc: Number.NaN, ap: Number.NaN, undefinedWhy }
+  return { ...base, auc: rocAuc(scores, labels), ap: averagePrecision(scores, labels) }
+}
+
+/** Whether a reading of a machine at `ts` lies inside one of that machine's windows. */
+function windowLookup (windows: readonly Episode[]): (machineId: string, ts: number) => boolean {
+  const byMachine = new Map<string, Episode[]>()
+  for (const w of windows) byMachine.set(w.machineId, [...(byMachine.get(w.machineId) ?? []), w])
+  return (machineId, ts) => byMachine.get(machineId)?.some((w) => ts >= w.first && ts <= w.last) ?? false
+}
+
+function parseJson (path: string, text: string): Array<{ where: string, row: Record<string, unknown> }> {
   let doc: unknown
   try {
     doc = JSON.parse(text)
@@ -84,14 +156,19 @@ function parseJson (path: string, text: string): Array<Record<string, unknown>> 
     throw new DataError(`${path}: not valid JSON (${(err as Error).message})`)
   }
   if (!Array.isArray(doc) || !doc.every((w) => typeof w === 'object' && w !== null)) throw new DataError(`${path}: expected a JSON array of windows ({"machine","start","end"})`)
-  return doc as Array<Record<string, unknown>>
+  return (doc as Array<Record<string, unknown>>).map((row, i) => ({ where: `${path}, window ${i + 1}`, row }))
 }
 
-function parseCsv (path: string, text: string): Array<Record<string, unknown>> {
-  const [header, ...lines] = text.split(/\r?\n/).filter((l) => l.trim() !== '')
-  const names = (header ?? '').split(',').map((h) => h.trim())
-  for (const need of ['start', 'end']) if (!names.includes(need)) throw new DataError(`${path}: no "${need}" column; the header is ${JSON.stringify(header ?? '')}`)
-  return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [names[i], v.trim()])))
+function parseCsv (path: string, text: string): Array<{ where: string, row: Record<string, unknown> }> {
+  const lines = text.split(/\r?\n/).map((l, i) => ({ line: i + 1, text: l })).filter((l) => l.text.trim() !== '')
+  const header = lines.shift()?.text ?? ''
+  const names = header.split(',').map((h) => h.trim())
+  for (const need of ['start', 'end']) if (!names.includes(need)) throw new DataError(`${path}: no "${need}" column; the header is ${JSON.stringify(header)}`)
+  return lines.map(({ line, text }) => {
+    const values = text.split(',').map((v) => v.trim())
+    if (values.length !== names.length) throw new DataError(`${path}, line ${line}: ${values.length} fields, the header has ${names.length}`)
+    return { where: `${path}, line ${line}`, row: Object.fromEntries(values.map((v, i) => [names[i], v])) }
+  })
 }
 
 function timeOf (value: unknown, what: string): number {

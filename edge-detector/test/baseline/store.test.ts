@@ -119,7 +119,7 @@ test('a truncated, corrupt, altered or foreign file is refused with a BaselineFi
   await refused(s.load('pump-9', profile), 'machine', /holds the baseline of machine "pump-7", not of pump-9/)
   // The profile's features changed since the machine learned.
   const changed = { ...profile, features: { window: 30, features: profile.features.features.slice(0, 6) } }
-  await refused(s.load('pump-7', changed), 'features', /learned with features \[flow, flow\.mean, .*\] over 30 readings, profile pump now computes \[flow, .*dischargePressure\.std\] over 30 readings/)
+  await refused(s.load('pump-7', changed), 'features', /learned with features \[flow, flow\.mean, .*\] over 30 readings, profile pump now computes \[flow, flow\.mean, dischargePressure, dischargePressure\.mean, motorCurrent, motorCurrent\.mean\] over 30 readings/)
   assert.equal(doc.model.featureSpec.features.length, n)
   assert.ok(await s.load('pump-7', profile), 'the good file still loads')
   // A directory where the file should be cannot be read.

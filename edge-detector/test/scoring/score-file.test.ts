@@ -12,7 +12,7 @@ import { assertOneLineExit } from '@factory-edge/test-support/child-process'
 import { DetectorPipeline } from '../../src/pipeline/pipeline.js'
 import { scoreFile, SCORE_COLUMNS } from '../../src/scoring/score-file.js'
 import { RecordingSink } from '../helpers/recording-sink.js'
-import { profilesFromValue } from '@factory-edge/shared/profiles'
+import { HISTORIAN_COLUMNS, historianCsv, PUMP_PROFILES } from './fixtures.js'
 import { inMemoryBaselines } from '../../src/baseline/hooks.js'
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '../../src/bin/edge-detector.js')
@@ -103,31 +103,6 @@ test('edge-detector score: the command writes the file; missing settings exit 2 
   assertOneLineExit(spawnSync(process.execPath, [bin, 'score', '--csv', file, '--model', modelPath], { encoding: 'utf8' }), 2, /--out/)
 })
 
-/** A historian export: two signals of one pump, timestamps as `YYYY-MM-DD HH:MM:SS`, a clog at rows 400-430. */
-function historianCsv (): { text: string, rows: Array<{ ts: number, flow: number, pressure: number }> } {
-  const random = new Random(9)
-  const rows: Array<{ ts: number, flow: number, pressure: number }> = []
-  for (let i = 0; i < 500; i++) {
-    const load = 0.8 + 0.1 * Math.sin(i / 15)
-    const clogged = i >= 400 && i < 430
-    rows.push({ ts: Date.UTC(2026, 10, 2, 8, 0, 0) + i * 60_000, flow: clogged ? 70 + random.uniform(-2, 2) : 200 * load + random.uniform(-2, 2), pressure: clogged ? 11 : 8 * load * load + random.uniform(-0.1, 0.1) })
-  }
-  const stamp = (ts: number): string => new Date(ts).toISOString().replace('T', ' ').slice(0, 19)
-  return { rows, text: 'time,Flow_m3h,Pressure_bar\n' + rows.map((r) => `${stamp(r.ts)},${r.flow},${r.pressure}`).join('\n') + '\n' }
-}
-
-const PUMP_PROFILES = profilesFromValue({
-  profiles: {
-    pump: {
-      machines: 'pump-*',
-      signals: { flow: { unit: 'm3/h', min: 0, max: 500 }, pressure: { unit: 'bar', min: 0, max: 40 } },
-      features: 'auto',
-      gapMs: 'auto',
-      learn: { readings: 200 }
-    }
-  }
-}, 'pump-profiles.yaml')
-
 test('score with profiles: any time-series CSV, learning then scoring, the same as the service\'s pipeline fed the same readings', async (t) => {
   const dir = await tempDir()
   t.after(() => dir.cleanup())
@@ -135,7 +110,7 @@ test('score with profiles: any time-series CSV, learning then scoring, the same 
   const file = join(dir.dir, 'historian.csv')
   await writeFile(file, text)
   const out = join(dir.dir, 'scored.csv')
-  const options = { profiles: PUMP_PROFILES, baselines: inMemoryBaselines(), machineId: 'pump-7', columns: ['Flow_m3h=flow', 'Pressure_bar=pressure'] }
+  const options = { profiles: PUMP_PROFILES, baselines: inMemoryBaselines(), machineId: 'pump-7', columns: HISTORIAN_COLUMNS }
   const summary = await scoreFile(file, out, options)
   assert.equal(summary.rows, 500)
 

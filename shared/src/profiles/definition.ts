@@ -209,12 +209,18 @@ function checkDerived (value: unknown, at: ProfileLocation, signals: readonly Si
 }
 
 /**
- * `features: auto`: the value and the window mean and standard deviation of every required signal and
- * every derived signal. Optional signals are left out, so a reading without them is still scored.
+ * `features: auto`: the value and the window mean of every required signal and every derived signal,
+ * the rule that did best of the candidates measured on the simulated pumps (docs/profiles.md, Features:
+ * window standard deviations and rates jump at every change of set-point and raised most false alarms).
+ * Optional signals are left out, so a reading without them is still scored.
  */
 export function autoFeatures (signals: readonly SignalDefinition[], derived: readonly DerivedDefinition[]): string[] {
-  const names = [...signals.filter((s) => !s.optional).map((s) => s.name), ...derived.map((d) => d.name)]
-  return names.flatMap((n) => [n, `${n}.mean`, `${n}.std`])
+  return autoSignals(signals, derived).flatMap((n) => [n, `${n}.mean`])
+}
+
+/** The signals `features: auto` takes features of: every required signal and every derived signal. */
+export function autoSignals (signals: readonly SignalDefinition[], derived: readonly DerivedDefinition[]): string[] {
+  return [...signals.filter((s) => !s.optional).map((s) => s.name), ...derived.map((d) => d.name)]
 }
 
 /** Features as written in the file; names are checked against the signals when the profile is compiled. */
