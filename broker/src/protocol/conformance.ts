@@ -5,6 +5,9 @@ import type { BrokerMetrics } from '../observability/metrics.js'
 import { ProtocolViolationError } from '../errors.js'
 import { publishProblem, topicFilterProblem, topicNameProblem, type Violation } from './topics.js'
 
+/** aedes sets `connackSent` on its clients (lib/client.js) but does not declare it. */
+type ClientWithConnack = Client & { connackSent?: boolean }
+
 export type ConformanceHooks = AuthHooks & Required<Pick<AedesOptions, 'preConnect'>>
 
 export interface ConformanceSettings {
@@ -72,9 +75,11 @@ export function conformanceHooks (auth: AuthHooks, settings: ConformanceSettings
   const authorizeSubscribe: ConformanceHooks['authorizeSubscribe'] = (client, subscription, done) => {
     const problem = topicFilterProblem(subscription.topic)
     if (problem === undefined) return auth.authorizeSubscribe(client, subscription, done)
-    // While connecting, aedes restores the session's stored subscriptions through this hook: refusing
-    // one there would refuse the CONNECT, every time. Drop that subscription instead.
-    if (!client.connected) {
+    // While connecting, aedes restores the session's stored subscriptions through this hook, before it
+    // sends the CONNACK: refusing one there would refuse the CONNECT, every time. Drop that subscription
+    // instead. A SUBSCRIBE packet is handled only once the CONNACK is sent, but can be while `connected`
+    // is still false (a client that pipelines it behind its CONNECT): that one is a violation like any.
+    if (!(client as ClientWithConnack).connackSent) {
       logger.warn({ clientId: client.id, filter: subscription.topic, statement: problem.statement }, `stored subscription dropped: ${problem.reason}`)
       return done(null, null)
     }
