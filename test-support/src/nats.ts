@@ -31,6 +31,11 @@ export interface NatsClusterOptions {
   partitions?: number
   /** Config lines appended to every node's configuration. */
   lines?: string[]
+  /**
+   * Clients must log in: these users (name → password) in every node's `authorization` block. The
+   * first one is the login `waitForJetStream` uses.
+   */
+  users?: Record<string, string>
 }
 
 /**
@@ -45,6 +50,10 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), mqtt: await freePort(), monitor: await freePort() })
   const routes = ports.map((p) => `nats-route://127.0.0.1:${p.cluster}`).join(', ')
   const mapping = natsPartitionMapping(options.partitions ?? 4)
+  const authorization = options.users === undefined
+    ? []
+    : [`authorization { users = [ ${Object.entries(options.users).map(([user, password]) => `{ user: ${JSON.stringify(user)}, password: ${JSON.stringify(password)} }`).join(', ')} ] }`]
+  const login = Object.entries(options.users ?? {})[0]
   const nodes: NatsNode[] = []
   const stop = async (): Promise<void> => { await Promise.all(nodes.map(async (n) => await n.stop())) }
   try {
@@ -71,6 +80,7 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
         // MQTT needs JetStream and a server name; its own session streams are replicated like ours.
         `mqtt { listen: 127.0.0.1:${ports[i].mqtt} }`,
         `mappings { "${mapping.from}": "${mapping.to}" }`,
+        ...authorization,
         ...options.lines ?? []
       ].join('\n') + '\n')
       const url = `nats://127.0.0.1:${ports[i].client}`
@@ -83,7 +93,7 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
       nodes.push({ ...server, restart, name, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, monitorUrl: `http://127.0.0.1:${ports[i].monitor}` })
     }
     for (const node of nodes) await withLog(dir.dir, node.name, async () => await eventually(async () => await portOpen(Number(new URL(node.mqttUrl).port)), 20_000, `${node.name} MQTT listener`))
-    await waitForJetStream(nodes.map((n) => n.url))
+    await waitForJetStream(nodes.map((n) => n.url), 30_000, login === undefined ? {} : { user: login[0], pass: login[1] })
   }
 }
 
@@ -98,8 +108,8 @@ async function withLog<T> (dir: string, name: string, fn: () => Promise<T>): Pro
 }
 
 /** Polls until the cluster's JetStream answers an account request (it has elected its meta leader). */
-export async function waitForJetStream (servers: string[], timeoutMs = 30_000): Promise<void> {
-  const nc = await connect({ servers, maxReconnectAttempts: -1 })
+export async function waitForJetStream (servers: string[], timeoutMs = 30_000, login: { user?: string, pass?: string } = {}): Promise<void> {
+  const nc = await connect({ servers, maxReconnectAttempts: -1, ...login })
   try {
     await eventually(async () => {
       try {

@@ -192,6 +192,11 @@ test('docker-compose.nats.yml adds a three-node NATS cluster and two detector in
     assert.ok(services[node].volumes?.some((v) => String(v).endsWith(':/data:rw') || String(v).endsWith(':/data')), `${node} keeps JetStream in a volume: ${JSON.stringify(services[node].volumes)}`)
   }
   const conf = await readFile('deploy/nats/nats.conf', 'utf8')
+  // nats-server refuses to start on a variable its environment does not have (a user added to the file only).
+  const variables = [...conf.matchAll(/\$([A-Z_]+)/g)].map((m) => m[1])
+  for (const node of ['nats-1', 'nats-2', 'nats-3']) {
+    for (const name of variables) assert.ok(services[node].environment?.[name] !== undefined, `${node}: nats.conf reads $${name}`)
+  }
   const partitions = /partition\((\d+),1\)/.exec(conf)?.[1]
   const spools = new Set<string>()
   for (const name of ['edge-detector', 'edge-detector-2']) {
