@@ -24,6 +24,8 @@ export interface Counters {
   modelRefused: number
   spoolPoints: number
   influxWritten: number
+  /** With `--source nats://`: readings replayed (outputs closed) to rebuild the windows of partitions taken over; also in `scored`. */
+  natsReplayed: number
 }
 
 /** Parses the detector's Prometheus text into the counters the account needs. */
@@ -48,7 +50,8 @@ export function parseCounters (text: string): Counters {
     evicted: value('edge_detector_machines_evicted_total'),
     modelRefused: value('edge_detector_model_refused_total'),
     spoolPoints: value('edge_detector_spool_points'),
-    influxWritten: value('edge_detector_influx_written_total')
+    influxWritten: value('edge_detector_influx_written_total'),
+    natsReplayed: value('edge_detector_nats_replayed_total')
   }
 }
 

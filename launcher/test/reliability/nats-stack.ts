@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { connect } from 'nats'
-import { natsTelemetrySubjects, type Telemetry } from '@factory-edge/shared/contract'
+import { mqttTopicOfPartitionedSubject, natsTelemetrySubjects, type Telemetry } from '@factory-edge/shared/contract'
 import { startNatsCluster, type NatsCluster, type NatsNode } from '@factory-edge/test-support/nats'
 import { writeTestModel } from '@factory-edge/test-support/readings'
 import type { ExternalServer } from '@factory-edge/test-support/server-process'
@@ -55,6 +55,17 @@ export async function streamReadings (servers: string[], atLeast = 0, login: { u
     if (state.messages === 0) return out
     for (let seq = state.first_seq; seq <= state.last_seq; seq++) out.push((await jsm.streams.getMessage(STREAM, { seq })).json<Telemetry>())
     return out
+  } finally {
+    await nc.close()
+  }
+}
+
+/** Each machine's partition, as the servers' mapping put its readings in the stream so far. */
+export async function machinePartitions (servers: string[]): Promise<Map<string, number>> {
+  const nc = await connect({ servers })
+  try {
+    const info = await (await nc.jetstreamManager()).streams.info(STREAM, { subjects_filter: '>' })
+    return new Map(Object.keys(info.state.subjects ?? {}).map((s) => [mqttTopicOfPartitionedSubject(s).split('/')[1], Number(s.split('.')[1])]))
   } finally {
     await nc.close()
   }
