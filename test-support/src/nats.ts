@@ -41,7 +41,7 @@ export interface NatsClusterOptions {
 /**
  * Debian's nats-server as a cluster on free loopback ports: JetStream (file store in the temp dir),
  * the MQTT listener, and the telemetry partition mapping on every node. Resolves once JetStream has a
- * meta leader (streams can be created).
+ * meta leader and places a stream on every node (streams of any replica count can be created).
  */
 export async function startNatsCluster (options: NatsClusterOptions = {}): Promise<NatsCluster> {
   const size = options.size ?? 3
@@ -93,7 +93,7 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
       nodes.push({ ...server, restart, name, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, monitorUrl: `http://127.0.0.1:${ports[i].monitor}` })
     }
     for (const node of nodes) await withLog(dir.dir, node.name, async () => await eventually(async () => await portOpen(Number(new URL(node.mqttUrl).port)), 20_000, `${node.name} MQTT listener`))
-    await waitForJetStream(nodes.map((n) => n.url), 30_000, login === undefined ? {} : { user: login[0], pass: login[1] })
+    await waitForJetStream(nodes.map((n) => n.url), 30_000, login === undefined ? {} : { user: login[0], pass: login[1] }, size)
   }
 }
 
@@ -107,18 +107,27 @@ async function withLog<T> (dir: string, name: string, fn: () => Promise<T>): Pro
   }
 }
 
-/** Polls until the cluster's JetStream answers an account request (it has elected its meta leader). */
-export async function waitForJetStream (servers: string[], timeoutMs = 30_000, login: { user?: string, pass?: string } = {}): Promise<void> {
+/**
+ * Polls until the cluster's JetStream answers an account request (it has elected its meta leader) and,
+ * with `replicas`, can place a stream of that many replicas: right after the election the leader may not
+ * know every node's JetStream yet and refuses an R3 stream ("no suitable peers for placement").
+ */
+export async function waitForJetStream (servers: string[], timeoutMs = 30_000, login: { user?: string, pass?: string } = {}, replicas = 1): Promise<void> {
   const nc = await connect({ servers, maxReconnectAttempts: -1, ...login })
   try {
     await eventually(async () => {
       try {
-        await (await nc.jetstreamManager({ timeout: 2000 })).getAccountInfo()
+        const jsm = await nc.jetstreamManager({ timeout: 2000 })
+        await jsm.getAccountInfo()
+        if (replicas > 1) {
+          await jsm.streams.add({ name: 'PLACEMENT_PROBE', subjects: ['placement-probe'], num_replicas: replicas })
+          await jsm.streams.delete('PLACEMENT_PROBE')
+        }
         return true
       } catch {
         return false
       }
-    }, timeoutMs, 'JetStream meta leader')
+    }, timeoutMs, `JetStream meta leader${replicas > 1 ? ` placing ${replicas} replicas` : ''}`)
   } finally {
     await nc.close()
   }

@@ -65,7 +65,8 @@ test('NATS credentials: the right password consumes, a wrong one is logged with 
   assert.equal(counters.scored, plan.length, 'every reading scored by the detector with the right password')
 
   assert.equal(refused.process.exitCode, null, 'the detector with the wrong password is still running, trying again')
-  assert.ok(failures().length >= 3, `still refused: ${failures().length} attempts`)
+  await eventually(() => failures().length >= 3, 15_000, 'a third refused attempt, after a wait of 2 s')
+  assert.match(failures()[2].msg, /next attempt in 4\.0 s/)
   // Waiting for its next attempt does not hold up a stop.
   const stoppedAt = Date.now()
   assert.equal(await refused.stop(), 0, refused.output().slice(-2000))
