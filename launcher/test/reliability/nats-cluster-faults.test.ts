@@ -64,7 +64,10 @@ test('NATS cluster: SIGKILL of a node and of a detector mid-stream, both restart
   await victim.kill()
   await eventually(() => publisher.acked >= plan.length / 2, 30_000, 'half of the readings, one node down')
   // A detector connected to the dead node may have lost leases meanwhile: the takeover is timed from a balanced state.
-  await eventually(async () => await partitionsOf(a) === 2 && await partitionsOf(b) === 2, 20_000, 'two partitions each again')
+  await eventually(async () => await partitionsOf(a) === 2 && await partitionsOf(b) === 2, 20_000, 'two partitions each again').catch(async (err) => {
+    const leases = (d: DetectorProcess): string => d.output().split('\n').filter((l) => /lease|partition/.test(l)).slice(-12).join('\n')
+    throw new Error(`${(err as Error).message} (a: ${await partitionsOf(a)}, b: ${await partitionsOf(b)}); a logged:\n${leases(a)}\nb logged:\n${leases(b)}`)
+  })
   // The partitions (and their machines) the survivor takes over: those b holds when killed.
   const partitionsHeldBy = async (d: DetectorProcess): Promise<number[]> => ((await (await fetch(`${d.httpUrl}/healthz`)).json()) as { nats: { partitions: number[] } }).nats.partitions
   const machinesIn = (partition: number): number => [...partitionOf.values()].filter((p) => p === partition).length
