@@ -8,7 +8,7 @@ set -eu
 dir=${SECRETS_DIR:-./secrets}
 mkdir -p "$dir"
 chmod 0700 "$dir"
-for name in simulator_password detector_password dashboard_password influxdb_password influxdb_admin_token grafana_admin_password; do
+for name in simulator_password detector_password dashboard_password influxdb_password influxdb_admin_token grafana_admin_password gateway_password; do
   file=$dir/$name
   if [ -s "$file" ]; then
     echo "make-secrets: $file is there; kept"

@@ -17,7 +17,8 @@ export const DETECTOR_DEFAULTS = {
   /**
    * The MQTT session: after a failed or lost connection the next attempt waits `reconnectMinMs`,
    * doubling after every failure up to `reconnectMaxMs` (a broker may come up later; a wrong password
-   * may be fixed on the broker's side), and back to the minimum once connected.
+   * may be fixed on the broker's side), and back to the minimum once connected. The NATS source waits
+   * the same way between connection attempts its servers refuse (`--source nats://`, a wrong password).
    */
   mqtt: { reconnectMinMs: 1000, reconnectMaxMs: 30_000, connectTimeoutMs: 10_000, keepaliveS: 30 },
   httpHost: '127.0.0.1',

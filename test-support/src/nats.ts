@@ -31,12 +31,17 @@ export interface NatsClusterOptions {
   partitions?: number
   /** Config lines appended to every node's configuration. */
   lines?: string[]
+  /**
+   * Clients must log in: these users (name → password) in every node's `authorization` block. The
+   * first one is the login `waitForJetStream` uses.
+   */
+  users?: Record<string, string>
 }
 
 /**
  * Debian's nats-server as a cluster on free loopback ports: JetStream (file store in the temp dir),
  * the MQTT listener, and the telemetry partition mapping on every node. Resolves once JetStream has a
- * meta leader (streams can be created).
+ * meta leader and places a stream on every node (streams of any replica count can be created).
  */
 export async function startNatsCluster (options: NatsClusterOptions = {}): Promise<NatsCluster> {
   const size = options.size ?? 3
@@ -45,6 +50,10 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), mqtt: await freePort(), monitor: await freePort() })
   const routes = ports.map((p) => `nats-route://127.0.0.1:${p.cluster}`).join(', ')
   const mapping = natsPartitionMapping(options.partitions ?? 4)
+  const authorization = options.users === undefined
+    ? []
+    : [`authorization { users = [ ${Object.entries(options.users).map(([user, password]) => `{ user: ${JSON.stringify(user)}, password: ${JSON.stringify(password)} }`).join(', ')} ] }`]
+  const login = Object.entries(options.users ?? {})[0]
   const nodes: NatsNode[] = []
   const stop = async (): Promise<void> => { await Promise.all(nodes.map(async (n) => await n.stop())) }
   try {
@@ -71,6 +80,7 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
         // MQTT needs JetStream and a server name; its own session streams are replicated like ours.
         `mqtt { listen: 127.0.0.1:${ports[i].mqtt} }`,
         `mappings { "${mapping.from}": "${mapping.to}" }`,
+        ...authorization,
         ...options.lines ?? []
       ].join('\n') + '\n')
       const url = `nats://127.0.0.1:${ports[i].client}`
@@ -83,23 +93,8 @@ export async function startNatsCluster (options: NatsClusterOptions = {}): Promi
       nodes.push({ ...server, restart, name, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, monitorUrl: `http://127.0.0.1:${ports[i].monitor}` })
     }
     for (const node of nodes) await withLog(dir.dir, node.name, async () => await eventually(async () => await portOpen(Number(new URL(node.mqttUrl).port)), 20_000, `${node.name} MQTT listener`))
-    await waitForJetStream(nodes.map((n) => n.url))
-    // A meta leader alone is not enough for a replicated stream: until it counts every other node as a
-    // current peer, creating an R3 stream fails with "no suitable peers for placement".
-    await eventually(async () => await allPeersCurrent(nodes), 30_000, 'every JetStream peer current at the meta leader')
+    await waitForJetStream(nodes.map((n) => n.url), 30_000, login === undefined ? {} : { user: login[0], pass: login[1] }, size)
   }
-}
-
-/** True when one node is the JetStream meta leader and reports every other node as a current replica (its /jsz). */
-async function allPeersCurrent (nodes: NatsNode[]): Promise<boolean> {
-  for (const node of nodes) {
-    try {
-      const jsz = await (await fetch(`${node.monitorUrl}/jsz`)).json() as { meta_cluster?: { leader?: string, replicas?: Array<{ current: boolean }> } }
-      const meta = jsz.meta_cluster
-      if (meta?.leader === node.name) return (meta.replicas ?? []).filter((r) => r.current).length === nodes.length - 1
-    } catch {}
-  }
-  return false
 }
 
 /** Runs `fn`; if it fails, the error says what the node logged last (a port taken, a bad config line). */
@@ -112,18 +107,27 @@ async function withLog<T> (dir: string, name: string, fn: () => Promise<T>): Pro
   }
 }
 
-/** Polls until the cluster's JetStream answers an account request (it has elected its meta leader). */
-export async function waitForJetStream (servers: string[], timeoutMs = 30_000): Promise<void> {
-  const nc = await connect({ servers, maxReconnectAttempts: -1 })
+/**
+ * Polls until the cluster's JetStream answers an account request (it has elected its meta leader) and,
+ * with `replicas`, can place a stream of that many replicas: right after the election the leader may not
+ * know every node's JetStream yet and refuses an R3 stream ("no suitable peers for placement").
+ */
+export async function waitForJetStream (servers: string[], timeoutMs = 30_000, login: { user?: string, pass?: string } = {}, replicas = 1): Promise<void> {
+  const nc = await connect({ servers, maxReconnectAttempts: -1, ...login })
   try {
     await eventually(async () => {
       try {
-        await (await nc.jetstreamManager({ timeout: 2000 })).getAccountInfo()
+        const jsm = await nc.jetstreamManager({ timeout: 2000 })
+        await jsm.getAccountInfo()
+        if (replicas > 1) {
+          await jsm.streams.add({ name: 'PLACEMENT_PROBE', subjects: ['placement-probe'], num_replicas: replicas })
+          await jsm.streams.delete('PLACEMENT_PROBE')
+        }
         return true
       } catch {
         return false
       }
-    }, timeoutMs, 'JetStream meta leader')
+    }, timeoutMs, `JetStream meta leader${replicas > 1 ? ` placing ${replicas} replicas` : ''}`)
   } finally {
     await nc.close()
   }

@@ -13,6 +13,12 @@ export interface NatsSourceDeps extends ReadingHandlers {
 /** The NATS side's state, for /healthz and /metrics. */
 export interface NatsSourceState {
   connected: boolean
+  /** Why the last connection attempt failed, e.g. `Authorization Violation`; cleared once connected. */
+  lastError?: string
+  /** Connection attempts that failed in a row (before the first connection). */
+  failedAttempts: number
+  /** When the next connection attempt is due (ISO 8601), while waiting for it. */
+  nextRetryAt?: string
   partitions: number[]
   acked: number
   replayed: number
@@ -32,6 +38,9 @@ export class NatsSource {
   private readonly done = { acked: 0, replayed: 0, takeovers: 0 }
   private isConnected = false
   private closing = false
+  private readonly link: { lastError?: string, failedAttempts: number, nextRetryAt?: number } = { failedAttempts: 0 }
+  /** Ends the wait before the next connection attempt when the source is closed meanwhile. */
+  private wakeRetry: (() => void) | undefined
 
   constructor (private readonly o: NatsSourceOptions, private readonly deps: NatsSourceDeps) {}
 
@@ -42,22 +51,26 @@ export class NatsSource {
       acked += consumer.counters.acked
       replayed += consumer.counters.replayed
     }
-    return { connected: this.isConnected, partitions: [...this.consumers.keys()].sort((a, b) => a - b), acked, replayed, takeovers: this.done.takeovers }
+    const link = this.link
+    return {
+      connected: this.isConnected,
+      ...link.lastError !== undefined ? { lastError: link.lastError } : {},
+      failedAttempts: link.failedAttempts,
+      ...link.nextRetryAt !== undefined ? { nextRetryAt: new Date(link.nextRetryAt).toISOString() } : {},
+      partitions: [...this.consumers.keys()].sort((a, b) => a - b),
+      acked,
+      replayed,
+      takeovers: this.done.takeovers
+    }
   }
 
   /** Connects (waiting for a server if none is up), makes sure the stream exists and starts the owned partitions. */
   async start (): Promise<void> {
     const o = this.o
     const d = this.deps
-    const nc = this.nc = await connect({
-      servers: o.servers,
-      user: o.user,
-      pass: o.password,
-      name: d.instance,
-      waitOnFirstConnect: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: DETECTOR_DEFAULTS.nats.reconnectWaitMs
-    })
+    const nc = await this.connect()
+    if (nc === undefined) return
+    this.nc = nc
     this.isConnected = true
     void this.watchStatus(nc)
     const jsm = this.jsm = await this.retrying('reach JetStream', async () => await nc.jetstreamManager())
@@ -81,6 +94,52 @@ export class NatsSource {
       await this.leases.start()
     }
     d.logger.info({ servers: o.servers, stream: o.stream, partitions: this.state.partitions, leased: o.owned === undefined }, 'connected and subscribed')
+  }
+
+  /**
+   * Connects, waiting for a server while none answers. A refused login (a wrong user or password, which
+   * nats.js gives up on) is tried again like the MQTT session's: logged at error level with its cause and
+   * the wait before the next attempt, which doubles, and shown on /healthz, so that a detector whose
+   * password is fixed on the servers later connects without a restart. Undefined: closed meanwhile.
+   */
+  private async connect (): Promise<NatsConnection | undefined> {
+    const o = this.o
+    const link = this.link
+    let waitMs: number = DETECTOR_DEFAULTS.mqtt.reconnectMinMs
+    while (!this.closing) {
+      try {
+        const nc = await connect({
+          servers: o.servers,
+          user: o.user,
+          pass: o.password,
+          name: this.deps.instance,
+          waitOnFirstConnect: true,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: DETECTOR_DEFAULTS.nats.reconnectWaitMs
+        })
+        if (this.closing) {
+          await nc.close()
+          return undefined
+        }
+        link.lastError = undefined
+        link.failedAttempts = 0
+        return nc
+      } catch (err) {
+        if (this.closing) return undefined
+        link.failedAttempts++
+        link.lastError = (err as Error).message
+        link.nextRetryAt = Date.now() + waitMs
+        this.deps.logger.error({ servers: o.servers, user: o.user, cause: link.lastError, failedAttempts: link.failedAttempts, retryInMs: waitMs },
+          `cannot connect to NATS (${link.lastError}); next attempt in ${(waitMs / 1000).toFixed(1)} s`)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, waitMs)
+          this.wakeRetry = () => { clearTimeout(timer); resolve() }
+        })
+        link.nextRetryAt = undefined
+        waitMs = Math.min(waitMs * 2, DETECTOR_DEFAULTS.mqtt.reconnectMaxMs)
+      }
+    }
+    return undefined
   }
 
   /**
@@ -150,6 +209,7 @@ export class NatsSource {
   async close (): Promise<void> {
     if (this.closing) return
     this.closing = true
+    this.wakeRetry?.()
     if (this.leases !== undefined) await this.leases.close()
     for (const p of [...this.consumers.keys()]) await this.stopPartition(p)
     await this.nc?.drain().catch(() => {})

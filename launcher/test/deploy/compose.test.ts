@@ -26,6 +26,7 @@ interface Service {
   profiles?: string[]
   depends_on?: Record<string, { condition: string }>
   environment?: Record<string, string>
+  entrypoint?: string[]
 }
 
 test('docker-compose.yml is valid and resolves with .env.example', { skip: !hasCompose && 'docker-compose is not installed' }, async () => {
@@ -49,7 +50,7 @@ test('docker-compose.yml is valid and resolves with .env.example', { skip: !hasC
   assert.equal(services.broker.depends_on?.['broker-init'].condition, 'service_completed_successfully')
   // A first model before the detector starts, in the volume the detector reads it from.
   assert.equal(services['edge-detector'].depends_on?.['model-init'].condition, 'service_completed_successfully')
-  const modelInit = services['model-init'] as Service & { entrypoint?: string[] }
+  const modelInit = services['model-init']
   assert.equal(modelInit.image, services['edge-detector'].image)
   assert.deepEqual(modelInit.entrypoint, ['/bin/sh', '/scripts/model-init.sh'])
   assert.equal(modelInit.environment?.MODEL_PATH, services['edge-detector'].environment?.MODEL_PATH)
@@ -185,6 +186,16 @@ test('docker-compose.nats.yml adds a three-node NATS cluster and two detector in
     assert.ok(services[node].volumes?.some((v) => String(v).endsWith(':/data:rw') || String(v).endsWith(':/data')), `${node} keeps JetStream in a volume: ${JSON.stringify(services[node].volumes)}`)
   }
   const conf = await readFile('deploy/nats/nats.conf', 'utf8')
+  // nats-server refuses to start on a variable its environment does not have (a user added to the file
+  // only): each is set, or read from its secret file by the entrypoint (check-secrets.sh --export).
+  const variables = [...conf.matchAll(/\$([A-Z_]+)/g)].map((m) => m[1])
+  for (const node of ['nats-1', 'nats-2', 'nats-3']) {
+    const s = services[node]
+    for (const name of variables) {
+      const fromFile = s.environment?.[`${name}_FILE`] !== undefined && (s.entrypoint ?? []).includes(name)
+      assert.ok(s.environment?.[name] !== undefined || fromFile, `${node}: nats.conf reads $${name}`)
+    }
+  }
   const partitions = /partition\((\d+),1\)/.exec(conf)?.[1]
   const spools = new Set<string>()
   for (const name of ['edge-detector', 'edge-detector-2']) {

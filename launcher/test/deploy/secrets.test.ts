@@ -57,7 +57,7 @@ test('every password and token of both compose files comes from a file in /run/s
   const config = resolved('docker-compose.yml', 'docker-compose.nats.yml')
   assert.deepEqual(config.services.influxdb.entrypoint, ['/bin/sh', '/scripts/check-secrets.sh', 'DOCKER_INFLUXDB_INIT_PASSWORD', 'DOCKER_INFLUXDB_INIT_ADMIN_TOKEN', '--', '/entrypoint.sh'])
   assert.deepEqual(config.services.grafana.entrypoint?.slice(2), ['GF_SECURITY_ADMIN_PASSWORD:GF_SECURITY_ADMIN_PASSWORD__FILE', '--', '/run.sh'])
-  for (const node of ['nats-1', 'nats-2', 'nats-3']) assert.deepEqual(config.services[node].entrypoint?.slice(1, 7), ['/scripts/check-secrets.sh', '--export', 'SIMULATOR_PASSWORD', 'DETECTOR_PASSWORD', 'DASHBOARD_PASSWORD', '--'], node)
+  for (const node of ['nats-1', 'nats-2', 'nats-3']) assert.deepEqual(config.services[node].entrypoint?.slice(1, 8), ['/scripts/check-secrets.sh', '--export', 'SIMULATOR_PASSWORD', 'DETECTOR_PASSWORD', 'DASHBOARD_PASSWORD', 'GATEWAY_PASSWORD', '--'], node)
 })
 
 test('make-secrets.sh writes one random secret per compose secret, keeps existing ones, and broker-init.sh takes them', { skip: !hasCompose && 'docker-compose is not installed' }, async (t) => {
@@ -66,7 +66,7 @@ test('make-secrets.sh writes one random secret per compose secret, keeps existin
   const secrets = join(dir.dir, 'secrets')
   const made = sh('deploy/scripts/make-secrets.sh', [], { SECRETS_DIR: secrets })
   assert.equal(made.status, 0, made.stderr)
-  const names = Object.keys(resolved('docker-compose.yml').secrets ?? {})
+  const names = Object.keys(resolved('docker-compose.yml', 'docker-compose.nats.yml').secrets ?? {})
   assert.deepEqual((await readdir(secrets)).sort(), [...names].sort())
   const values = await Promise.all(names.map(async (n) => await readFile(join(secrets, n), 'utf8')))
   for (const v of values) assert.match(v, /^[A-Za-z0-9]{40,}$/)

@@ -26,6 +26,8 @@ export interface Counters {
   influxWritten: number
   /** Connections the detector made to the MQTT broker: 1 plus each reconnection. */
   brokerConnections: number
+  /** With `--source nats://`: readings replayed (outputs closed) to rebuild the windows of partitions taken over; also in `scored`. */
+  natsReplayed: number
 }
 
 /** Parses the detector's Prometheus text into the counters the account needs. */
@@ -51,7 +53,8 @@ export function parseCounters (text: string): Counters {
     modelRefused: value('edge_detector_model_refused_total'),
     spoolPoints: value('edge_detector_spool_points'),
     influxWritten: value('edge_detector_influx_written_total'),
-    brokerConnections: value('edge_detector_broker_connections_total')
+    brokerConnections: value('edge_detector_broker_connections_total'),
+    natsReplayed: value('edge_detector_nats_replayed_total')
   }
 }
 

@@ -1,21 +1,30 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
+import { TEST_SPEC } from '@factory-edge/test-support/readings'
 import { exportSeries } from '@factory-edge/test-support/victoria-metrics'
 import { eventually } from '@factory-edge/test-support/wait'
 import { missingFromDb, waitForDb } from './account.js'
-import { createStreamAndFindLeader, natsDetectorArgs, startNatsStack, streamReadings } from './nats-stack.js'
+import { createStreamAndFindLeader, machinePartitions, natsDetectorArgs, startNatsStack, streamReadings } from './nats-stack.js'
 import { startDetectorProcess, type DetectorProcess } from './detector-process.js'
 import { machineIds, publishReadings, readingPlan, recordAnomalies } from './traffic.js'
 
 // Scenario: telemetry through a three-node NATS cluster (MQTT QoS 1 into the cluster's MQTT listener,
 // an R3 stream partitioned by machine) to two detector processes sharing the partitions by leases. One
 // NATS node (a replica, not the stream's leader) and one detector are SIGKILLed mid-stream; the surviving detector takes the dead one's
-// partitions over within the lease TTL plus a renewal round; both are restarted. The account: every
-// published reading is stored in the stream, scored (its points are in VictoriaMetrics), and the
-// anomaly events seen on MQTT are in the DB too.
+// partitions over within the lease TTL plus a renewal round, replaying the windows of its machines; both
+// are restarted. The account: every published reading is stored in the stream, scored (its points are in
+// VictoriaMetrics), and the anomaly events seen on MQTT are in the DB too; readings scored twice stay
+// within what docs/scaling.md allows after a crash.
 
 const PARTITIONS = 4
+/**
+ * Readings that may be scored (and written) twice, docs/scaling.md "What can be scored twice": the
+ * killed detector's last flush, journalled but not acknowledged (a few ms of readings), and what a
+ * detector cut off by the node's kill had received when its lease went to the other. At the 40
+ * readings/s of this scenario, half a second of them.
+ */
+const MAY_SCORE_AGAIN = 20
 
 test('NATS cluster: SIGKILL of a node and of a detector mid-stream, both restarted, every reading stored, scored and in the DB', {
   timeout: 120_000
@@ -49,11 +58,24 @@ test('NATS cluster: SIGKILL of a node and of a detector mid-stream, both restart
   const publisher = publishReadings(entry.mqttUrl, plan, { clientId: 'rel-nats-sensors', ratePerSec: 40, resendFailed: true })
   teardown.push(async () => await publisher.client.endAsync(true))
   await eventually(() => publisher.acked >= plan.length / 4, 30_000, 'a quarter of the readings')
+  // Every machine has published by now; asked while the cluster is whole (a request can time out during the failover).
+  const partitionOf = await machinePartitions(cluster.servers)
+  assert.equal(partitionOf.size, 10, 'every machine in a partition')
   await victim.kill()
   await eventually(() => publisher.acked >= plan.length / 2, 30_000, 'half of the readings, one node down')
   // A detector connected to the dead node may have lost leases meanwhile: the takeover is timed from a balanced state.
-  await eventually(async () => await partitionsOf(a) === 2 && await partitionsOf(b) === 2, 20_000, 'two partitions each again')
+  await eventually(async () => await partitionsOf(a) === 2 && await partitionsOf(b) === 2, 20_000, 'two partitions each again').catch(async (err) => {
+    const leases = (d: DetectorProcess): string => d.output().split('\n').filter((l) => /lease|partition/.test(l)).slice(-12).join('\n')
+    throw new Error(`${(err as Error).message} (a: ${await partitionsOf(a)}, b: ${await partitionsOf(b)}); a logged:\n${leases(a)}\nb logged:\n${leases(b)}`)
+  })
+  // The partitions (and their machines) the survivor takes over: those b holds when killed.
+  const partitionsHeldBy = async (d: DetectorProcess): Promise<number[]> => ((await (await fetch(`${d.httpUrl}/healthz`)).json()) as { nats: { partitions: number[] } }).nats.partitions
+  const machinesIn = (partition: number): number => [...partitionOf.values()].filter((p) => p === partition).length
+  const bPartitions = await partitionsHeldBy(b)
+  const aLogFrom = a.output().length
+  const bBeforeKill = await b.counters()
   const killedAt = Date.now()
+  const ackedAtKill = publisher.acked
   await b.kill()
   await eventually(async () => await partitionsOf(a) === PARTITIONS, 15_000, 'the survivor takes every partition').catch((err) => {
     throw new Error(`${(err as Error).message}; the survivor logged:\n${a.output().split('\n').filter((l) => /lease|partition|NATS|nats/.test(l)).slice(-25).join('\n')}`)
@@ -61,7 +83,23 @@ test('NATS cluster: SIGKILL of a node and of a detector mid-stream, both restart
   const takeoverS = (Date.now() - killedAt) / 1000
   t.diagnostic(`takeover after the detector's SIGKILL: ${takeoverS.toFixed(1)} s`)
   assert.ok(takeoverS <= 10, `takeover within 10 s, took ${takeoverS} s`)
+  // Windows rebuilt: what the survivor replayed per partition taken over (its start logs it), reported,
+  // not asserted: after the node's kill moved a partition's consumer, nats-server 2.9.10 can report the
+  // ack floor of that moment instead of the dead owner's last acknowledgement, and the replay then
+  // stops there (docs/scaling.md, Known problems); the consumption's start can also take longer than the
+  // lease, while the cluster is one node short.
+  const starts = (d: DetectorProcess, from: number): Array<{ partition: number, ackFloor: number, replayed: number, machines: number }> => d.output().slice(from).split('\n')
+    .filter((l) => l.includes('"consuming partition"')).map((l) => JSON.parse(l) as { partition: number, ackFloor: number, replayed: number })
+    .map(({ partition, ackFloor, replayed }) => ({ partition, ackFloor, replayed, machines: machinesIn(partition) }))
+  const reportReplays = async (d: DetectorProcess, from: number, partitions: number[], who: string, acked: number): Promise<void> => {
+    await eventually(() => partitions.every((p) => starts(d, from).some((e) => e.partition === p)), 10_000, '').catch(() => {})
+    const lines = d.output().slice(from).split('\n').filter((l) => /the replay received nothing|cannot replay|could not start consuming|consumption of a partition ended/.test(l)).length
+    t.diagnostic(`${who}, partitions ${partitions.join(', ')} (replay: readings of the machines up to the ack floor, a stream sequence; window ${TEST_SPEC.window}; ${acked} readings acknowledged by the cluster then): ${JSON.stringify(starts(d, from))}; ${lines} replay or restart warnings`)
+  }
+  await reportReplays(a, aLogFrom, bPartitions, 'replayed by the survivor', ackedAtKill)
   await victim.restart()
+  const bLogFrom = b.output().length
+  const ackedAtRestart = publisher.acked
   await b.restart()
   await publisher.done
   assert.equal(publisher.failed, 0)
@@ -93,4 +131,13 @@ test('NATS cluster: SIGKILL of a node and of a detector mid-stream, both restart
   // again by the new owner (same points, same timestamps); reported, not an error.
   const samples = (await exportSeries(vm.url, '{__name__="telemetry_rpm"}')).reduce((n, series) => n + series.timestamps.length, 0)
   t.diagnostic(`DB: ${plan.length} readings, ${samples - plan.length} written twice`)
+  assert.ok(samples - plan.length <= MAY_SCORE_AGAIN, `readings scored and written twice: ${samples - plan.length}, at most ${MAY_SCORE_AGAIN}`)
+  // The restarted detector got partitions back by the rebalance, and replayed them too.
+  await reportReplays(b, bLogFrom, await partitionsHeldBy(b), 'replayed by the restarted detector', ackedAtRestart)
+  const [aEnd, bEnd] = [await a.counters(), await b.counters()]
+  // Live scorings (replays aside) and duplicates dropped, per process. The killed one's are as read just
+  // before its kill, so the sum is a lower bound: what it scored in its last milliseconds is not counted.
+  const live = (c: typeof aEnd): number => c.scored - c.natsReplayed
+  t.diagnostic(`scored live: a ${live(aEnd)}, b before its kill ≥ ${live(bBeforeKill)}, b restarted ${live(bEnd)}; duplicates dropped: ${aEnd.duplicates} + ≥ ${bBeforeKill.duplicates} + ${bEnd.duplicates}; stream copies ${stored.length - plan.length}`)
+  assert.ok(live(aEnd) + live(bBeforeKill) + live(bEnd) <= samples, 'every live scoring wrote its points')
 })

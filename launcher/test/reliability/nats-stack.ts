@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { connect } from 'nats'
-import { natsTelemetrySubjects, type Telemetry } from '@factory-edge/shared/contract'
+import { mqttTopicOfPartitionedSubject, natsTelemetrySubjects, type Telemetry } from '@factory-edge/shared/contract'
 import { startNatsCluster, type NatsCluster, type NatsNode } from '@factory-edge/test-support/nats'
 import { writeTestModel } from '@factory-edge/test-support/readings'
 import type { ExternalServer } from '@factory-edge/test-support/server-process'
@@ -43,8 +43,8 @@ export function natsDetectorArgs (cluster: NatsCluster, partitions: number): str
 }
 
 /** Every telemetry message in the stream (once it holds `atLeast`, or after 10 s), decoded (read one by one: a few hundred direct gets). */
-export async function streamReadings (servers: string[], atLeast = 0): Promise<Telemetry[]> {
-  const nc = await connect({ servers })
+export async function streamReadings (servers: string[], atLeast = 0, login: { user?: string, pass?: string } = {}): Promise<Telemetry[]> {
+  const nc = await connect({ servers, ...login })
   try {
     const jsm = await nc.jetstreamManager()
     // The stream's count can trail the last PUBACK for a moment (docs/scaling.md): wait for `atLeast`,
@@ -52,8 +52,20 @@ export async function streamReadings (servers: string[], atLeast = 0): Promise<T
     await eventually(async () => (await jsm.streams.info(STREAM)).state.messages >= atLeast, 10_000, `${atLeast} messages in the stream`).catch(() => {})
     const state = (await jsm.streams.info(STREAM)).state
     const out: Telemetry[] = []
+    if (state.messages === 0) return out
     for (let seq = state.first_seq; seq <= state.last_seq; seq++) out.push((await jsm.streams.getMessage(STREAM, { seq })).json<Telemetry>())
     return out
+  } finally {
+    await nc.close()
+  }
+}
+
+/** Each machine's partition, as the servers' mapping put its readings in the stream so far. */
+export async function machinePartitions (servers: string[]): Promise<Map<string, number>> {
+  const nc = await connect({ servers })
+  try {
+    const info = await (await nc.jetstreamManager()).streams.info(STREAM, { subjects_filter: '>' })
+    return new Map(Object.keys(info.state.subjects ?? {}).map((s) => [mqttTopicOfPartitionedSubject(s).split('/')[1], Number(s.split('.')[1])]))
   } finally {
     await nc.close()
   }
@@ -64,8 +76,8 @@ export async function streamReadings (servers: string[], atLeast = 0): Promise<T
  * leader of nats-server 2.9.10 loses acknowledged MQTT QoS 1 publishes (docs/scaling.md), so the
  * scenarios kill another node.
  */
-export async function createStreamAndFindLeader (cluster: NatsCluster): Promise<NatsNode> {
-  const nc = await connect({ servers: cluster.servers })
+export async function createStreamAndFindLeader (cluster: NatsCluster, login: { user?: string, pass?: string } = {}): Promise<NatsNode> {
+  const nc = await connect({ servers: cluster.servers, ...login })
   try {
     const jsm = await nc.jetstreamManager()
     await jsm.streams.add({ name: STREAM, subjects: [natsTelemetrySubjects()], num_replicas: 3 })
