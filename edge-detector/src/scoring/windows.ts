@@ -144,7 +144,11 @@ function rowLevel (scores: Float64Array, labels: Uint8Array, learning: number, u
 /** Whether a reading of a machine at `ts` lies inside one of that machine's windows. */
 function windowLookup (windows: readonly Episode[]): (machineId: string, ts: number) => boolean {
   const byMachine = new Map<string, Episode[]>()
-  for (const w of windows) byMachine.set(w.machineId, [...(byMachine.get(w.machineId) ?? []), w])
+  for (const w of windows) {
+    const list = byMachine.get(w.machineId)
+    if (list === undefined) byMachine.set(w.machineId, [w])
+    else list.push(w)
+  }
   return (machineId, ts) => byMachine.get(machineId)?.some((w) => ts >= w.first && ts <= w.last) ?? false
 }
 

@@ -189,18 +189,17 @@ export class PartitionConsumer {
     // stalls (the partition has nothing more before the floor, or a node fails over) ends rather than
     // keeping the partition, and a lease hand-over waiting for it, from going on.
     let stalled = false
-    const stallAfterIdle = (): NodeJS.Timeout => setTimeout(() => { stalled = true; messages.stop() }, o.replayIdleMs)
-    let idle = stallAfterIdle()
+    // One timer for the whole replay, pushed back at every reading (no new timer per reading).
+    const idle = setTimeout(() => { stalled = true; messages.stop() }, o.replayIdleMs)
     try {
       if (this.stopped) return
       for await (const m of messages) {
-        clearTimeout(idle)
         if (this.stopped || m.seq > ackFloor) break
         o.replay(mqttTopicOfPartitionedSubject(m.subject), m.data)
         this.counters.replayed++
         // The floor may be another partition's sequence: the partition's last reading before it ends the replay too.
         if (m.seq === ackFloor || m.info.pending === 0) break
-        idle = stallAfterIdle()
+        idle.refresh()
       }
     } finally {
       clearTimeout(idle)
