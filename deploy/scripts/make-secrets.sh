@@ -14,8 +14,9 @@ for name in simulator_password detector_password dashboard_password influxdb_pas
     echo "make-secrets: $file is there; kept"
     continue
   fi
-  # 32 random bytes as base64 without / + = (safe in URLs, config files and shells).
-  head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$file.tmp"
+  # Letters and digits only (safe in URLs, config files and shells): base64 of 48 random bytes without
+  # / + =, cut to 48 characters; dropping those characters leaves a varying length, cutting a fixed one.
+  head -c 48 /dev/urandom | base64 | tr -d '/+=\n' | head -c 48 > "$file.tmp"
   chmod 0644 "$file.tmp"
   mv "$file.tmp" "$file"
   echo "make-secrets: wrote $file"
